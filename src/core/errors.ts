@@ -1,0 +1,170 @@
+/**
+ * Operating errors: every failure a caller may see, each a class with a stable string `code`.
+ * Edges (Thrift, JSON, CLI) map these one-to-one; programmer errors are assertions instead.
+ */
+
+export abstract class RatchetError extends Error {
+  abstract readonly code: string;
+  /** A transient error may succeed when retried; a caller can tell it from a final answer. */
+  readonly transient: boolean = false;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class NamespaceNotFoundError extends RatchetError {
+  readonly code = "namespace_not_found";
+  constructor(readonly namespace: string) {
+    super(`namespace ${JSON.stringify(namespace)} is not configured`);
+  }
+}
+
+export class MachineNotFoundError extends RatchetError {
+  readonly code = "machine_not_found";
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+  ) {
+    super(`machine ${JSON.stringify(machineId)} does not exist in namespace ${JSON.stringify(namespace)}`);
+  }
+}
+
+export class MachineAlreadyExistsError extends RatchetError {
+  readonly code = "machine_already_exists";
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+  ) {
+    super(`machine ${JSON.stringify(machineId)} already exists in namespace ${JSON.stringify(namespace)}`);
+  }
+}
+
+/** The machine is failed, or became failed while serving this request. */
+export class MachineFailedError extends RatchetError {
+  readonly code = "machine_failed";
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+    readonly reason: string,
+  ) {
+    super(`machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is failed: ${reason}`);
+  }
+}
+
+/** Repair was asked of a machine that is not failed. */
+export class MachineAlreadyWorkingError extends RatchetError {
+  readonly code = "machine_already_working";
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+  ) {
+    super(`machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is not failed`);
+  }
+}
+
+/** The processor refused a repair with a business reason; the machine stays failed. */
+export class RepairFailedError extends RatchetError {
+  readonly code = "repair_failed";
+  constructor(readonly reason: Uint8Array) {
+    super("the processor refused the repair");
+  }
+}
+
+/** Input that breaks a documented rule (bad id, bad range, malformed argument); nothing was changed. */
+export class InvalidRequestError extends RatchetError {
+  readonly code = "invalid_request";
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Input larger than a configured limit; nothing was changed. */
+export class LimitExceededError extends RatchetError {
+  readonly code = "limit_exceeded";
+  constructor(
+    readonly limit: string,
+    readonly actual: number,
+    readonly maximum: number,
+  ) {
+    super(`${limit} is ${actual}, above the maximum of ${maximum}`);
+  }
+}
+
+export class NotificationNotFoundError extends RatchetError {
+  readonly code = "notification_not_found";
+  constructor(readonly notificationId: string) {
+    super(`notification ${JSON.stringify(notificationId)} does not exist`);
+  }
+}
+
+/** The processor could not be reached or said it could not serve; nothing was applied. */
+export class ProcessorUnavailableError extends RatchetError {
+  readonly code = "processor_unavailable";
+  override readonly transient = true;
+}
+
+/** The processor did not answer in time; it may or may not have acted, nothing was applied. */
+export class ProcessorTimeoutError extends RatchetError {
+  readonly code = "processor_timeout";
+  override readonly transient = true;
+}
+
+/** The processor answered with something that breaks the contract; the machine fails with this reason. */
+export class ProcessorResultInvalidError extends RatchetError {
+  readonly code = "processor_result_invalid";
+}
+
+/** The processor failed in a way nobody planned for (an error reply, a crash); the machine fails. */
+export class ProcessorFailedError extends RatchetError {
+  readonly code = "processor_failed";
+}
+
+/** The request's deadline passed before its step could commit; the step may still complete later. */
+export class DeadlineExceededError extends RatchetError {
+  readonly code = "deadline_exceeded";
+  override readonly transient = true;
+}
+
+/** Storage could not be reached; nothing was committed by this attempt. */
+export class StorageUnavailableError extends RatchetError {
+  readonly code = "storage_unavailable";
+  override readonly transient = true;
+}
+
+/** This node no longer holds the machine's lease: its step is discarded and another node takes over. */
+export class LeaseLostError extends RatchetError {
+  readonly code = "lease_lost";
+  override readonly transient = true;
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+  ) {
+    super(`the lease on machine ${JSON.stringify(machineId)} in ${JSON.stringify(namespace)} was lost`);
+  }
+}
+
+/** A bounded queue is full; the caller should back off and retry. */
+export class OverloadedError extends RatchetError {
+  readonly code = "overloaded";
+  override readonly transient = true;
+}
+
+/** The engine is shutting down and takes no new work. */
+export class ShuttingDownError extends RatchetError {
+  readonly code = "shutting_down";
+  override readonly transient = true;
+  constructor() {
+    super("the engine is shutting down");
+  }
+}
+
+/** Turns any thrown value into an Error, so a catch can always read `message` and `cause`. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === "string" ? thrown : `non-error thrown: ${String(thrown)}`, { cause: thrown });
+}
