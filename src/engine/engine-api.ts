@@ -1,0 +1,47 @@
+/**
+ * The engine's public operations, as every edge (woody Thrift, JSON API, CLI, SDK) sees them. Errors are the
+ * typed errors of `core/errors.ts`.
+ */
+import type { HistoryRange } from "../core/history-range.js";
+import type { Event, MachineRecord, MachineStatus, Payload, RequestContext } from "../core/machine.js";
+
+export interface RequestOptions {
+  /** Answer by this instant (µs); the namespace's processing timeout applies when absent. */
+  readonly deadlineUs?: number;
+  /** Trace ids and metadata, passed to the processor and kept for the steps this request schedules. */
+  readonly context?: RequestContext;
+}
+
+export interface RangedRequestOptions extends RequestOptions {
+  /** The history handed to the processor; the whole history when absent. */
+  readonly range?: HistoryRange;
+}
+
+/** A machine as `get` returns it. */
+export interface MachineSnapshot {
+  readonly record: MachineRecord;
+  readonly status: MachineStatus;
+  readonly history: readonly Event[];
+  readonly historyRange: HistoryRange;
+}
+
+export interface EngineApi {
+  /** Creates the machine and runs its init step; a failed init leaves nothing behind. */
+  start(namespace: string, machineId: string, args: Payload, options?: RequestOptions): Promise<void>;
+  /** Runs a call step and returns the processor's response, after the step is committed. */
+  call(namespace: string, machineId: string, args: Payload, options?: RangedRequestOptions): Promise<Payload>;
+  /** Repairs a failed machine through the processor; RepairFailedError leaves it failed. */
+  repair(namespace: string, machineId: string, args: Payload, options?: RangedRequestOptions): Promise<Payload>;
+  /** Returns a failed machine to its previous status without calling the processor. */
+  simpleRepair(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
+  /** Reads the committed machine and a slice of its history. */
+  get(namespace: string, machineId: string, range?: HistoryRange): Promise<MachineSnapshot>;
+  /** Removes the machine with its history and pending notifications. */
+  remove(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
+  /** Stores a notification and returns its id at once; it is delivered later as a notification signal. */
+  notify(namespace: string, machineId: string, args: Payload, options?: RangedRequestOptions): Promise<string>;
+  /** Upgrades events older than the namespace's current format version; returns how many were rewritten. */
+  modernize(namespace: string, machineId: string, range?: HistoryRange, options?: RequestOptions): Promise<number>;
+  /** The configured namespaces. */
+  namespaces(): readonly string[];
+}
