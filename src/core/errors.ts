@@ -49,7 +49,9 @@ export class MachineFailedError extends RatchetError {
     readonly machineId: string,
     readonly reason: string,
   ) {
-    super(`machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is failed: ${reason}`);
+    super(
+      `machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is failed: ${reason}`,
+    );
   }
 }
 
@@ -166,5 +168,7 @@ export class ShuttingDownError extends RatchetError {
 /** Turns any thrown value into an Error, so a catch can always read `message` and `cause`. */
 export function coerceError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  return new Error(typeof thrown === "string" ? thrown : `non-error thrown: ${String(thrown)}`, { cause: thrown });
+  return new Error(typeof thrown === "string" ? thrown : `non-error thrown: ${String(thrown)}`, {
+    cause: thrown,
+  });
 }

@@ -32,10 +32,16 @@ export function validateHistoryRange(range: {
 }): HistoryRange {
   const direction = range.direction ?? "forward";
   if (direction !== "forward" && direction !== "backward") {
-    throw new InvalidRequestError(`history range direction ${JSON.stringify(direction)} is unknown`, "range.direction");
+    throw new InvalidRequestError(
+      `history range direction ${JSON.stringify(direction)} is unknown`,
+      "range.direction",
+    );
   }
   if (range.limit !== undefined && (!Number.isSafeInteger(range.limit) || range.limit < 0)) {
-    throw new InvalidRequestError(`history range limit ${range.limit} must be a whole number ≥ 0`, "range.limit");
+    throw new InvalidRequestError(
+      `history range limit ${range.limit} must be a whole number ≥ 0`,
+      "range.limit",
+    );
   }
   if (range.after !== undefined && !Number.isSafeInteger(range.after)) {
     throw new InvalidRequestError(`history range after ${range.after} must be a whole number`, "range.after");

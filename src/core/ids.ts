@@ -9,13 +9,15 @@ export function validateMachineId(machineId: unknown, limits: Limits): string {
   if (typeof machineId !== "string") throw new InvalidRequestError("machine id must be a string", "id");
   if (machineId.length === 0) throw new InvalidRequestError("machine id must not be empty", "id");
   const bytes = utf8.encode(machineId).byteLength;
-  if (bytes > limits.machineIdBytesMax) throw new LimitExceededError("machine id bytes", bytes, limits.machineIdBytesMax);
+  if (bytes > limits.machineIdBytesMax)
+    throw new LimitExceededError("machine id bytes", bytes, limits.machineIdBytesMax);
   return machineId;
 }
 
 /** Arguments of start, call, repair and notify are bounded like any other payload. */
 export function validateArgs(args: unknown, limits: Limits): Uint8Array {
   if (!(args instanceof Uint8Array)) throw new InvalidRequestError("arguments must be bytes", "args");
-  if (args.byteLength > limits.argsBytesMax) throw new LimitExceededError("arguments bytes", args.byteLength, limits.argsBytesMax);
+  if (args.byteLength > limits.argsBytesMax)
+    throw new LimitExceededError("arguments bytes", args.byteLength, limits.argsBytesMax);
   return args;
 }

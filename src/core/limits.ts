@@ -45,7 +45,10 @@ const LIMIT_CEILINGS: Limits = Object.freeze({
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits = { ...DEFAULT_LIMITS, ...overrides };
   for (const key of Object.keys(LIMIT_CEILINGS) as (keyof Limits)[]) {
-    assert.ok(Number.isSafeInteger(limits[key]) && limits[key] > 0, `limit ${key} must be a positive integer`);
+    assert.ok(
+      Number.isSafeInteger(limits[key]) && limits[key] > 0,
+      `limit ${key} must be a positive integer`,
+    );
     assert.ok(limits[key] <= LIMIT_CEILINGS[key], `limit ${key} must be at most ${LIMIT_CEILINGS[key]}`);
   }
   return Object.freeze(limits);

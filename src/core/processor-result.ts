@@ -52,19 +52,24 @@ export function validateStepResult(
   result.events.forEach((event, index) => {
     checkContent(event, `events[${index}]`, invalid);
     if (event.data.byteLength > limits.eventBytesMax) {
-      invalid(`events[${index}] is ${event.data.byteLength} bytes, above the maximum of ${limits.eventBytesMax}`);
+      invalid(
+        `events[${index}] is ${event.data.byteLength} bytes, above the maximum of ${limits.eventBytesMax}`,
+      );
     }
     stepBytes += event.data.byteLength;
   });
   if (result.auxState !== undefined) {
     checkContent(result.auxState, "auxState", invalid);
     if (result.auxState.data.byteLength > limits.auxStateBytesMax) {
-      invalid(`auxState is ${result.auxState.data.byteLength} bytes, above the maximum of ${limits.auxStateBytesMax}`);
+      invalid(
+        `auxState is ${result.auxState.data.byteLength} bytes, above the maximum of ${limits.auxStateBytesMax}`,
+      );
     }
     stepBytes += result.auxState.data.byteLength;
   }
   stepBytes += result.response?.byteLength ?? 0;
-  if (stepBytes > limits.stepBytesMax) invalid(`step is ${stepBytes} bytes, above the maximum of ${limits.stepBytesMax}`);
+  if (stepBytes > limits.stepBytesMax)
+    invalid(`step is ${stepBytes} bytes, above the maximum of ${limits.stepBytesMax}`);
   checkTimerAction(result.timer, options.processorNames, invalid);
   return result;
 }
@@ -77,7 +82,11 @@ function checkContent(content: Content, field: string, invalid: (why: string) =>
   }
 }
 
-function checkTimerAction(action: TimerAction, processorNames: ReadonlySet<string>, invalid: (why: string) => never) {
+function checkTimerAction(
+  action: TimerAction,
+  processorNames: ReadonlySet<string>,
+  invalid: (why: string) => never,
+) {
   if (action.kind !== "set") return;
   const hasTimeout = action.timeoutMs !== undefined;
   const hasDeadline = action.deadlineUs !== undefined;
@@ -85,7 +94,8 @@ function checkTimerAction(action: TimerAction, processorNames: ReadonlySet<strin
   if (hasTimeout && !(Number.isFinite(action.timeoutMs) && (action.timeoutMs as number) >= 0)) {
     invalid(`timer timeout ${action.timeoutMs} ms must be ≥ 0`);
   }
-  if (hasDeadline && !Number.isSafeInteger(action.deadlineUs)) invalid(`timer deadline ${action.deadlineUs} is not an instant`);
+  if (hasDeadline && !Number.isSafeInteger(action.deadlineUs))
+    invalid(`timer deadline ${action.deadlineUs} is not an instant`);
   if (action.range !== undefined) {
     try {
       validateHistoryRange(action.range);

@@ -26,14 +26,14 @@ export interface RetryPolicy {
 
 /** MG's default for timers: exponential, 100 tries, ×2, 1 s up to 30 min. */
 export const DEFAULT_TIMER_RETRY_POLICY: RetryPolicy = Object.freeze({
-  backoff: { kind: "exponential", initialIntervalMs: 1000, factor: 2 },
+  backoff: { kind: "exponential" as const, initialIntervalMs: 1000, factor: 2 },
   maxAttempts: 100,
   maxIntervalMs: 30 * 60 * 1000,
 });
 
 /** Notifications: MG re-delivers after 5 s; here with backoff, bounded by a day. */
 export const DEFAULT_NOTIFICATION_RETRY_POLICY: RetryPolicy = Object.freeze({
-  backoff: { kind: "exponential", initialIntervalMs: 1000, factor: 2 },
+  backoff: { kind: "exponential" as const, initialIntervalMs: 1000, factor: 2 },
   maxIntervalMs: 5 * 60 * 1000,
   maxTotalMs: 24 * 60 * 60 * 1000,
 });
@@ -46,7 +46,11 @@ export interface RetryProgress {
 }
 
 /** Milliseconds to wait before the next try, or null when the policy is exhausted. */
-export function nextRetryDelayMs(policy: RetryPolicy, progress: RetryProgress, random: () => number): number | null {
+export function nextRetryDelayMs(
+  policy: RetryPolicy,
+  progress: RetryProgress,
+  random: () => number,
+): number | null {
   const { attempt, elapsedMs } = progress;
   if (policy.maxAttempts !== undefined && attempt > policy.maxAttempts) return null;
   let intervalMs = baseIntervalMs(policy.backoff, attempt);
@@ -92,11 +96,15 @@ export function validateRetryPolicy(policy: RetryPolicy, path: string): RetryPol
   } else {
     fail("kind", "must be exponential, linear or intervals");
   }
-  if (policy.maxAttempts !== undefined && !(Number.isSafeInteger(policy.maxAttempts) && policy.maxAttempts >= 0)) {
+  if (
+    policy.maxAttempts !== undefined &&
+    !(Number.isSafeInteger(policy.maxAttempts) && policy.maxAttempts >= 0)
+  ) {
     fail("maxAttempts", "must be a whole number ≥ 0");
   }
   nonNegative(policy.maxTotalMs, "maxTotalMs");
   nonNegative(policy.maxIntervalMs, "maxIntervalMs");
-  if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1)) fail("jitter", "must be within 0..1");
+  if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1))
+    fail("jitter", "must be within 0..1");
   return policy;
 }

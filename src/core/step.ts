@@ -62,7 +62,12 @@ export function applyStepResult(
   return { record: next, events };
 }
 
-function nextTimer(current: Timer | null, action: TimerAction, nowUs: number, context?: RequestContext): Timer | null {
+function nextTimer(
+  current: Timer | null,
+  action: TimerAction,
+  nowUs: number,
+  context?: RequestContext,
+): Timer | null {
   switch (action.kind) {
     case "unchanged":
       return current;
@@ -112,7 +117,12 @@ export function retryTimerStep(
   }
   return {
     ...record,
-    retry: { attempt, firstFailedAtUs, dueAtUs: nowUs + delayMs * MICROSECONDS_PER_MILLISECOND, lastError: error },
+    retry: {
+      attempt,
+      firstFailedAtUs,
+      dueAtUs: nowUs + delayMs * MICROSECONDS_PER_MILLISECOND,
+      lastError: error,
+    },
     updatedAtUs: nowUs,
   };
 }

@@ -35,14 +35,23 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9
  */
 export function parseTimestampUs(text: string, field: string, options: { requireUtc: boolean }): number {
   const match = RFC3339.exec(text);
-  if (match === null) throw new InvalidRequestError(`${field} ${JSON.stringify(text)} is not RFC 3339`, field);
+  if (match === null)
+    throw new InvalidRequestError(`${field} ${JSON.stringify(text)} is not RFC 3339`, field);
   const [, year, month, day, hour, minute, second, fraction = "", offset = "Z"] = match;
   const isUtc = offset === "Z" || offset === "z" || offset === "+00:00" || offset === "-00:00";
   if (options.requireUtc && !isUtc) {
     throw new InvalidRequestError(`${field} ${JSON.stringify(text)} must be in UTC`, field);
   }
-  const baseMs = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
-  if (Number.isNaN(baseMs)) throw new InvalidRequestError(`${field} ${JSON.stringify(text)} is not a date`, field);
+  const baseMs = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  );
+  if (Number.isNaN(baseMs))
+    throw new InvalidRequestError(`${field} ${JSON.stringify(text)} is not a date`, field);
   let offsetMs = 0;
   if (!isUtc) {
     const sign = offset.startsWith("-") ? -1 : 1;

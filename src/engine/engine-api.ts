@@ -31,7 +31,12 @@ export interface EngineApi {
   /** Runs a call step and returns the processor's response, after the step is committed. */
   call(namespace: string, machineId: string, args: Payload, options?: RangedRequestOptions): Promise<Payload>;
   /** Repairs a failed machine through the processor; RepairFailedError leaves it failed. */
-  repair(namespace: string, machineId: string, args: Payload, options?: RangedRequestOptions): Promise<Payload>;
+  repair(
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options?: RangedRequestOptions,
+  ): Promise<Payload>;
   /** Returns a failed machine to its previous status without calling the processor. */
   simpleRepair(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
   /** Reads the committed machine and a slice of its history. */
@@ -39,9 +44,19 @@ export interface EngineApi {
   /** Removes the machine with its history and pending notifications. */
   remove(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
   /** Stores a notification and returns its id at once; it is delivered later as a notification signal. */
-  notify(namespace: string, machineId: string, args: Payload, options?: RangedRequestOptions): Promise<string>;
+  notify(
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options?: RangedRequestOptions,
+  ): Promise<string>;
   /** Upgrades events older than the namespace's current format version; returns how many were rewritten. */
-  modernize(namespace: string, machineId: string, range?: HistoryRange, options?: RequestOptions): Promise<number>;
+  modernize(
+    namespace: string,
+    machineId: string,
+    range?: HistoryRange,
+    options?: RequestOptions,
+  ): Promise<number>;
   /** The configured namespaces. */
   namespaces(): readonly string[];
 }

@@ -1,0 +1,11 @@
+/** Released migrations, in order. A released migration is never edited; a change is a new one. */
+import { MIGRATION_0001 } from "./0001-initial.js";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Migrations are TypeScript strings rather than .sql files so the compiler ships them with no copy step.
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: MIGRATION_0001 }];

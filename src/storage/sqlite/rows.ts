@@ -1,0 +1,127 @@
+/** Row shapes of the SQLite tables and their one mapping to and from core types. */
+import type { Event, MachineRecord } from "../../core/machine.js";
+import { dueAtUsOf, statusOf } from "../../core/machine.js";
+import type { Notification } from "../../core/notification.js";
+import {
+  contextFromJson,
+  contextToJson,
+  failureFromJson,
+  failureToJson,
+  rangeFromJson,
+  rangeToJson,
+  retryFromJson,
+  retryToJson,
+  timerFromJson,
+  timerToJson,
+} from "../json-columns.js";
+
+export interface MachineRow {
+  namespace: string;
+  machine_id: string;
+  status: string;
+  aux_state: Uint8Array;
+  aux_format_version: number | null;
+  last_event_id: number;
+  timer: string | null;
+  timer_due_at_us: number | null;
+  retry: string | null;
+  failure: string | null;
+  due_at_us: number | null;
+  created_at_us: number;
+  updated_at_us: number;
+}
+
+export function machineFromRow(row: MachineRow): MachineRecord {
+  return {
+    namespace: row.namespace,
+    id: row.machine_id,
+    auxState:
+      row.aux_format_version === null
+        ? { data: row.aux_state }
+        : { formatVersion: row.aux_format_version, data: row.aux_state },
+    lastEventId: row.last_event_id,
+    timer: timerFromJson(row.timer, row.timer_due_at_us),
+    retry: retryFromJson(row.retry),
+    failure: failureFromJson(row.failure),
+    createdAtUs: row.created_at_us,
+    updatedAtUs: row.updated_at_us,
+  };
+}
+
+export function machineToRow(record: MachineRecord): MachineRow {
+  return {
+    namespace: record.namespace,
+    machine_id: record.id,
+    status: statusOf(record),
+    aux_state: record.auxState.data,
+    aux_format_version: record.auxState.formatVersion ?? null,
+    last_event_id: record.lastEventId,
+    timer: timerToJson(record.timer),
+    timer_due_at_us: record.timer?.dueAtUs ?? null,
+    retry: retryToJson(record.retry),
+    failure: failureToJson(record.failure),
+    due_at_us: dueAtUsOf(record),
+    created_at_us: record.createdAtUs,
+    updated_at_us: record.updatedAtUs,
+  };
+}
+
+export interface EventRow {
+  event_id: number;
+  created_at_us: number;
+  format_version: number | null;
+  data: Uint8Array;
+}
+
+export function eventFromRow(row: EventRow): Event {
+  return row.format_version === null
+    ? { id: row.event_id, createdAtUs: row.created_at_us, data: row.data }
+    : { id: row.event_id, createdAtUs: row.created_at_us, formatVersion: row.format_version, data: row.data };
+}
+
+export interface NotificationRow {
+  namespace: string;
+  notification_id: string;
+  machine_id: string;
+  args: Uint8Array;
+  range: string;
+  context: string | null;
+  created_at_us: number;
+  due_at_us: number;
+  attempt: number;
+  first_failed_at_us: number | null;
+  last_error: string | null;
+}
+
+export function notificationFromRow(row: NotificationRow): Notification {
+  const context = contextFromJson(row.context);
+  return {
+    namespace: row.namespace,
+    id: row.notification_id,
+    machineId: row.machine_id,
+    args: row.args,
+    range: rangeFromJson(row.range),
+    ...(context === undefined ? {} : { context }),
+    createdAtUs: row.created_at_us,
+    dueAtUs: row.due_at_us,
+    attempt: row.attempt,
+    ...(row.first_failed_at_us === null ? {} : { firstFailedAtUs: row.first_failed_at_us }),
+    ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  };
+}
+
+export function notificationToRow(notification: Notification): NotificationRow {
+  return {
+    namespace: notification.namespace,
+    notification_id: notification.id,
+    machine_id: notification.machineId,
+    args: notification.args,
+    range: rangeToJson(notification.range),
+    context: contextToJson(notification.context),
+    created_at_us: notification.createdAtUs,
+    due_at_us: notification.dueAtUs,
+    attempt: notification.attempt,
+    first_failed_at_us: notification.firstFailedAtUs ?? null,
+    last_error: notification.lastError ?? null,
+  };
+}
