@@ -92,7 +92,8 @@ export function validateRetryPolicy(policy: RetryPolicy, path: string): RetryPol
     nonNegative(backoff.incrementMs, "incrementMs");
   } else if (backoff.kind === "intervals") {
     if (backoff.intervalsMs.length === 0) fail("intervalsMs", "must list at least one interval");
-    backoff.intervalsMs.forEach((interval, index) => nonNegative(interval, `intervalsMs[${index}]`));
+    for (const [index, interval] of backoff.intervalsMs.entries())
+      nonNegative(interval, `intervalsMs[${index}]`);
   } else {
     fail("kind", "must be exponential, linear or intervals");
   }
