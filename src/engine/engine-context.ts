@@ -1,0 +1,29 @@
+/** What a machine runner needs from its engine: the ports, the node's identity, and a few callbacks. */
+import type { Clock } from "../core/time.js";
+import type { Storage } from "../storage/storage.js";
+import type { CommitBatcher } from "./commit-batcher.js";
+import type { FaultPoints } from "./fault-points.js";
+import type { LeaseKeeper } from "./lease-keeper.js";
+
+export interface EngineContext {
+  readonly storage: Storage;
+  readonly committer: CommitBatcher;
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** This node's identity in leases; unique per process. */
+  readonly owner: string;
+  readonly leaseDurationMs: number;
+  readonly faults: FaultPoints;
+  readonly leaseKeeper: LeaseKeeper;
+  readonly historyCacheEventsMax: number;
+  readonly machineQueueLengthMax: number;
+  readonly chainedStepsMax: number;
+  /** A step armed a timer that this node will not run at once: the scheduler may need to wake earlier. */
+  timerArmed(dueAtUs: number): void;
+  /** A step committed (for metrics). */
+  stepCommitted(namespace: string, kind: string): void;
+  /** Waits until the instant or until storage says something changed. */
+  waitForWake(untilUs: number): Promise<void>;
+  /** An error no caller can receive (a scheduled step's storage failure, say). */
+  reportError(error: unknown, context: object): void;
+}

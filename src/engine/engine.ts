@@ -1,0 +1,368 @@
+/**
+ * The engine: validates requests, routes each to its machine's runner, and runs the scheduler, the lease keeper
+ * and the group committer. It talks only to the Storage, Processor and Clock ports; the composition root picks
+ * the adapters.
+ */
+import {
+  coerceError,
+  DeadlineExceededError,
+  LimitExceededError,
+  MachineNotFoundError,
+  NamespaceNotFoundError,
+  ProcessorFailedError,
+  ShuttingDownError,
+} from "../core/errors.js";
+import type { HistoryRange } from "../core/history-range.js";
+import { FULL_HISTORY, selectEventSpan, validateHistoryRange } from "../core/history-range.js";
+import { validateArgs, validateMachineId } from "../core/ids.js";
+import { ENGINE_LIMITS } from "../core/limits.js";
+import type { Content, Payload } from "../core/machine.js";
+import { machineKey, statusOf } from "../core/machine.js";
+import { decideModernizedContent, needsModernization } from "../core/modernize.js";
+import type { Clock } from "../core/time.js";
+import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import type { ClaimedMachine, ClaimedNotification, Storage } from "../storage/storage.js";
+import { CommitBatcher } from "./commit-batcher.js";
+import type { EngineApi, MachineSnapshot, RangedRequestOptions, RequestOptions } from "./engine-api.js";
+import type { EngineContext } from "./engine-context.js";
+import { FaultPoints } from "./fault-points.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import { MachineRunner } from "./machine-runner.js";
+import type { Namespace, NamespaceOptions } from "./namespace.js";
+import { NamespaceRegistry } from "./namespace.js";
+import { classifyProcessorError } from "./processor-call.js";
+import { Scheduler } from "./scheduler.js";
+import type { Reply, Work } from "./work.js";
+
+export interface EngineOptions {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  /** Uniform in [0, 1): jitter of retry intervals. */
+  readonly random: () => number;
+  /** A fresh unique id (notification ids). */
+  readonly newId: () => string;
+  /** This node's identity in leases; unique per process. */
+  readonly owner: string;
+  readonly namespaces: readonly NamespaceOptions[];
+  /** Runs a callback after this turn's I/O (the group committer's batching window). */
+  readonly defer: (callback: () => void) => void;
+  /** How long a lease lives without renewal; a dead node's machines resume after this. */
+  readonly leaseDurationMs?: number;
+  /** Longest scheduler sleep without a wake-up. */
+  readonly pollIntervalMs?: number;
+  /** Whether this node runs due timers and notifications (a read-only node may not). */
+  readonly schedulerEnabled?: boolean;
+  readonly faults?: FaultPoints;
+  readonly onError?: (error: unknown, context: object) => void;
+  readonly onStepCommitted?: (namespace: string, kind: string) => void;
+}
+
+export class Engine implements EngineApi {
+  readonly #options: EngineOptions;
+  readonly #namespaces: NamespaceRegistry;
+  readonly #runners = new Map<string, MachineRunner>();
+  readonly #context: EngineContext;
+  readonly #scheduler: Scheduler;
+  readonly #leaseKeeper: LeaseKeeper;
+  readonly committer: CommitBatcher;
+  #storageWake = new AbortController();
+  #unsubscribeWake: (() => void) | undefined;
+  #closing = false;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#namespaces = new NamespaceRegistry(options.namespaces);
+    const { storage, clock } = options;
+    const leaseDurationMs = options.leaseDurationMs ?? 30_000;
+    const reportError = (error: unknown, context: object) => options.onError?.(coerceError(error), context);
+    this.committer = new CommitBatcher(storage, {
+      batchStepsMax: ENGINE_LIMITS.commitBatchStepsMax,
+      queueLengthMax: ENGINE_LIMITS.commitQueueLengthMax,
+      defer: options.defer,
+    });
+    this.#leaseKeeper = new LeaseKeeper(storage, clock, leaseDurationMs, (error) =>
+      reportError(error, { in: "lease keeper" }),
+    );
+    this.#scheduler = new Scheduler(storage, clock, {
+      owner: options.owner,
+      leaseDurationMs,
+      claimBatchMax: ENGINE_LIMITS.schedulerClaimBatchMax,
+      concurrencyMax: ENGINE_LIMITS.schedulerConcurrencyMax,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      runMachine: (claim) => this.#runClaimed(claim, (done) => ({ kind: "timeout", done })),
+      runNotification: (claim) =>
+        this.#runClaimed(claim, (done) => ({ kind: "notification", notification: claim.notification, done })),
+      onError: (error) => reportError(error, { in: "scheduler" }),
+    });
+    this.#context = {
+      storage,
+      committer: this.committer,
+      clock,
+      random: options.random,
+      owner: options.owner,
+      leaseDurationMs,
+      faults: options.faults ?? new FaultPoints(),
+      leaseKeeper: this.#leaseKeeper,
+      historyCacheEventsMax: ENGINE_LIMITS.historyCacheEventsMax,
+      machineQueueLengthMax: ENGINE_LIMITS.machineQueueLengthMax,
+      chainedStepsMax: ENGINE_LIMITS.chainedStepsMax,
+      timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
+      stepCommitted: (namespace, kind) => options.onStepCommitted?.(namespace, kind),
+      waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),
+      reportError,
+    };
+    this.#unsubscribeWake = storage.onWake?.(() => {
+      this.#storageWake.abort();
+      this.#storageWake = new AbortController();
+      this.#scheduler.wake();
+    });
+    this.#leaseKeeper.start();
+    if (options.schedulerEnabled ?? true) this.#scheduler.start();
+  }
+
+  namespaces(): readonly string[] {
+    return this.#namespaces.names();
+  }
+
+  async start(
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    const target = this.#target(namespace, machineId);
+    validateArgs(args, target.namespace.limits);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<void>(target, deadlineUs, (reply) => ({
+      kind: "start",
+      args,
+      deadlineUs,
+      ...context(options),
+      reply,
+    }));
+  }
+
+  async call(
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options: RangedRequestOptions = {},
+  ): Promise<Payload> {
+    return this.#ranged("call", namespace, machineId, args, options);
+  }
+
+  async repair(
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options: RangedRequestOptions = {},
+  ): Promise<Payload> {
+    return this.#ranged("repair", namespace, machineId, args, options);
+  }
+
+  async simpleRepair(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
+    const target = this.#target(namespace, machineId);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "simpleRepair", deadlineUs, reply }));
+  }
+
+  async remove(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
+    const target = this.#target(namespace, machineId);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "remove", deadlineUs, reply }));
+  }
+
+  async get(
+    namespace: string,
+    machineId: string,
+    range: HistoryRange = FULL_HISTORY,
+  ): Promise<MachineSnapshot> {
+    const target = this.#target(namespace, machineId);
+    const historyRange = validateHistoryRange(range);
+    const { historyPageEventsMax } = target.namespace.limits;
+    const read = await this.#options.storage.readMachineWithEvents(namespace, machineId, (record) =>
+      selectEventSpan(historyRange, 1, record.lastEventId),
+    );
+    if (read === null) throw new MachineNotFoundError(namespace, machineId);
+    if (read.events.length > historyPageEventsMax) {
+      throw new LimitExceededError(
+        "events in one read (give the range a limit)",
+        read.events.length,
+        historyPageEventsMax,
+      );
+    }
+    return { record: read.record, status: statusOf(read.record), history: read.events, historyRange };
+  }
+
+  async notify(
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options: RangedRequestOptions = {},
+  ): Promise<string> {
+    const target = this.#target(namespace, machineId);
+    validateArgs(args, target.namespace.limits);
+    this.#refuseWhenClosing();
+    const nowUs = this.#options.clock.nowUs();
+    const id = this.#options.newId();
+    await this.#options.storage.insertNotification({
+      namespace,
+      id,
+      machineId,
+      args,
+      range: validateHistoryRange(options.range ?? FULL_HISTORY),
+      ...context(options),
+      createdAtUs: nowUs,
+      dueAtUs: nowUs,
+      attempt: 0,
+    });
+    this.#scheduler.wake(nowUs);
+    return id;
+  }
+
+  async modernize(
+    namespace: string,
+    machineId: string,
+    range: HistoryRange = FULL_HISTORY,
+    options: RequestOptions = {},
+  ): Promise<number> {
+    const target = this.#target(namespace, machineId);
+    const modernizer = target.namespace.modernizer;
+    // MG answers NamespaceNotFound when the namespace has no modernizer; so do we.
+    if (modernizer === undefined) throw new NamespaceNotFoundError(namespace);
+    const { history } = await this.get(namespace, machineId, range);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    const updates: { eventId: number; content: Content }[] = [];
+    for (const event of history) {
+      if (!needsModernization(event, modernizer.currentFormatVersion)) continue;
+      let content: Content;
+      try {
+        content = await modernizer.processor.modernizeEvent(
+          { namespace, machineId, event },
+          {
+            deadlineUs,
+            signal: AbortSignal.timeout(Math.max(0, (deadlineUs - this.#options.clock.nowUs()) / 1000)),
+            ...context(options),
+          },
+        );
+      } catch (thrown) {
+        const outcome = classifyProcessorError(thrown);
+        throw outcome.kind === "transient"
+          ? outcome.error
+          : new ProcessorFailedError(`modernizer failed: ${outcome.error.message}`);
+      }
+      const decided = decideModernizedContent(event, content);
+      if (decided !== null) updates.push({ eventId: event.id, content: decided });
+    }
+    return updates.length === 0
+      ? 0
+      : this.#options.storage.updateEventContents(namespace, machineId, updates);
+  }
+
+  /** Stops taking work, lets running steps finish (up to `drainTimeoutMs`), and releases this node's leases. */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#unsubscribeWake?.();
+    await this.#scheduler.stop();
+    const drainUntilUs =
+      this.#options.clock.nowUs() + (options.drainTimeoutMs ?? 5000) * MICROSECONDS_PER_MILLISECOND;
+    while (
+      [...this.#runners.values()].some((runner) => runner.busy) &&
+      this.#options.clock.nowUs() < drainUntilUs
+    ) {
+      await this.#options.clock.waitUntil(this.#options.clock.nowUs() + 5 * MICROSECONDS_PER_MILLISECOND);
+    }
+    await this.#leaseKeeper.stop();
+    this.#storageWake.abort();
+  }
+
+  /** Counters for metrics and benchmarks. */
+  stats() {
+    return {
+      runners: this.#runners.size,
+      scheduledInFlight: this.#scheduler.inFlight,
+      commitFlushes: this.committer.stats.flushes,
+      committedSteps: this.committer.stats.steps,
+    };
+  }
+
+  #ranged(
+    kind: "call" | "repair",
+    namespace: string,
+    machineId: string,
+    args: Payload,
+    options: RangedRequestOptions,
+  ): Promise<Payload> {
+    const target = this.#target(namespace, machineId);
+    validateArgs(args, target.namespace.limits);
+    const range = validateHistoryRange(options.range ?? FULL_HISTORY);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<Payload>(target, deadlineUs, (reply) => ({
+      kind,
+      args,
+      range,
+      deadlineUs,
+      ...context(options),
+      reply,
+    }));
+  }
+
+  #target(namespace: string, machineId: string): { namespace: Namespace; machineId: string } {
+    const resolved = this.#namespaces.get(namespace);
+    return { namespace: resolved, machineId: validateMachineId(machineId, resolved.limits) };
+  }
+
+  #deadline(namespace: Namespace, options: RequestOptions): number {
+    return (
+      options.deadlineUs ??
+      this.#options.clock.nowUs() + namespace.defaultProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND
+    );
+  }
+
+  #refuseWhenClosing(): void {
+    if (this.#closing) throw new ShuttingDownError();
+  }
+
+  /** Queues a request on its machine and answers when its step is committed or its deadline passes. */
+  #submit<T>(
+    target: { namespace: Namespace; machineId: string },
+    deadlineUs: number,
+    build: (reply: Reply<T>) => Work,
+  ): Promise<T> {
+    this.#refuseWhenClosing();
+    const stopWaiting = new AbortController();
+    const answered = new Promise<T>((resolve, reject) => {
+      this.#runner(target.namespace, target.machineId).enqueue(build({ resolve, reject }));
+    });
+    // The step may still complete after the deadline: the caller learns its result is unknown.
+    const timedOut = this.#options.clock.waitUntil(deadlineUs, stopWaiting.signal).then(() => {
+      if (!stopWaiting.signal.aborted)
+        throw new DeadlineExceededError("the request's deadline passed before its step committed");
+    });
+    return Promise.race([answered, timedOut as Promise<never>]).finally(() => stopWaiting.abort());
+  }
+
+  #runClaimed(claim: ClaimedMachine | ClaimedNotification, build: (done: () => void) => Work): Promise<void> {
+    const namespace = this.#namespaces.get(claim.record.namespace);
+    return new Promise<void>((resolve) => {
+      this.#runner(namespace, claim.record.id).adoptClaim(claim.lease, claim.record, build(resolve));
+    });
+  }
+
+  #runner(namespace: Namespace, machineId: string): MachineRunner {
+    const key = machineKey(namespace.name, machineId);
+    let runner = this.#runners.get(key);
+    if (runner === undefined) {
+      runner = new MachineRunner(this.#context, namespace, machineId, (idle) => {
+        if (!idle.busy && this.#runners.get(key) === idle) this.#runners.delete(key);
+      });
+      this.#runners.set(key, runner);
+    }
+    return runner;
+  }
+}
+
+function context(options: RequestOptions): { context?: NonNullable<RequestOptions["context"]> } {
+  return options.context === undefined ? {} : { context: options.context };
+}

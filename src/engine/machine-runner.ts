@@ -1,0 +1,501 @@
+/**
+ * One machine's runner: a FIFO of work executed one step at a time, so steps of a machine never overlap on
+ * this node, and the machine's lease so they never overlap across nodes. The runner owns every decision of a
+ * step (which processor, what the outcome means, what to commit, whether to keep the lease and chain the next
+ * timer step); the pure transitions come from core.
+ */
+import assert from "node:assert/strict";
+import {
+  coerceError,
+  DeadlineExceededError,
+  LeaseLostError,
+  MachineAlreadyExistsError,
+  MachineAlreadyWorkingError,
+  MachineFailedError,
+  MachineNotFoundError,
+  OverloadedError,
+} from "../core/errors.js";
+import type { HistoryRange } from "../core/history-range.js";
+import { FULL_HISTORY, selectEventSpan } from "../core/history-range.js";
+import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
+import { dueAtUsOf } from "../core/machine.js";
+import type { Notification } from "../core/notification.js";
+import { validateStepResult } from "../core/processor-result.js";
+import { nextRetryDelayMs } from "../core/retry-policy.js";
+import type { StimulusKind } from "../core/step.js";
+import {
+  applyStepResult,
+  failRecord,
+  newMachineRecord,
+  restoreRecord,
+  retryTimerStep,
+} from "../core/step.js";
+import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import type { ProcessorRequest } from "../processors/processor.js";
+import type { Lease, NotificationOutcome, StepCommit } from "../storage/storage.js";
+import type { EngineContext } from "./engine-context.js";
+import { HistoryCache } from "./history-cache.js";
+import type { LeaseHolder } from "./lease-keeper.js";
+import type { Namespace } from "./namespace.js";
+import { processorFor } from "./namespace.js";
+import type { ProcessorOutcome } from "./processor-call.js";
+import { callProcessor } from "./processor-call.js";
+import type { Work } from "./work.js";
+import { isRequest } from "./work.js";
+
+const EMPTY_RESPONSE = new Uint8Array(0);
+
+/** A processor's answer, judged: what to commit, why the machine fails, or a transient error. */
+type StepVerdict =
+  | {
+      readonly kind: "applied";
+      readonly record: MachineRecord;
+      readonly events: readonly Event[];
+      readonly remove: boolean;
+      readonly response: Payload;
+    }
+  | { readonly kind: "failed"; readonly reason: string }
+  | Extract<ProcessorOutcome, { kind: "transient" | "repair_failed" }>;
+
+export class MachineRunner implements LeaseHolder {
+  #lease: Lease | null = null;
+  #record: MachineRecord | null = null;
+  readonly #history: HistoryCache;
+  readonly #queue: Work[] = [];
+  #draining = false;
+  #chainedSteps = 0;
+
+  constructor(
+    private readonly engine: EngineContext,
+    readonly namespace: Namespace,
+    readonly machineId: string,
+    private readonly onIdle: (runner: MachineRunner) => void,
+  ) {
+    this.#history = new HistoryCache(engine.historyCacheEventsMax);
+  }
+
+  /** True while the runner has work or holds the machine's lease. */
+  get busy(): boolean {
+    return this.#draining || this.#queue.length > 0 || this.#lease !== null;
+  }
+
+  heldLease(): Lease | null {
+    return this.#lease;
+  }
+
+  leaseLost(lease: Lease): void {
+    if (this.#lease?.epoch === lease.epoch) this.#forget();
+  }
+
+  enqueue(work: Work): void {
+    if (this.#queue.length >= this.engine.machineQueueLengthMax) {
+      const error = new OverloadedError(
+        `machine ${this.machineId} has ${this.#queue.length} requests waiting`,
+      );
+      if (isRequest(work)) work.reply.reject(error);
+      else work.done?.();
+      return;
+    }
+    this.#queue.push(work);
+    if (!this.#draining) void this.#drain();
+  }
+
+  /** Takes over a lease the scheduler claimed, with the record read by the claim. */
+  adoptClaim(lease: Lease, record: MachineRecord, work: Work): void {
+    if (this.#lease === null || this.#lease.epoch < lease.epoch) {
+      this.#lease = lease;
+      this.#record = record;
+      this.#history.reset(record.lastEventId);
+      this.engine.leaseKeeper.track(this);
+    }
+    this.enqueue(work);
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const work = this.#queue.shift() as Work;
+        await this.#execute(work);
+      }
+      if (this.#lease !== null) await this.#release();
+    } finally {
+      this.#draining = false;
+      this.onIdle(this);
+    }
+  }
+
+  async #execute(work: Work): Promise<void> {
+    try {
+      if (isRequest(work)) {
+        if (this.engine.clock.nowUs() >= work.deadlineUs) {
+          throw new DeadlineExceededError("the request's deadline passed while it waited for the machine");
+        }
+        await this.#ensureLease(work.deadlineUs);
+      } else if (this.#lease === null) {
+        return; // a claimed lease was lost before its step could run; the scheduler will claim it again
+      }
+      await this.#dispatch(work);
+    } catch (error) {
+      if (isRequest(work)) work.reply.reject(error);
+      else this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId });
+    } finally {
+      if (!isRequest(work)) work.done?.();
+    }
+  }
+
+  async #dispatch(work: Work): Promise<void> {
+    switch (work.kind) {
+      case "start":
+        return work.reply.resolve(await this.#start(work.args, work.deadlineUs, work.context));
+      case "call":
+        return work.reply.resolve(await this.#call(work.args, work.range, work.deadlineUs, work.context));
+      case "repair":
+        return work.reply.resolve(await this.#repair(work.args, work.range, work.deadlineUs, work.context));
+      case "simpleRepair":
+        return work.reply.resolve(await this.#simpleRepair());
+      case "remove":
+        return work.reply.resolve(await this.#remove());
+      case "timeout":
+        return this.#timeout();
+      case "notification":
+        return this.#notification(work.notification);
+    }
+  }
+
+  async #start(args: Payload, deadlineUs: number, context?: RequestContext): Promise<void> {
+    if (this.#record !== null) throw new MachineAlreadyExistsError(this.namespace.name, this.machineId);
+    const fresh = newMachineRecord(this.namespace.name, this.machineId, this.engine.clock.nowUs());
+    this.#history.reset(0);
+    const outcome = await this.#invoke(fresh, { kind: "init", args }, FULL_HISTORY, deadlineUs, context);
+    const verdict = this.#settle(fresh, outcome, "init", context);
+    // A failed start writes nothing: the id stays free.
+    if (verdict.kind === "transient" || verdict.kind === "repair_failed") throw verdict.error;
+    if (verdict.kind === "failed")
+      throw new MachineFailedError(this.namespace.name, this.machineId, verdict.reason);
+    if (verdict.remove) return; // created and removed in one step: nothing remains
+    await this.#commit({ kind: "create", record: verdict.record, events: verdict.events });
+  }
+
+  async #call(
+    args: Payload,
+    range: HistoryRange,
+    deadlineUs: number,
+    context?: RequestContext,
+  ): Promise<Payload> {
+    const record = this.#requireWorking();
+    const outcome = await this.#invoke(record, { kind: "call", args }, range, deadlineUs, context);
+    const verdict = this.#settle(record, outcome, "call", context);
+    if (verdict.kind === "transient") throw verdict.error;
+    if (verdict.kind !== "applied") {
+      const reason = verdict.kind === "failed" ? verdict.reason : verdict.error.message;
+      await this.#commitFailure(record, reason);
+      throw new MachineFailedError(this.namespace.name, this.machineId, reason);
+    }
+    await this.#commitApplied(verdict);
+    return verdict.response;
+  }
+
+  async #repair(
+    args: Payload,
+    range: HistoryRange,
+    deadlineUs: number,
+    context?: RequestContext,
+  ): Promise<Payload> {
+    const record = this.#requireFailed();
+    const outcome = await this.#invoke(record, { kind: "repair", args }, range, deadlineUs, context);
+    const verdict = this.#settle(record, outcome, "repair", context);
+    if (verdict.kind === "transient" || verdict.kind === "repair_failed") throw verdict.error;
+    // A broken repair leaves the machine failed with its original reason; the caller learns why.
+    if (verdict.kind === "failed")
+      throw new MachineFailedError(this.namespace.name, this.machineId, verdict.reason);
+    await this.#commitApplied(verdict);
+    return verdict.response;
+  }
+
+  async #simpleRepair(): Promise<void> {
+    const record = this.#requireFailed();
+    await this.#commit({
+      kind: "update",
+      record: restoreRecord(record, this.engine.clock.nowUs()),
+      events: [],
+    });
+  }
+
+  async #remove(): Promise<void> {
+    const record = this.#record;
+    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
+    await this.#commit({ kind: "remove", record, events: [] });
+  }
+
+  async #timeout(): Promise<void> {
+    const record = this.#record;
+    const nowUs = this.engine.clock.nowUs();
+    const dueAtUs = record === null ? null : dueAtUsOf(record);
+    if (record === null || dueAtUs === null || dueAtUs > nowUs) return; // stale: the timer changed meanwhile
+    const timer = record.timer;
+    assert.ok(timer !== null, "a due machine that is not failed has a timer");
+    const deadlineUs = nowUs + this.namespace.timerProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND;
+    const request = { kind: "timeout" as const };
+    const outcome = await this.#invoke(
+      record,
+      request,
+      timer.range,
+      deadlineUs,
+      timer.context,
+      timer.processor,
+    );
+    const verdict = this.#settle(record, outcome, "timeout", timer.context);
+    if (verdict.kind === "transient") {
+      const { timerRetryPolicy: policy } = this.namespace;
+      const error = verdict.error.message;
+      const next = retryTimerStep(record, {
+        error,
+        nowUs: this.engine.clock.nowUs(),
+        policy,
+        random: this.engine.random,
+      });
+      await this.#commit({ kind: "update", record: next, events: [] });
+    } else if (verdict.kind === "applied") {
+      await this.#commitApplied(verdict);
+    } else {
+      await this.#commitFailure(record, verdict.kind === "failed" ? verdict.reason : verdict.error.message);
+    }
+  }
+
+  async #notification(notification: Notification): Promise<void> {
+    const record = this.#record;
+    if (record === null || record.failure !== null) return; // removed, or failed: it waits for repair
+    const nowUs = this.engine.clock.nowUs();
+    const deadlineUs = nowUs + this.namespace.notificationProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND;
+    const request = { kind: "notification" as const, args: notification.args };
+    const outcome = await this.#invoke(record, request, notification.range, deadlineUs, notification.context);
+    const verdict = this.#settle(record, outcome, "notification", notification.context);
+    const settled = (outcome: NotificationOutcome) => ({ id: notification.id, outcome });
+    if (verdict.kind === "applied") {
+      await this.#commitApplied(verdict, settled({ kind: "delivered" }));
+    } else if (verdict.kind !== "transient") {
+      // The notification stays stored: it is delivered again after the machine is repaired.
+      await this.#commitFailure(record, verdict.kind === "failed" ? verdict.reason : verdict.error.message);
+    } else {
+      const retry = this.#notificationRetry(notification, verdict.error.message);
+      if (retry !== null) {
+        await this.#commit({ kind: "update", record, events: [], notification: settled(retry) });
+        return;
+      }
+      const reason = `notification ${notification.id} retries exhausted: ${verdict.error.message}`;
+      const reset = {
+        kind: "retry",
+        dueAtUs: nowUs,
+        attempt: 0,
+        firstFailedAtUs: nowUs,
+        lastError: reason,
+      } as const;
+      const failed = failRecord(record, reason, this.engine.clock.nowUs());
+      await this.#commit({ kind: "update", record: failed, events: [], notification: settled(reset) });
+    }
+  }
+
+  #notificationRetry(notification: Notification, error: string): NotificationOutcome | null {
+    const nowUs = this.engine.clock.nowUs();
+    const attempt = notification.attempt + 1;
+    const firstFailedAtUs = notification.firstFailedAtUs ?? nowUs;
+    const elapsedMs = (nowUs - firstFailedAtUs) / MICROSECONDS_PER_MILLISECOND;
+    const policy = this.namespace.notificationRetryPolicy;
+    const delayMs = nextRetryDelayMs(policy, { attempt, elapsedMs }, this.engine.random);
+    if (delayMs === null) return null;
+    const dueAtUs = nowUs + delayMs * MICROSECONDS_PER_MILLISECOND;
+    return { kind: "retry", dueAtUs, attempt, firstFailedAtUs, lastError: error };
+  }
+
+  #requireWorking(): MachineRecord {
+    const record = this.#record;
+    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
+    if (record.failure !== null)
+      throw new MachineFailedError(this.namespace.name, this.machineId, record.failure.reason);
+    return record;
+  }
+
+  #requireFailed(): MachineRecord {
+    const record = this.#record;
+    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
+    if (record.failure === null) throw new MachineAlreadyWorkingError(this.namespace.name, this.machineId);
+    return record;
+  }
+
+  /** Builds the machine view, calls the routed processor, and passes the fault points around the call. */
+  async #invoke(
+    record: MachineRecord,
+    request: { kind: StimulusKind; args?: Payload },
+    range: HistoryRange,
+    deadlineUs: number,
+    context?: RequestContext,
+    timerRoute?: string,
+  ): Promise<ProcessorOutcome> {
+    const span = selectEventSpan(range, 1, record.lastEventId);
+    const load = (selected: NonNullable<typeof span>) =>
+      this.engine.storage.readEvents(record.namespace, record.id, selected);
+    const history = await this.#history.slice(span, record.lastEventId, load);
+    const machine = {
+      namespace: record.namespace,
+      id: record.id,
+      history,
+      historyRange: range,
+      auxState: record.auxState,
+      timerDueAtUs: record.timer?.dueAtUs ?? null,
+    };
+    const fault = { namespace: record.namespace, machineId: record.id, stimulus: request.kind };
+    await this.engine.faults.reach("beforeProcessorCall", fault);
+    const processor = processorFor(this.namespace, request.kind, timerRoute);
+    const processorRequest = { ...request, machine } as ProcessorRequest;
+    const outcome = await callProcessor(this.engine.clock, processor, processorRequest, {
+      deadlineUs,
+      ...(context === undefined ? {} : { context }),
+    });
+    await this.engine.faults.reach("afterProcessorBeforeCommit", fault);
+    return outcome;
+  }
+
+  /** Validates and applies a processor's answer: what the step commits, or why the machine fails. */
+  #settle(
+    record: MachineRecord,
+    outcome: ProcessorOutcome,
+    stimulus: StimulusKind,
+    context?: RequestContext,
+  ): StepVerdict {
+    if (outcome.kind !== "result") {
+      return outcome.kind === "fatal" ? { kind: "failed", reason: outcome.error.message } : outcome;
+    }
+    try {
+      const result = validateStepResult(outcome.result, {
+        limits: this.namespace.limits,
+        processorNames: this.namespace.processorNames,
+      });
+      const nowUs = this.engine.clock.nowUs();
+      const applied = applyStepResult(record, result, {
+        stimulus,
+        nowUs,
+        ...(context === undefined ? {} : { context }),
+      });
+      return {
+        kind: "applied",
+        ...applied,
+        remove: result.remove,
+        response: result.response ?? EMPTY_RESPONSE,
+      };
+    } catch (error) {
+      return { kind: "failed", reason: coerceError(error).message };
+    }
+  }
+
+  async #commitFailure(record: MachineRecord, reason: string): Promise<void> {
+    await this.#commit({
+      kind: "update",
+      record: failRecord(record, reason, this.engine.clock.nowUs()),
+      events: [],
+    });
+  }
+
+  async #commitApplied(
+    applied: { record: MachineRecord; events: readonly Event[]; remove: boolean },
+    notification?: StepCommit["notification"],
+  ): Promise<void> {
+    const kind = applied.remove ? "remove" : "update";
+    await this.#commit({
+      kind,
+      record: applied.record,
+      events: applied.events,
+      ...(notification ? { notification } : {}),
+    });
+  }
+
+  /**
+   * Commits a step through the group committer. The lease is kept when more work waits here or the new
+   * timer is already due (the hot path: the next step runs at once, from the state held in memory).
+   */
+  async #commit(step: Pick<StepCommit, "kind" | "record" | "events" | "notification">): Promise<void> {
+    const lease = this.#lease;
+    if (lease === null) throw new LeaseLostError(this.namespace.name, this.machineId);
+    const nowUs = this.engine.clock.nowUs();
+    const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
+    const chain = dueAtUs !== null && dueAtUs <= nowUs && this.#chainedSteps < this.engine.chainedStepsMax;
+    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain);
+    const leaseUntilUs = keep ? nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND : null;
+    let outcome: Awaited<ReturnType<EngineContext["committer"]["commit"]>>;
+    try {
+      outcome = await this.engine.committer.commit({ ...step, lease, leaseUntilUs });
+    } catch (error) {
+      this.#forget(); // the commit's fate is unknown: reload before the next step
+      throw error;
+    }
+    if (!outcome.ok) {
+      this.#forget();
+      throw outcome.error;
+    }
+    this.#record = step.kind === "remove" ? null : step.record;
+    if (step.kind === "remove") this.#history.reset(null);
+    else this.#history.append(step.events);
+    if (!keep) this.#dropLease();
+    this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
+    if (chain) this.#queue.push({ kind: "timeout" });
+    else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
+    this.engine.stepCommitted(this.namespace.name, step.kind);
+  }
+
+  async #ensureLease(deadlineUs: number): Promise<void> {
+    let backoffMs = 2;
+    while (this.#lease === null) {
+      const nowUs = this.engine.clock.nowUs();
+      const result = await this.engine.storage.acquireLease({
+        namespace: this.namespace.name,
+        machineId: this.machineId,
+        owner: this.engine.owner,
+        nowUs,
+        untilUs: nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND,
+      });
+      if (result.acquired) {
+        this.#lease = result.lease;
+        this.#record = result.record;
+        this.#history.reset(result.record?.lastEventId ?? null);
+        this.engine.leaseKeeper.track(this);
+        return;
+      }
+      // Another node runs this machine: wait for its lease to end, its release or our deadline.
+      if (nowUs >= deadlineUs) throw new DeadlineExceededError("the machine stayed busy on another node");
+      const waitUntilUs = Math.min(
+        result.heldUntilUs,
+        deadlineUs,
+        nowUs + backoffMs * MICROSECONDS_PER_MILLISECOND,
+      );
+      await this.engine.waitForWake(waitUntilUs);
+      backoffMs = Math.min(backoffMs * 2, 100);
+    }
+  }
+
+  async #release(): Promise<void> {
+    const lease = this.#lease;
+    this.#dropLease();
+    if (lease !== null)
+      await this.engine.storage.releaseLease(lease).catch((error) => this.engine.reportError(error, lease));
+  }
+
+  #dropLease(): void {
+    this.#lease = null;
+    this.#chainedSteps = 0;
+    this.engine.leaseKeeper.untrack(this);
+  }
+
+  /** Forgets the lease and everything cached: the next step starts from storage. */
+  #forget(): void {
+    this.#dropLease();
+    this.#record = null;
+    this.#history.reset(null);
+    // Claimed work still queued belongs to the lost lease; the scheduler will claim it again.
+    for (let index = this.#queue.length - 1; index >= 0; index -= 1) {
+      const work = this.#queue[index] as Work;
+      if (isRequest(work)) continue;
+      this.#queue.splice(index, 1);
+      work.done?.();
+    }
+  }
+}

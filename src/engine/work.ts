@@ -1,0 +1,33 @@
+/** The units of work a machine runner executes one at a time, and how each is answered. */
+import type { HistoryRange } from "../core/history-range.js";
+import type { Payload, RequestContext } from "../core/machine.js";
+import type { Notification } from "../core/notification.js";
+
+export interface Reply<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+interface Requested {
+  readonly deadlineUs: number;
+  readonly context?: RequestContext;
+}
+
+export type Work =
+  | (Requested & { readonly kind: "start"; readonly args: Payload; readonly reply: Reply<void> })
+  | (Requested & {
+      readonly kind: "call" | "repair";
+      readonly args: Payload;
+      readonly range: HistoryRange;
+      readonly reply: Reply<Payload>;
+    })
+  | (Requested & { readonly kind: "simpleRepair" | "remove"; readonly reply: Reply<void> })
+  /** A due timer or timer retry: claimed by the scheduler, or chained by the lease holder. */
+  | { readonly kind: "timeout"; readonly done?: () => void }
+  | { readonly kind: "notification"; readonly notification: Notification; readonly done?: () => void };
+
+export type RequestWork = Extract<Work, { reply: unknown }>;
+
+export function isRequest(work: Work): work is RequestWork {
+  return "reply" in work;
+}
