@@ -63,7 +63,7 @@ export class CommitBatcher {
     try {
       const outcomes = await this.#storage.commit(batch.map((pending) => pending.step));
       assert.equal(outcomes.length, batch.length, "storage answers every step of a batch");
-      batch.forEach((pending, index) => pending.resolve(outcomes[index] as CommitOutcome));
+      for (const [index, pending] of batch.entries()) pending.resolve(outcomes[index] as CommitOutcome);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }
