@@ -233,26 +233,24 @@ export class Engine implements EngineApi {
     const { history } = await this.get(namespace, machineId, range);
     const deadlineUs = this.#deadline(target.namespace, options);
     const updates: { eventId: number; content: Content }[] = [];
-    for (const event of history) {
-      if (!needsModernization(event, modernizer.currentFormatVersion)) continue;
-      let content: Content;
-      try {
-        content = await modernizer.processor.modernizeEvent(
-          { namespace, machineId, event },
-          {
-            deadlineUs,
-            signal: AbortSignal.timeout(Math.max(0, (deadlineUs - this.#options.clock.nowUs()) / 1000)),
-            ...context(options),
-          },
-        );
-      } catch (thrown) {
-        const outcome = classifyProcessorError(thrown);
-        throw outcome.kind === "transient"
-          ? outcome.error
-          : new ProcessorFailedError(`modernizer failed: ${outcome.error.message}`);
+    const abort = new AbortController();
+    void this.#options.clock.waitUntil(deadlineUs, abort.signal).then(() => abort.abort());
+    try {
+      for (const event of history) {
+        if (!needsModernization(event, modernizer.currentFormatVersion)) continue;
+        const request = { namespace, machineId, event };
+        const content = await modernizer.processor
+          .modernizeEvent(request, { deadlineUs, signal: abort.signal, ...context(options) })
+          .catch((thrown: unknown) => {
+            const outcome = classifyProcessorError(thrown);
+            if (outcome.kind === "transient") throw outcome.error;
+            throw new ProcessorFailedError(`modernizer failed: ${outcome.error.message}`);
+          });
+        const decided = decideModernizedContent(event, content);
+        if (decided !== null) updates.push({ eventId: event.id, content: decided });
       }
-      const decided = decideModernizedContent(event, content);
-      if (decided !== null) updates.push({ eventId: event.id, content: decided });
+    } finally {
+      abort.abort();
     }
     return updates.length === 0
       ? 0
