@@ -1,0 +1,145 @@
+/**
+ * Client side of woody: calls one service at one URL over a keep-alive connection pool, sends the context
+ * headers, enforces the deadline as a request timeout, and turns every outcome into a result, a
+ * WoodyBusinessError or a WoodySystemError exactly as machinegun-protocol.md §3.7 classifies it.
+ */
+import http from "node:http";
+import { ThriftDecodeError, ThriftEncodeError } from "../thrift/errors.js";
+import { decodeReply, encodeCall } from "../thrift/message.js";
+import type { ServiceName, ThriftSchema } from "../thrift/schema.js";
+import { serviceSchemaOf } from "../thrift/schema.js";
+import { childContext, contextHeaders, type WoodyContext } from "./context.js";
+import { classOfStatus, WoodyBusinessError, WoodySystemError } from "./errors.js";
+import { decodeErrorReason, THRIFT_CONTENT_TYPE, WOODY_HEADER } from "./headers.js";
+import { exchange, type HttpAnswer } from "./http-exchange.js";
+import type { MethodMapOf } from "./service-router.js";
+
+/** MG's processor client defaults: a pool of 50 connections, idle ones closed after 4 s. */
+export const CLIENT_POOL_SIZE_DEFAULT = 50;
+export const CLIENT_KEEP_ALIVE_MS_DEFAULT = 4000;
+/** Without a deadline a call still ends: MG's default processing timeout. */
+export const CLIENT_TIMEOUT_MS_DEFAULT = 30_000;
+export const CLIENT_RESPONSE_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
+/** woody clients always send seqid 0. */
+const SEQID = 0;
+
+export interface WoodyClientOptions<Methods> {
+  readonly schema: ThriftSchema;
+  readonly service: ServiceName<Methods>;
+  readonly url: string;
+  readonly poolSize?: number;
+  readonly keepAliveMs?: number;
+  readonly timeoutMsDefault?: number;
+  readonly responseBytesMax?: number;
+  /** The current instant in µs, to turn deadlines into timeouts. */
+  readonly nowUs: () => number;
+}
+
+export interface WoodyCallOptions {
+  /** The context of the request being served; the call becomes its child span. Absent: a new trace. */
+  readonly context?: WoodyContext;
+  /** Absolute deadline in µs, sent as `woody.deadline` and enforced as the request timeout. */
+  readonly deadlineUs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
+  /** Resolves with the result; rejects with WoodyBusinessError or WoodySystemError. */
+  call<Method extends keyof Methods & string>(
+    method: Method,
+    args: Methods[Method]["args"],
+    options?: WoodyCallOptions,
+  ): Promise<Methods[Method]["success"]>;
+  /** Closes the pooled connections. */
+  close(): void;
+}
+
+export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
+  options: WoodyClientOptions<Methods>,
+): WoodyClient<Methods> {
+  const service = serviceSchemaOf(options.schema, options.service);
+  const url = new URL(options.url);
+  const poolSize = options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT;
+  // `timeout` closes idle pooled sockets (Node destroys only free sockets on it), which is MG's keep-alive timeout.
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: poolSize,
+    maxFreeSockets: poolSize,
+    timeout: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
+  });
+  const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
+
+  async function call(method: string, args: object, callOptions: WoodyCallOptions = {}): Promise<unknown> {
+    const schema = service.functions[method];
+    if (schema === undefined) throw new Error(`${service.name} has no method ${method}`);
+    let timeoutMs = options.timeoutMsDefault ?? CLIENT_TIMEOUT_MS_DEFAULT;
+    if (callOptions.deadlineUs !== undefined) {
+      timeoutMs = Math.floor((callOptions.deadlineUs - options.nowUs()) / 1000);
+      if (timeoutMs <= 0) throw new WoodySystemError("resource unavailable", "internal", "deadline reached");
+    }
+    let body: Uint8Array;
+    try {
+      body = encodeCall(options.schema, schema, args, { seqid: SEQID });
+    } catch (error) {
+      if (!(error instanceof ThriftEncodeError)) throw error;
+      throw new WoodySystemError(
+        "result unexpected",
+        "internal",
+        `arguments cannot be encoded: ${error.message}`,
+      );
+    }
+    const context = childContext(callOptions.context, callOptions.deadlineUs);
+    const headers = {
+      "content-type": THRIFT_CONTENT_TYPE,
+      accept: THRIFT_CONTENT_TYPE,
+      ...contextHeaders(context),
+    };
+    const answer = await exchange({
+      url,
+      agent,
+      headers,
+      body,
+      timeoutMs,
+      responseBytesMax,
+      signal: callOptions.signal,
+    });
+    return outcomeOf(answer, (replyBody) => decodeReply(options.schema, schema, replyBody, { seqid: SEQID }));
+  }
+
+  return {
+    call: call as WoodyClient<Methods>["call"],
+    close: () => agent.destroy(),
+  };
+}
+
+/** §3.7 for an answer that arrived: 200 is decoded, any other status is a system error. */
+function outcomeOf(
+  answer: HttpAnswer,
+  decode: (body: Uint8Array) => ReturnType<typeof decodeReply>,
+): unknown {
+  if (answer.status !== 200) {
+    const classHeader = header(answer, WOODY_HEADER.ERROR_CLASS);
+    const reason = header(answer, WOODY_HEADER.ERROR_REASON);
+    const details =
+      reason === undefined
+        ? `HTTP ${answer.status} without woody.error-reason: the server does not speak woody`
+        : `HTTP ${answer.status}: ${decodeErrorReason(reason)}`;
+    throw new WoodySystemError(classOfStatus(answer.status, classHeader), "external", details);
+  }
+  let outcome: ReturnType<typeof decodeReply>;
+  try {
+    outcome = decode(answer.body);
+  } catch (error) {
+    if (!(error instanceof ThriftDecodeError)) throw error;
+    throw new WoodySystemError("result unexpected", "external", `reply cannot be decoded: ${error.message}`, {
+      cause: error,
+    });
+  }
+  if (outcome.kind === "exception") throw new WoodyBusinessError(outcome.typeName, outcome.value as object);
+  return outcome.value;
+}
+
+function header(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,93 @@
+/**
+ * One HTTP POST with a deadline, classified the way woody classifies transport failures (§3.7): anything that
+ * happens before a connection exists is resource unavailable (internal), anything after is result unknown
+ * (external). The response body is read with a byte cap.
+ */
+import http from "node:http";
+import { readBodyBounded } from "./body.js";
+import { WoodySystemError } from "./errors.js";
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Uint8Array;
+}
+
+export interface ExchangeOptions {
+  readonly url: URL;
+  readonly agent: http.Agent;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+  /** Give up after this long; the request may have been executed if it was sent. */
+  readonly timeoutMs: number;
+  readonly responseBytesMax: number;
+  readonly signal?: AbortSignal;
+}
+
+export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    let settled = false;
+    const request = http.request(options.url, {
+      method: "POST",
+      agent: options.agent,
+      headers: { ...options.headers, "content-length": String(options.body.byteLength) },
+    });
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      outcome();
+    };
+    const fail = (why: string, cause?: unknown) => {
+      const error = connected
+        ? new WoodySystemError("result unknown", "external", why, { cause })
+        : new WoodySystemError("resource unavailable", "internal", why, { cause });
+      settle(() => reject(error));
+      request.destroy();
+    };
+    const onAbort = () =>
+      fail(connected ? "aborted after the request was sent" : "aborted before connecting");
+    const timer = setTimeout(
+      () =>
+        fail(
+          connected
+            ? `no answer within ${options.timeoutMs} ms`
+            : `no connection within ${options.timeoutMs} ms`,
+        ),
+      options.timeoutMs,
+    );
+    if (options.signal?.aborted === true) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    request.on("socket", (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once("connect", () => (connected = true));
+    });
+    request.on("error", (error: NodeJS.ErrnoException) =>
+      fail(`${error.code ?? "error"}: ${error.message}`, error),
+    );
+    request.on("response", async (response) => {
+      const body = await readBodyBounded(response, options.responseBytesMax);
+      if (body.kind === "complete") {
+        settle(() =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: body.body }),
+        );
+      } else if (body.kind === "too large") {
+        settle(() =>
+          reject(
+            new WoodySystemError(
+              "result unexpected",
+              "external",
+              `response above ${options.responseBytesMax} bytes`,
+            ),
+          ),
+        );
+        request.destroy();
+      } else {
+        fail(`response broken: ${body.error.message}`, body.error);
+      }
+    });
+    request.end(options.body);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * A woody service as a table of handlers: each method name maps to an async function of its decoded arguments
+ * and the request context. The router does the protocol (checks, decoding, encoding, status codes), so a service
+ * such as Automaton is only its handlers. A handler answers a declared exception by throwing WoodyBusinessError
+ * and a system error by throwing WoodySystemError; anything else it throws becomes 500 Result Unexpected.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { coerceError } from "../core/errors.js";
+import { ThriftEncodeError } from "../thrift/errors.js";
+import { encodeReply, type ReplyOutcome, shortName } from "../thrift/message.js";
+import type { MethodTypes, ServiceName, ThriftSchema } from "../thrift/schema.js";
+import { serviceSchemaOf } from "../thrift/schema.js";
+import type { WoodyContext } from "./context.js";
+import {
+  ERROR_CLASS_HEADER_VALUE,
+  responseOfSystemError,
+  WoodyBusinessError,
+  WoodySystemError,
+} from "./errors.js";
+import { type Rejection, readWoodyRequest, type WoodyCall } from "./request-reader.js";
+import { writeError, writeReply } from "./response-writer.js";
+
+/** A generated `<Service>Methods` map, e.g. stateProcessing.AutomatonMethods. */
+export type MethodMapOf<Methods> = { readonly [Method in keyof Methods]: MethodTypes };
+
+export type ServiceHandlers<Methods extends MethodMapOf<Methods>> = {
+  readonly [Method in keyof Methods]: (
+    args: Methods[Method]["args"],
+    context: WoodyContext,
+  ) => Promise<Methods[Method]["success"]>;
+};
+
+export interface WoodyServiceOptions<Methods extends MethodMapOf<Methods>> {
+  readonly schema: ThriftSchema;
+  readonly service: ServiceName<Methods>;
+  readonly handlers: ServiceHandlers<Methods>;
+  /** Request bodies above this are refused with 413; REQUEST_BODY_BYTES_MAX_DEFAULT when absent. */
+  readonly bodyBytesMax?: number;
+  /** The current instant in µs, to check deadlines against. */
+  readonly nowUs: () => number;
+  /** Sees every failure answered with 500, for logging; its own exceptions are swallowed. */
+  readonly onUnexpectedError?: (error: Error, method: string) => void;
+}
+
+type Answer =
+  | { readonly kind: "reply"; readonly body: Uint8Array; readonly businessError?: string }
+  | Rejection;
+
+const UNEXPECTED = ERROR_CLASS_HEADER_VALUE["result unexpected"];
+
+/** Returns the request listener for one HTTP path; pass it to `http.createServer` or call it from a router. */
+export function createWoodyService<Methods extends MethodMapOf<Methods>>(
+  options: WoodyServiceOptions<Methods>,
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const service = serviceSchemaOf(options.schema, options.service);
+  const handlers = options.handlers as Readonly<
+    Record<string, (args: object, context: WoodyContext) => Promise<unknown>>
+  >;
+
+  const answerCall = async (call: WoodyCall): Promise<Answer> => {
+    const missing = call.method.args.fields.find((field) => call.args[field.name] === undefined);
+    // woody hands a missing argument to the handler as `undefined`, and MG crashes on it: 500, not 400.
+    if (missing !== undefined) {
+      return {
+        status: 500,
+        errorClass: UNEXPECTED,
+        reason: `argument ${missing.name} of ${call.method.name} is missing`,
+      };
+    }
+    const handler = handlers[call.method.name];
+    if (handler === undefined)
+      return { status: 500, errorClass: UNEXPECTED, reason: `${call.method.name} is not implemented` };
+    let outcome: ReplyOutcome;
+    try {
+      outcome = { kind: "success", value: await handler(call.args, call.context) };
+    } catch (error) {
+      if (!(error instanceof WoodyBusinessError)) return answerOfError(error, call.method.name);
+      const field = call.method.result.fields.find(
+        (candidate) =>
+          candidate.id !== 0 &&
+          candidate.type.kind === "struct" &&
+          shortName(candidate.type.name) === error.typeName,
+      );
+      if (field === undefined)
+        return answerOfError(
+          new Error(`${call.method.name} does not declare ${error.typeName}`),
+          call.method.name,
+        );
+      outcome = { kind: "exception", field: field.name, typeName: error.typeName, value: error.exception };
+    }
+    try {
+      const body = encodeReply(options.schema, call.method, outcome, { seqid: call.seqid });
+      return {
+        kind: "reply",
+        body,
+        ...(outcome.kind === "exception" && { businessError: outcome.typeName }),
+      };
+    } catch (error) {
+      if (!(error instanceof ThriftEncodeError)) throw error;
+      return answerOfError(
+        new Error(`the reply of ${call.method.name} cannot be encoded: ${error.message}`),
+        call.method.name,
+      );
+    }
+  };
+
+  const answerOfError = (thrown: unknown, method: string): Rejection => {
+    if (thrown instanceof WoodySystemError) {
+      const { status, errorClass } = responseOfSystemError(thrown);
+      return { status, errorClass, reason: thrown.details };
+    }
+    const error = coerceError(thrown);
+    try {
+      options.onUnexpectedError?.(error, method);
+    } catch {
+      // A logging hook must never change the answer.
+    }
+    return { status: 500, errorClass: UNEXPECTED, reason: error.message };
+  };
+
+  return async function serveWoodyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const outcome = await readWoodyRequest(request, { ...options, service });
+      const answer = outcome.ok ? await answerCall(outcome.call) : outcome.rejection;
+      if ("kind" in answer) writeReply(response, answer.body, answer.businessError);
+      else writeError(response, answer);
+    } catch (error) {
+      if (response.headersSent) response.destroy();
+      else writeError(response, answerOfError(error, "unknown"));
+    }
+  };
+}
