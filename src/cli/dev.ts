@@ -1,0 +1,88 @@
+/**
+ * `ratchet dev`: the engine on the embedded store with the demo namespaces, narrated. It starts three payments
+ * (two approved by their bank, one whose bank stays silent until the deadline), prints every event as it is
+ * committed, and keeps running until interrupted (or exits with --once).
+ */
+import { formatTimestampUs } from "../core/time.js";
+import { demoNamespaces, PAYMENTS, SESSIONS } from "../demo/payments.js";
+import { pack, unpack } from "../processors/payload.js";
+import type { RatchetNode } from "../runtime/create-node.js";
+import { createNode } from "../runtime/create-node.js";
+
+export interface DevOptions {
+  readonly databasePath: string;
+  readonly once: boolean;
+  readonly write: (line: string) => void;
+}
+
+const TERMINAL_STAGES = new Set(["captured", "expired", "declined"]);
+
+export async function runDev(options: DevOptions): Promise<RatchetNode> {
+  const { write } = options;
+  const node = await createNode({
+    storage: { kind: "sqlite", path: options.databasePath },
+    namespaces: (engine) => demoNamespaces(engine, { sessionDeadlineMs: 1500, bankDelayMs: 300 }),
+    onError: (error) => write(`  ! ${String(error)}`),
+  });
+  write(`Ratchet dev node ${node.owner}: embedded SQLite at ${options.databasePath}`);
+  write(`namespaces: ${node.engine.namespaces().join(", ")}`);
+  const run = Date.now().toString(36);
+  const payments = [
+    { id: `pay-${run}-1`, amount: 1000, bankAnswers: true },
+    { id: `pay-${run}-2`, amount: 2500, bankAnswers: false },
+    { id: `pay-${run}-3`, amount: 700, bankAnswers: true },
+  ];
+  const started = Date.now();
+  for (const payment of payments) {
+    await node.engine.start(
+      PAYMENTS,
+      payment.id,
+      pack({ amount: payment.amount, bankAnswers: payment.bankAnswers }),
+    );
+    write(
+      `started ${PAYMENTS}/${payment.id} (amount ${payment.amount}, bank ${payment.bankAnswers ? "answers" : "stays silent"})`,
+    );
+  }
+  const cursors = new Map<string, number>();
+  const retries = new Map<string, number>();
+  const finished = new Set<string>();
+  while (finished.size < payments.length && Date.now() - started < 30_000) {
+    for (const payment of payments) {
+      for (const namespace of [PAYMENTS, SESSIONS]) {
+        const key = `${namespace}/${payment.id}`;
+        const snapshot = await node.engine
+          .get(namespace, payment.id, { after: cursors.get(key) ?? 0, direction: "forward" })
+          .catch(() => null);
+        if (snapshot === null) continue;
+        for (const event of snapshot.history) {
+          const at = `+${String(Math.round(event.createdAtUs / 1000 - started)).padStart(5)}ms`;
+          write(`${at}  ${key.padEnd(28)} #${event.id} ${JSON.stringify(unpack(event.data))}`);
+          cursors.set(key, event.id);
+        }
+        const retry = snapshot.record.retry;
+        if (retry !== null && retries.get(key) !== retry.attempt) {
+          retries.set(key, retry.attempt);
+          write(`          ${key.padEnd(28)} retrying after failure ${retry.attempt}: ${retry.lastError}`);
+        }
+        if (namespace === PAYMENTS) {
+          const stage = (unpack(snapshot.record.auxState.data) as { stage?: string } | null)?.stage;
+          if (stage !== undefined && TERMINAL_STAGES.has(stage)) finished.add(payment.id);
+        }
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  for (const payment of payments) {
+    const stage = unpack(await node.engine.call(PAYMENTS, payment.id, pack("status")));
+    const snapshot = await node.engine.get(PAYMENTS, payment.id, { limit: 1, direction: "backward" });
+    const last = snapshot.history[0];
+    write(
+      `call ${PAYMENTS}/${payment.id} status → ${String(stage)}; last event #${last?.id} at ${last ? formatTimestampUs(last.createdAtUs) : "-"}`,
+    );
+  }
+  write(
+    `demo done in ${Date.now() - started} ms: ${finished.size} of ${payments.length} payments reached a final stage`,
+  );
+  if (!options.once) write("the node keeps running; press Ctrl-C to stop");
+  return node;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/** The `ratchet` command. Each subcommand lives in its own module; this file only parses and dispatches. */
+import { parseArgs } from "node:util";
+import { runDev } from "./dev.js";
+
+const USAGE = `usage: ratchet <command> [options]
+
+commands:
+  dev [--db PATH] [--once]   run the engine on the embedded store with a narrated demo
+                             (default database ./data/ratchet.db; --once exits after the demo)
+  help                       show this text`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "dev": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          db: { type: "string", default: "./data/ratchet.db" },
+          once: { type: "boolean", default: false },
+        },
+      });
+      const node = await runDev({
+        databasePath: values.db as string,
+        once: values.once as boolean,
+        write: (line) => console.log(line),
+      });
+      if (values.once) {
+        await node.close();
+        return 0;
+      }
+      await untilSignal();
+      await node.close({ drainTimeoutMs: 5000 });
+      return 0;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

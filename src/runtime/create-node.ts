@@ -1,0 +1,87 @@
+/**
+ * The composition root: the one place that picks the storage adapter and wires the real clock, randomness and
+ * ids into an engine. Everything that runs a node (the CLI, tests of whole nodes, embedding code) starts here.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { Engine } from "../engine/engine.js";
+import type { FaultPoints } from "../engine/fault-points.js";
+import type { NamespaceOptions } from "../engine/namespace.js";
+import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
+import type { Storage } from "../storage/storage.js";
+import { SystemClock } from "./system-clock.js";
+
+export type StorageChoice =
+  | { readonly kind: "sqlite"; readonly path: string; readonly synchronous?: "full" | "normal" }
+  | { readonly kind: "postgres"; readonly url: string; readonly schema?: string; readonly poolSize?: number };
+
+export const DEFAULT_SQLITE_PATH = "./data/ratchet.db";
+
+export async function openStorage(choice: StorageChoice, clock: SystemClock): Promise<Storage> {
+  switch (choice.kind) {
+    case "sqlite":
+      return new SqliteStorage({
+        path: choice.path,
+        nowUs: () => clock.nowUs(),
+        ...(choice.synchronous ? { synchronous: choice.synchronous } : {}),
+      });
+    case "postgres": {
+      // Loaded on demand, so the embedded default needs no PostgreSQL driver at start.
+      const { openPostgresStorage } = await import("./open-postgres.js");
+      return openPostgresStorage(choice, clock);
+    }
+  }
+}
+
+export interface NodeOptions {
+  readonly storage: StorageChoice;
+  /** Namespaces, given the engine they run in (a local processor may call it, as the demo's sessions do). */
+  readonly namespaces: (engine: () => Engine) => NamespaceOptions[];
+  readonly leaseDurationMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly faults?: FaultPoints;
+  readonly onError?: (error: unknown, context: object) => void;
+}
+
+export interface RatchetNode {
+  readonly engine: Engine;
+  readonly storage: Storage;
+  readonly clock: SystemClock;
+  readonly owner: string;
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+export async function createNode(options: NodeOptions): Promise<RatchetNode> {
+  const clock = new SystemClock();
+  const storage = await openStorage(options.storage, clock);
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  let engine: Engine | undefined;
+  const engineRef = () => {
+    if (engine === undefined) throw new Error("the engine is not started yet");
+    return engine;
+  };
+  engine = new Engine({
+    storage,
+    clock,
+    random: Math.random,
+    newId: randomUUID,
+    owner,
+    namespaces: options.namespaces(engineRef),
+    defer: setImmediate,
+    ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  });
+  const running = engine;
+  return {
+    engine: running,
+    storage,
+    clock,
+    owner,
+    async close(closeOptions) {
+      await running.close(closeOptions);
+      await storage.close();
+    },
+  };
+}
