@@ -24,6 +24,9 @@ export interface ExchangeOptions {
   readonly signal?: AbortSignal;
 }
 
+/** setTimeout fires at once for longer delays (a signed 32-bit count of ms); a later deadline waits this long. */
+const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
+
 export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     let connected = false;
@@ -56,7 +59,7 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
             ? `no answer within ${options.timeoutMs} ms`
             : `no connection within ${options.timeoutMs} ms`,
         ),
-      options.timeoutMs,
+      Math.min(options.timeoutMs, TIMER_DELAY_MS_MAX),
     );
     if (options.signal?.aborted === true) return onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });

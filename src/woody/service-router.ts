@@ -27,7 +27,8 @@ export type ServiceHandlers<Methods extends MethodMapOf<Methods>> = {
   readonly [Method in keyof Methods]: (
     args: Methods[Method]["args"],
     context: WoodyContext,
-  ) => Promise<Methods[Method]["success"]>;
+    // A void method's handler may simply return.
+  ) => Promise<Methods[Method]["success"] extends undefined ? void : Methods[Method]["success"]>;
 };
 
 export interface WoodyServiceOptions<Methods extends MethodMapOf<Methods>> {
