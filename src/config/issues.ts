@@ -31,9 +31,7 @@ function describeIssue(issue: Issue, path: readonly PropertyKey[]): ConfigIssue[
       if (issue.input === undefined) return at("is required");
       return at(`must be ${NOUNS[issue.expected] ?? issue.expected}; got ${describeValue(issue.input)}`);
     case "unrecognized_keys":
-      return issue.keys.flatMap((key) =>
-        at(path.length === 0 ? "unknown top-level key" : "unknown key", [...path, key]),
-      );
+      return issue.keys.flatMap((key) => at("unknown key", [...path, key]));
     case "invalid_value":
       return at(`must be ${issue.values.map((value) => JSON.stringify(value)).join(" or ")}`);
     case "invalid_union":
