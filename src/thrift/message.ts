@@ -12,8 +12,9 @@ import { encodeContextOf, writeStruct } from "./struct-encoder.js";
 
 export const MESSAGE_TYPE = Object.freeze({ CALL: 1, REPLY: 2, EXCEPTION: 3, ONEWAY: 4 });
 
-const STRICT_VERSION = 0x80010000 | 0;
-const VERSION_MASK = 0xffff0000 | 0;
+/** The first i32 of a strict header is `STRICT_VERSION | type`; `| 0` keeps these as signed i32 values. */
+export const STRICT_VERSION = 0x80010000 | 0;
+export const VERSION_MASK = 0xffff0000 | 0;
 
 export interface MessageHeader {
   readonly name: string;

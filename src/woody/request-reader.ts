@@ -6,7 +6,7 @@ import type { IncomingMessage } from "node:http";
 import { InvalidRequestError } from "../core/errors.js";
 import { BinaryReader } from "../thrift/binary-reader.js";
 import { ThriftDecodeError } from "../thrift/errors.js";
-import { MESSAGE_TYPE, readCallArgs } from "../thrift/message.js";
+import { MESSAGE_TYPE, readCallArgs, STRICT_VERSION, VERSION_MASK } from "../thrift/message.js";
 import type { FunctionSchema, ServiceSchema, ThriftSchema } from "../thrift/schema.js";
 import { readBodyBounded } from "./body.js";
 import type { WoodyContext } from "./context.js";
@@ -124,7 +124,7 @@ function decodeCall(
   try {
     const versionAndType = reader.readI32();
     if (versionAndType >= 0) return "thrift: no binary protocol version";
-    if ((versionAndType & 0xffff0000) !== (0x80010000 | 0)) {
+    if ((versionAndType & VERSION_MASK) !== STRICT_VERSION) {
       return `thrift: bad binary protocol version: ${versionAndType}`;
     }
     const type = versionAndType & 0xff;

@@ -47,6 +47,8 @@ type Answer =
   | { readonly kind: "reply"; readonly body: Uint8Array; readonly businessError?: string }
   | Rejection;
 
+type Handler = (args: object, context: WoodyContext) => Promise<unknown>;
+
 const UNEXPECTED = ERROR_CLASS_HEADER_VALUE["result unexpected"];
 
 /** Returns the request listener for one HTTP path; pass it to `http.createServer` or call it from a router. */
@@ -54,80 +56,75 @@ export function createWoodyService<Methods extends MethodMapOf<Methods>>(
   options: WoodyServiceOptions<Methods>,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const service = serviceSchemaOf(options.schema, options.service);
-  const handlers = options.handlers as Readonly<
-    Record<string, (args: object, context: WoodyContext) => Promise<unknown>>
-  >;
-
-  const answerCall = async (call: WoodyCall): Promise<Answer> => {
-    const missing = call.method.args.fields.find((field) => call.args[field.name] === undefined);
-    // woody hands a missing argument to the handler as `undefined`, and MG crashes on it: 500, not 400.
-    if (missing !== undefined) {
-      return {
-        status: 500,
-        errorClass: UNEXPECTED,
-        reason: `argument ${missing.name} of ${call.method.name} is missing`,
-      };
-    }
-    const handler = handlers[call.method.name];
-    if (handler === undefined)
-      return { status: 500, errorClass: UNEXPECTED, reason: `${call.method.name} is not implemented` };
-    let outcome: ReplyOutcome;
-    try {
-      outcome = { kind: "success", value: await handler(call.args, call.context) };
-    } catch (error) {
-      if (!(error instanceof WoodyBusinessError)) return answerOfError(error, call.method.name);
-      const field = call.method.result.fields.find(
-        (candidate) =>
-          candidate.id !== 0 &&
-          candidate.type.kind === "struct" &&
-          shortName(candidate.type.name) === error.typeName,
-      );
-      if (field === undefined)
-        return answerOfError(
-          new Error(`${call.method.name} does not declare ${error.typeName}`),
-          call.method.name,
-        );
-      outcome = { kind: "exception", field: field.name, typeName: error.typeName, value: error.exception };
-    }
-    try {
-      const body = encodeReply(options.schema, call.method, outcome, { seqid: call.seqid });
-      return {
-        kind: "reply",
-        body,
-        ...(outcome.kind === "exception" && { businessError: outcome.typeName }),
-      };
-    } catch (error) {
-      if (!(error instanceof ThriftEncodeError)) throw error;
-      return answerOfError(
-        new Error(`the reply of ${call.method.name} cannot be encoded: ${error.message}`),
-        call.method.name,
-      );
-    }
-  };
-
-  const answerOfError = (thrown: unknown, method: string): Rejection => {
-    if (thrown instanceof WoodySystemError) {
-      const { status, errorClass } = responseOfSystemError(thrown);
-      return { status, errorClass, reason: thrown.details };
-    }
+  const handlers = options.handlers as Readonly<Record<string, Handler>>;
+  const answerOfThrown = (thrown: unknown, method: string): Rejection => {
     const error = coerceError(thrown);
-    try {
-      options.onUnexpectedError?.(error, method);
-    } catch {
-      // A logging hook must never change the answer.
+    if (!(error instanceof WoodySystemError)) {
+      try {
+        options.onUnexpectedError?.(error, method);
+      } catch {
+        // A logging hook must never change the answer.
+      }
     }
-    return { status: 500, errorClass: UNEXPECTED, reason: error.message };
+    return answerOfError(error);
   };
 
   return async function serveWoodyRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const outcome = await readWoodyRequest(request, { ...options, service });
-      const answer = outcome.ok ? await answerCall(outcome.call) : outcome.rejection;
+      if (!outcome.ok) return writeError(response, outcome.rejection);
+      const { call } = outcome;
+      const answer = await answerCall(options.schema, handlers[call.method.name], call).catch(
+        (thrown: unknown) => answerOfThrown(thrown, call.method.name),
+      );
       if ("kind" in answer) writeReply(response, answer.body, answer.businessError);
       else writeError(response, answer);
     } catch (error) {
       if (response.headersSent) response.destroy();
-      else writeError(response, answerOfError(error, "unknown"));
+      else writeError(response, answerOfThrown(error, "unknown"));
     }
   };
+}
+
+/** Runs the handler and encodes its outcome; throws what is to be answered as a system error. */
+async function answerCall(
+  schema: ThriftSchema,
+  handler: Handler | undefined,
+  call: WoodyCall,
+): Promise<Answer> {
+  const { method } = call;
+  const missing = method.args.fields.find((field) => call.args[field.name] === undefined);
+  // woody hands a missing argument to the handler as `undefined`, and MG crashes on it: 500, not 400.
+  if (missing !== undefined) throw new Error(`argument ${missing.name} of ${method.name} is missing`);
+  if (handler === undefined) throw new Error(`${method.name} is not implemented`);
+  let outcome: ReplyOutcome;
+  try {
+    outcome = { kind: "success", value: await handler(call.args, call.context) };
+  } catch (error) {
+    if (!(error instanceof WoodyBusinessError)) throw error;
+    const field = method.result.fields.find(
+      (candidate) =>
+        candidate.id !== 0 &&
+        candidate.type.kind === "struct" &&
+        shortName(candidate.type.name) === error.typeName,
+    );
+    if (field === undefined) throw new Error(`${method.name} does not declare ${error.typeName}`);
+    outcome = { kind: "exception", field: field.name, typeName: error.typeName, value: error.exception };
+  }
+  try {
+    const body = encodeReply(schema, method, outcome, { seqid: call.seqid });
+    return { kind: "reply", body, ...(outcome.kind === "exception" && { businessError: outcome.typeName }) };
+  } catch (error) {
+    if (!(error instanceof ThriftEncodeError)) throw error;
+    throw new Error(`the reply of ${method.name} cannot be encoded: ${error.message}`);
+  }
+}
+
+/** The one mapping from a thrown error to a system-error response (§3.6). */
+function answerOfError(error: Error): Rejection {
+  if (error instanceof WoodySystemError) {
+    const { status, errorClass } = responseOfSystemError(error);
+    return { status, errorClass, reason: error.details };
+  }
+  return { status: 500, errorClass: UNEXPECTED, reason: error.message };
 }

@@ -189,6 +189,25 @@ test("a connection refused on a closed port is resource unavailable (internal)",
   );
 });
 
+test("a DNS failure is resource unavailable (internal)", async () => {
+  const client = clientOf("http://ratchet-test.invalid/v1/x");
+  const call = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } }, { deadlineUs: nowUs() + 3_000_000 });
+  await assertSystemError(call, { errorClass: "resource unavailable", source: "internal" });
+});
+
+test("waiting for a pooled connection past the deadline is resource unavailable (internal)", async () => {
+  const server = await serve(() => {});
+  const client = clientOf(server.url, { poolSize: 1 });
+  const holding = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } }, { deadlineUs: nowUs() + 600_000 });
+  const queued = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } }, { deadlineUs: nowUs() + 200_000 });
+  await assertSystemError(queued, {
+    errorClass: "resource unavailable",
+    source: "internal",
+    details: /no connection/,
+  });
+  await assertSystemError(holding, { errorClass: "result unknown", source: "external" });
+});
+
 test("a server that never answers is result unknown (external) once the deadline passes, not later", async () => {
   const server = await serve(() => {});
   const startedAt = performance.now();

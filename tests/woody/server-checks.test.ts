@@ -150,6 +150,7 @@ test("7: an empty body gets 400 body empty", async () => {
 test("8: bodies that do not decode get 400 with woody's reasons, quickly", async () => {
   const cases: Array<[string, RegExp]> = [
     ["00 00 00 05 53 74 61 72 74 01 00 00 00 00 00", /^thrift: no binary protocol version$/],
+    [Buffer.from("GET / HTTP/1.1\r\n\r\n").toString("hex"), /^thrift: no binary protocol version$/],
     [
       "80 02 00 01 00 00 00 05 53 74 61 72 74 00 00 00 00 00",
       /^thrift: bad binary protocol version: -2147352575$/,
