@@ -53,10 +53,13 @@ export function interpolateTree(
     return tree.map((item, index) => interpolateTree(item, { env, issues, path: [...path, index] }));
   }
   if (isMapping(tree)) {
-    // fromEntries defines own properties, so a key named __proto__ stays a key.
+    // Validation builds plain objects, where a key named __proto__ would vanish into the prototype.
+    if (Object.hasOwn(tree, "__proto__")) {
+      issues.push({ path: formatConfigPath([...path, "__proto__"]), message: "is not allowed as a key" });
+    }
     return Object.fromEntries(
       Object.entries(tree)
-        .filter(([, value]) => value !== null && value !== undefined)
+        .filter(([key, value]) => key !== "__proto__" && value !== null && value !== undefined)
         .map(([key, value]) => [key, interpolateTree(value, { env, issues, path: [...path, key] })]),
     );
   }

@@ -191,6 +191,9 @@ test("broken YAML, duplicate keys, an empty file and a missing namespaces key ar
   assert.deepEqual(problems("- a\n- b\n"), ["must be a mapping of top-level keys"]);
   assert.deepEqual(problems("service_name: r\n"), ["namespaces: is required"]);
   assert.deepEqual(problems("namespaces: {}\n"), ["namespaces: must define at least one namespace"]);
+  assert.deepEqual(problems(`${MINIMAL}  __proto__:\n    processor: {url: 'http://x'}\n`), [
+    "namespaces.__proto__: is not allowed as a key",
+  ]);
 });
 
 test("a file that cannot be read is a ConfigError naming the file", async () => {
