@@ -114,11 +114,13 @@ export class MachineRunner implements LeaseHolder {
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      while (this.#queue.length > 0) {
-        const work = this.#queue.shift() as Work;
-        await this.#execute(work);
+      // Work may arrive while the lease is being released: look at the queue again after each release.
+      for (;;) {
+        while (this.#queue.length > 0) await this.#execute(this.#queue.shift() as Work);
+        if (this.#lease === null) break;
+        await this.#release();
+        if (this.#queue.length === 0) break;
       }
-      if (this.#lease !== null) await this.#release();
     } finally {
       this.#draining = false;
       this.onIdle(this);

@@ -33,6 +33,12 @@ import {
 import { translateSqliteError } from "./sqlite-errors.js";
 import * as sql from "./statements.js";
 
+interface PendingWrite {
+  readonly work: () => unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
 export interface SqliteStorageOptions {
   /** A file path, or ":memory:". Parent directories are created. */
   readonly path: string;
@@ -45,6 +51,7 @@ export interface SqliteStorageOptions {
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
   readonly #statements: Map<string, Database.Statement> = new Map();
+  #writes: PendingWrite[] = [];
 
   constructor(options: SqliteStorageOptions) {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
@@ -65,6 +72,45 @@ export class SqliteStorage implements Storage {
     return statement;
   }
 
+  /**
+   * Queues a write; all writes queued in one event-loop turn run in one transaction, each in its own savepoint,
+   * and are answered after it commits. Every durable commit costs an fsync, so sharing one between the lease
+   * acquisitions, releases and step commits of many machines is what lets the embedded store keep up.
+   */
+  #write<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#writes.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#writes.length === 1) setImmediate(() => this.#flushWrites());
+    });
+  }
+
+  #flushWrites(): void {
+    const batch = this.#writes;
+    this.#writes = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.#db
+        .transaction(() => {
+          for (const pending of batch) {
+            try {
+              outcomes.push({ ok: true, value: this.#db.transaction(pending.work)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const pending of batch) pending.reject(translateSqliteError(error));
+      return;
+    }
+    for (const [index, pending] of batch.entries()) {
+      const outcome = outcomes[index];
+      if (outcome?.ok) pending.resolve(outcome.value);
+      else pending.reject(translateSqliteError(outcome?.error));
+    }
+  }
+
   #run<T>(work: () => T): T {
     try {
       return work();
@@ -81,21 +127,17 @@ export class SqliteStorage implements Storage {
     untilUs: number;
   }): Promise<AcquireResult> {
     const { namespace, machineId, owner, nowUs, untilUs } = options;
-    return this.#run(() =>
-      this.#db
-        .transaction((): AcquireResult => {
-          const held = this.#statement(sql.READ_LEASE).get(namespace, machineId) as
-            | { owner: string; epoch: number; expires_at_us: number }
-            | undefined;
-          if (held !== undefined && held.owner !== owner && held.expires_at_us > nowUs) {
-            return { acquired: false, heldUntilUs: held.expires_at_us };
-          }
-          const lease = this.#takeLease(namespace, machineId, owner, untilUs);
-          const row = this.#statement(sql.READ_MACHINE).get(namespace, machineId) as MachineRow | undefined;
-          return { acquired: true, lease, record: row === undefined ? null : machineFromRow(row) };
-        })
-        .immediate(),
-    );
+    return this.#write((): AcquireResult => {
+      const held = this.#statement(sql.READ_LEASE).get(namespace, machineId) as
+        | { owner: string; epoch: number; expires_at_us: number }
+        | undefined;
+      if (held !== undefined && held.owner !== owner && held.expires_at_us > nowUs) {
+        return { acquired: false, heldUntilUs: held.expires_at_us };
+      }
+      const lease = this.#takeLease(namespace, machineId, owner, untilUs);
+      const row = this.#statement(sql.READ_MACHINE).get(namespace, machineId) as MachineRow | undefined;
+      return { acquired: true, lease, record: row === undefined ? null : machineFromRow(row) };
+    });
   }
 
   #takeLease(namespace: string, machineId: string, owner: string, untilUs: number): Lease {
@@ -105,39 +147,34 @@ export class SqliteStorage implements Storage {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
-    this.#run(() => this.#statement(sql.DELETE_LEASE).run(lease.namespace, lease.machineId, lease.epoch));
+    await this.#write(() =>
+      this.#statement(sql.DELETE_LEASE).run(lease.namespace, lease.machineId, lease.epoch),
+    );
   }
 
   async renewLeases(leases: readonly Lease[], untilUs: number): Promise<Lease[]> {
-    return this.#run(() =>
-      this.#db.transaction(() =>
-        leases.filter(
-          (lease) =>
-            this.#statement(sql.EXTEND_LEASE).run(untilUs, lease.namespace, lease.machineId, lease.epoch)
-              .changes === 0,
-        ),
-      )(),
+    return this.#write(() =>
+      leases.filter(
+        (lease) =>
+          this.#statement(sql.EXTEND_LEASE).run(untilUs, lease.namespace, lease.machineId, lease.epoch)
+            .changes === 0,
+      ),
     );
   }
 
   async commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]> {
-    return this.#run(() =>
-      this.#db
-        .transaction(() =>
-          steps.map((step): CommitOutcome => {
-            try {
-              // A nested transaction is a savepoint: a step that fails its fence rolls back alone.
-              this.#db.transaction(() => this.#commitStep(step))();
-              return { ok: true };
-            } catch (error) {
-              if (error instanceof LeaseLostError || error instanceof MachineAlreadyExistsError) {
-                return { ok: false, error };
-              }
-              throw error;
-            }
-          }),
-        )
-        .immediate(),
+    return this.#write(() =>
+      steps.map((step): CommitOutcome => {
+        try {
+          // A nested transaction is a savepoint: a step that fails its fence rolls back alone.
+          this.#db.transaction(() => this.#commitStep(step))();
+          return { ok: true };
+        } catch (error) {
+          if (error instanceof LeaseLostError || error instanceof MachineAlreadyExistsError)
+            return { ok: false, error };
+          throw error;
+        }
+      }),
     );
   }
 
@@ -249,50 +286,39 @@ export class SqliteStorage implements Storage {
   }
 
   async claimDueMachines(options: ClaimOptions): Promise<ClaimedMachine[]> {
-    return this.#run(() =>
-      this.#db
-        .transaction(() => {
-          const rows = this.#statement(sql.SELECT_DUE_MACHINES).all({
-            now: options.nowUs,
-            limit: options.limit,
-          }) as MachineRow[];
-          return rows.map((row) => ({
-            lease: this.#takeLease(row.namespace, row.machine_id, options.owner, options.untilUs),
-            record: machineFromRow(row),
-          }));
-        })
-        .immediate(),
-    );
+    return this.#write(() => {
+      const rows = this.#statement(sql.SELECT_DUE_MACHINES).all({
+        now: options.nowUs,
+        limit: options.limit,
+      }) as MachineRow[];
+      return rows.map((row) => ({
+        lease: this.#takeLease(row.namespace, row.machine_id, options.owner, options.untilUs),
+        record: machineFromRow(row),
+      }));
+    });
   }
 
   async claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]> {
-    return this.#run(() =>
-      this.#db
-        .transaction(() => {
-          const rows = this.#statement(sql.SELECT_DUE_NOTIFICATIONS).all({
-            now: options.nowUs,
-            limit: options.limit,
-          }) as NotificationRow[];
-          const claimed: ClaimedNotification[] = [];
-          const seen = new Set<string>();
-          for (const row of rows) {
-            const key = `${row.namespace}\u0000${row.machine_id}`;
-            if (seen.has(key)) continue; // one notification per machine per claim: the lease is per machine
-            seen.add(key);
-            const machine = this.#statement(sql.READ_MACHINE).get(
-              row.namespace,
-              row.machine_id,
-            ) as MachineRow;
-            claimed.push({
-              lease: this.#takeLease(row.namespace, row.machine_id, options.owner, options.untilUs),
-              record: machineFromRow(machine),
-              notification: notificationFromRow(row),
-            });
-          }
-          return claimed;
-        })
-        .immediate(),
-    );
+    return this.#write(() => {
+      const rows = this.#statement(sql.SELECT_DUE_NOTIFICATIONS).all({
+        now: options.nowUs,
+        limit: options.limit,
+      }) as NotificationRow[];
+      const claimed: ClaimedNotification[] = [];
+      const seen = new Set<string>();
+      for (const row of rows) {
+        const key = `${row.namespace}\u0000${row.machine_id}`;
+        if (seen.has(key)) continue; // one notification per machine per claim: the lease is per machine
+        seen.add(key);
+        const machine = this.#statement(sql.READ_MACHINE).get(row.namespace, row.machine_id) as MachineRow;
+        claimed.push({
+          lease: this.#takeLease(row.namespace, row.machine_id, options.owner, options.untilUs),
+          record: machineFromRow(machine),
+          notification: notificationFromRow(row),
+        });
+      }
+      return claimed;
+    });
   }
 
   async nextDueAtUs(): Promise<number | null> {
@@ -305,19 +331,11 @@ export class SqliteStorage implements Storage {
   }
 
   async insertNotification(notification: Notification): Promise<void> {
-    this.#run(() =>
-      this.#db
-        .transaction(() => {
-          const found = this.#statement(sql.MACHINE_EXISTS).get(
-            notification.namespace,
-            notification.machineId,
-          );
-          if (found === undefined)
-            throw new MachineNotFoundError(notification.namespace, notification.machineId);
-          this.#statement(sql.INSERT_NOTIFICATION).run(notificationToRow(notification));
-        })
-        .immediate(),
-    );
+    await this.#write(() => {
+      const found = this.#statement(sql.MACHINE_EXISTS).get(notification.namespace, notification.machineId);
+      if (found === undefined) throw new MachineNotFoundError(notification.namespace, notification.machineId);
+      this.#statement(sql.INSERT_NOTIFICATION).run(notificationToRow(notification));
+    });
   }
 
   async updateEventContents(
@@ -325,21 +343,19 @@ export class SqliteStorage implements Storage {
     machineId: string,
     updates: readonly { eventId: number; content: Content }[],
   ): Promise<number> {
-    return this.#run(() =>
-      this.#db.transaction(() => {
-        let changed = 0;
-        for (const { eventId, content } of updates) {
-          changed += this.#statement(sql.UPDATE_EVENT_CONTENT).run(
-            content.formatVersion ?? null,
-            content.data,
-            namespace,
-            machineId,
-            eventId,
-          ).changes;
-        }
-        return changed;
-      })(),
-    );
+    return this.#write(() => {
+      let changed = 0;
+      for (const { eventId, content } of updates) {
+        changed += this.#statement(sql.UPDATE_EVENT_CONTENT).run(
+          content.formatVersion ?? null,
+          content.data,
+          namespace,
+          machineId,
+          eventId,
+        ).changes;
+      }
+      return changed;
+    });
   }
 
   async listMachines(

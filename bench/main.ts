@@ -1,0 +1,76 @@
+/**
+ * `npm run bench [-- --quick]`: Ratchet's workloads on each storage, next to the physical ceiling of that storage
+ * measured in the same run. The last line of output is one JSON object with the headline figures.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createNode } from "../src/runtime/create-node.js";
+import { sqliteCeiling } from "./ceiling-sqlite.js";
+import type { CallResult, ChainResult } from "./workloads.js";
+import { benchNamespace, runCalls, runChain } from "./workloads.js";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const quick = values.quick as boolean;
+const SECONDS = quick ? 3 : 10;
+const MACHINES = 64;
+const CALLERS = 32;
+
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+
+async function sqliteRun(): Promise<{ chain: ChainResult; calls: CallResult; ceiling: number }> {
+  const directory = mkdtempSync(join(tmpdir(), "ratchet-bench-"));
+  try {
+    const node = await createNode({
+      storage: { kind: "sqlite", path: join(directory, "bench.db") },
+      namespaces: () => [benchNamespace()],
+    });
+    try {
+      const chain = await runChain(node.engine, { machines: MACHINES, seconds: SECONDS, prefix: "s" });
+      await node.close({ drainTimeoutMs: 10_000 });
+      const callNode = await createNode({
+        storage: { kind: "sqlite", path: join(directory, "calls.db") },
+        namespaces: () => [benchNamespace()],
+      });
+      const calls = await runCalls(callNode.engine, { callers: CALLERS, seconds: SECONDS, prefix: "s" });
+      await callNode.close();
+      const ceiling = sqliteCeiling({ seconds: SECONDS, machines: MACHINES }).stepsPerSecond;
+      return { chain, calls, ceiling };
+    } catch (error) {
+      await node.close().catch(() => {});
+      throw error;
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `Ratchet benchmark (${quick ? "quick" : "full"}): ${SECONDS} s per workload, ${MACHINES} chaining machines, ${CALLERS} callers`,
+  );
+  const sqlite = await sqliteRun();
+  console.log("\nSQLite (WAL, synchronous=FULL, local processor)");
+  console.log(
+    `  chain    ${round(sqlite.chain.stepsPerSecond)} steps/s (${round(sqlite.chain.stepsPerCommit, 1)} steps per commit)`,
+  );
+  console.log(`  ceiling  ${round(sqlite.ceiling)} steps/s (raw UPDATE + INSERT, one transaction per step)`);
+  console.log(`  ratio    ${round(sqlite.chain.stepsPerSecond / sqlite.ceiling, 2)} × ceiling`);
+  console.log(
+    `  call     ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms`,
+  );
+  const summary = {
+    chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
+    ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
+    call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),
+    call_sqlite_p50_ms: round(sqlite.calls.p50Ms, 2),
+    call_sqlite_p99_ms: round(sqlite.calls.p99Ms, 2),
+  };
+  console.log(JSON.stringify(summary));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,103 @@
+/**
+ * The benchmark workloads, each run against a fresh node: chain (machines chaining zero-delay timers, one 64-byte
+ * event per step, the shape of progressor's own benchmark) and call (concurrent calls, one event each).
+ */
+import { randomBytes } from "node:crypto";
+import type { Engine } from "../src/engine/engine.js";
+import type { NamespaceOptions } from "../src/engine/namespace.js";
+import { localProcessor, timer } from "../src/processors/local-processor.js";
+
+export const BENCH_NAMESPACE = "bench";
+const EVENT_BYTES = 64;
+
+/** Every step appends one 64-byte event; timers chain at zero delay until the engine stops. */
+export function benchNamespace(): NamespaceOptions {
+  const event = () => ({ data: randomBytes(EVENT_BYTES) });
+  const processor = localProcessor({
+    init: ({ args }) => ({ events: [event()], timer: args.byteLength > 0 ? timer.now() : timer.unset() }),
+    timeout: () => ({ events: [event()], timer: timer.now() }),
+    call: () => ({ events: [event()], response: new Uint8Array(0) }),
+  });
+  return { name: BENCH_NAMESPACE, processor, limits: { historyPageEventsMax: 10_000_000 } };
+}
+
+export interface ChainResult {
+  readonly machines: number;
+  readonly seconds: number;
+  readonly steps: number;
+  readonly stepsPerSecond: number;
+  readonly stepsPerCommit: number;
+}
+
+/** Starts `machines` chains, lets them run, and counts the steps committed in the measured window. */
+export async function runChain(
+  engine: Engine,
+  options: { machines: number; seconds: number; prefix: string },
+): Promise<ChainResult> {
+  const ids = Array.from({ length: options.machines }, (_, index) => `${options.prefix}-chain-${index}`);
+  const chaining = new Uint8Array([1]);
+  await Promise.all(ids.map((id) => engine.start(BENCH_NAMESPACE, id, chaining)));
+  const warmupMs = Math.min(1000, options.seconds * 200);
+  await sleep(warmupMs);
+  const before = engine.stats();
+  const startedAt = performance.now();
+  await sleep(options.seconds * 1000);
+  const after = engine.stats();
+  const elapsed = (performance.now() - startedAt) / 1000;
+  const steps = after.committedSteps - before.committedSteps;
+  const flushes = after.commitFlushes - before.commitFlushes;
+  return {
+    machines: options.machines,
+    seconds: elapsed,
+    steps,
+    stepsPerSecond: steps / elapsed,
+    stepsPerCommit: flushes === 0 ? 0 : steps / flushes,
+  };
+}
+
+export interface CallResult {
+  readonly callers: number;
+  readonly calls: number;
+  readonly callsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** `callers` loops, each calling a machine of its own as fast as answers come back. */
+export async function runCalls(
+  engine: Engine,
+  options: { callers: number; seconds: number; prefix: string },
+): Promise<CallResult> {
+  const ids = Array.from({ length: options.callers }, (_, index) => `${options.prefix}-call-${index}`);
+  await Promise.all(ids.map((id) => engine.start(BENCH_NAMESPACE, id, new Uint8Array(0))));
+  const latencies: number[] = [];
+  const endAt = performance.now() + options.seconds * 1000;
+  const startedAt = performance.now();
+  await Promise.all(
+    ids.map(async (id) => {
+      while (performance.now() < endAt) {
+        const began = performance.now();
+        await engine.call(BENCH_NAMESPACE, id, new Uint8Array(0));
+        latencies.push(performance.now() - began);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - startedAt) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    callers: options.callers,
+    calls: latencies.length,
+    callsPerSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
