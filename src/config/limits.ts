@@ -3,9 +3,8 @@
  * checked against the ceilings that core `resolveLimits` enforces.
  */
 import { z } from "zod";
-import { coerceError } from "../core/errors.js";
 import type { Limits } from "../core/limits.js";
-import { resolveLimits } from "../core/limits.js";
+import { limitProblem } from "../core/limits.js";
 import { integer, reject, sizeBytes } from "./values.js";
 
 /** YAML name → core name; sizes take `1M` or a byte count, counts a whole number. */
@@ -25,13 +24,8 @@ function limitValue(key: LimitKey) {
   const { name, kind } = LIMIT_KEYS[key];
   const value = kind === "size" ? sizeBytes() : integer({ min: 1 });
   return value.transform((limit, context): number => {
-    try {
-      // resolveLimits asserts the core bounds; checking one key at a time reports every bad key.
-      resolveLimits({ [name]: limit });
-      return limit;
-    } catch (error) {
-      return reject(context, `is outside the core bounds (${coerceError(error).message})`);
-    }
+    const problem = limitProblem(name, limit);
+    return problem === null ? limit : reject(context, problem);
   });
 }
 

@@ -42,14 +42,18 @@ const LIMIT_CEILINGS: Limits = Object.freeze({
   historyPageEventsMax: 10_000_000,
 });
 
+/** Why a value is not allowed for a limit, or null when it is. */
+export function limitProblem(name: keyof Limits, value: number): string | null {
+  if (!(Number.isSafeInteger(value) && value > 0)) return "must be a positive whole number";
+  if (value > LIMIT_CEILINGS[name]) return `must be at most ${LIMIT_CEILINGS[name]}`;
+  return null;
+}
+
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits = { ...DEFAULT_LIMITS, ...overrides };
   for (const key of Object.keys(LIMIT_CEILINGS) as (keyof Limits)[]) {
-    assert.ok(
-      Number.isSafeInteger(limits[key]) && limits[key] > 0,
-      `limit ${key} must be a positive integer`,
-    );
-    assert.ok(limits[key] <= LIMIT_CEILINGS[key], `limit ${key} must be at most ${LIMIT_CEILINGS[key]}`);
+    const problem = limitProblem(key, limits[key]);
+    assert.equal(problem, null, `limit ${key} ${problem}`);
   }
   return Object.freeze(limits);
 }
