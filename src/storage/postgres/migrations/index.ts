@@ -1,0 +1,16 @@
+/** Released PostgreSQL migrations, in order. A released migration is never edited; a change is a new one. */
+import { MIGRATION_0001 } from "./0001-initial.js";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Runs inside the migration's transaction with search_path set to the configured schema. */
+  readonly sql: string;
+}
+
+// Migrations are TypeScript strings rather than .sql files so the compiler ships them with no copy step.
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: MIGRATION_0001 },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

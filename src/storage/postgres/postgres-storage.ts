@@ -1,0 +1,285 @@
+/**
+ * The PostgreSQL storage: many nodes share one database; leases, fenced writes and SKIP LOCKED claims keep one
+ * writer per machine. Round trips: acquireLease 1 (lease and record pipelined), commit 3 per batch, each claim
+ * 1, readMachineWithEvents 2 (a pipelined REPEATABLE READ snapshot), every other call 1.
+ */
+import assert from "node:assert/strict";
+import type pg from "pg";
+import { MachineNotFoundError } from "../../core/errors.js";
+import type { EventSpan } from "../../core/history-range.js";
+import type { Content, Event, MachineRecord } from "../../core/machine.js";
+import { machineKey } from "../../core/machine.js";
+import type { Notification } from "../../core/notification.js";
+import type {
+  AcquireResult,
+  ClaimedMachine,
+  ClaimedNotification,
+  ClaimOptions,
+  CommitOutcome,
+  Lease,
+  StepCommit,
+  Storage,
+} from "../storage.js";
+import { commitSteps } from "./commit-steps.js";
+import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
+import { clientConfigOf, createPool, withClient } from "./pool.js";
+import {
+  type ClaimedNotificationRow,
+  claimedNotificationFromRow,
+  type EventRow,
+  eventFromRow,
+  type LeaseRow,
+  leaseFromRow,
+  type MachineRow,
+  machineFromRow,
+  notificationToRow,
+} from "./rows.js";
+import { DEFAULT_SCHEMA_NAME, type QuotedSchemaName, quoteSchemaName, wakeChannelOf } from "./schema-name.js";
+import * as claims from "./sql/claims.js";
+import * as events from "./sql/events.js";
+import * as leases from "./sql/leases.js";
+import * as machines from "./sql/machines.js";
+import * as notifications from "./sql/notifications.js";
+import { WakeListener } from "./wake-listener.js";
+
+export interface PostgresStorageOptions {
+  readonly connectionString: string;
+  /** The schema holding Ratchet's tables; default "ratchet". Several deployments may share a database. */
+  readonly schema?: string;
+  /** Connections in the pool; the wake listener has one more of its own. */
+  readonly poolSize: number;
+  /** The server cancels a statement running longer than this; the call then fails as StorageUnavailableError. */
+  readonly statementTimeoutMs: number;
+  /** Opening a connection or waiting for a free one fails after this; default 5000. */
+  readonly connectionTimeoutMs?: number;
+  /** Shown in pg_stat_activity; the wake listener's connection adds "/wake". */
+  readonly applicationName: string;
+  /** The current instant, for migration bookkeeping only. */
+  readonly nowUs: () => number;
+  /** Errors no caller awaits: a broken idle connection, a lost wake listener connection. */
+  readonly onBackgroundError?: (error: Error) => void;
+}
+
+const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+/** nextDueAtUs looks at this many earliest due machines and notifications (an estimate, not a claim). */
+const NEXT_DUE_CANDIDATES = 64;
+
+/** A notification claim considers this many due notifications per notification it may return. */
+const NOTIFICATION_CANDIDATES_PER_CLAIM = 4;
+
+export class PostgresStorage implements Storage {
+  readonly #pool: pg.Pool;
+  readonly #schema: QuotedSchemaName;
+  readonly #schemaName: string;
+  readonly #wakeChannel: string;
+  readonly #wakeListeners = new Set<() => void>();
+  readonly #wakeListener: WakeListener;
+  #closed = false;
+
+  /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
+  static async open(options: PostgresStorageOptions & { readonly migrate: boolean }): Promise<PostgresStorage> {
+    const storage = new PostgresStorage(options);
+    try {
+      if (options.migrate) await migratePostgres(storage.#pool, storage.#schemaName, options.nowUs());
+      else await assertSchemaCurrent(storage.#pool, storage.#schemaName);
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    return storage;
+  }
+
+  /** Connects lazily; prefer `open`, which also checks the schema. */
+  constructor(options: PostgresStorageOptions) {
+    this.#schemaName = options.schema ?? DEFAULT_SCHEMA_NAME;
+    this.#schema = quoteSchemaName(this.#schemaName);
+    this.#wakeChannel = wakeChannelOf(this.#schemaName);
+    const onBackgroundError = options.onBackgroundError ?? (() => undefined);
+    const connection = {
+      connectionString: options.connectionString,
+      applicationName: options.applicationName,
+      statementTimeoutMs: options.statementTimeoutMs,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    };
+    this.#pool = createPool({ ...connection, poolSize: options.poolSize }, onBackgroundError);
+    this.#wakeListener = new WakeListener({
+      clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
+      channel: this.#wakeChannel,
+      onWake: () => {
+        for (const listener of this.#wakeListeners) listener();
+      },
+      onError: onBackgroundError,
+    });
+  }
+
+  async acquireLease(options: {
+    namespace: string;
+    machineId: string;
+    owner: string;
+    nowUs: number;
+    untilUs: number;
+  }): Promise<AcquireResult> {
+    // Pipelined, the record is read by a second statement that starts after the lease is committed: it sees
+    // every commit of the previous holder, and no later one can pass the fence. (Read inside the lease
+    // statement it could come from a snapshot taken before a commit the lease had to wait for.)
+    const [taken, read] = await withClient(this.#pool, (client) =>
+      Promise.all([
+        client.query<LeaseRow>(leases.acquireLease(this.#schema, options)),
+        client.query<MachineRow>(machines.readMachine(this.#schema, options.namespace, options.machineId)),
+      ]),
+    );
+    const lease = taken.rows[0];
+    assert.ok(lease !== undefined, "the lease upsert always answers with the lease row");
+    if (lease.owner !== options.owner) return { acquired: false, heldUntilUs: lease.expires_at_us };
+    const row = read.rows[0];
+    return { acquired: true, lease: leaseFromRow(lease), record: row === undefined ? null : machineFromRow(row) };
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    await withClient(this.#pool, (client) =>
+      client.query(leases.releaseLease(this.#schema, lease, this.#wakeChannel)),
+    );
+  }
+
+  async renewLeases(held: readonly Lease[], untilUs: number): Promise<Lease[]> {
+    if (held.length === 0) return [];
+    const renewed = await withClient(this.#pool, (client) =>
+      client.query<Pick<LeaseRow, "namespace" | "machine_id" | "epoch">>(
+        leases.renewLeases(this.#schema, held, untilUs),
+      ),
+    );
+    const kept = new Set(renewed.rows.map((row) => `${machineKey(row.namespace, row.machine_id)}\u0000${row.epoch}`));
+    return held.filter((lease) => !kept.has(`${machineKey(lease.namespace, lease.machineId)}\u0000${lease.epoch}`));
+  }
+
+  async commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]> {
+    if (steps.length === 0) return [];
+    return withClient(this.#pool, (client) =>
+      commitSteps(client, { schema: this.#schema, wakeChannel: this.#wakeChannel }, steps),
+    );
+  }
+
+  async readMachine(namespace: string, machineId: string): Promise<MachineRecord | null> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<MachineRow>(machines.readMachine(this.#schema, namespace, machineId)),
+    );
+    const row = result.rows[0];
+    return row === undefined ? null : machineFromRow(row);
+  }
+
+  async readMachineWithEvents(
+    namespace: string,
+    machineId: string,
+    selectSpan: (record: MachineRecord) => EventSpan | null,
+  ): Promise<{ record: MachineRecord; events: Event[] } | null> {
+    return withClient(this.#pool, async (client) => {
+      // One REPEATABLE READ snapshot for both reads; each pair of statements shares a round trip.
+      const [, read] = await Promise.all([
+        client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+        client.query<MachineRow>(machines.readMachine(this.#schema, namespace, machineId)),
+      ]);
+      const row = read.rows[0];
+      const record = row === undefined ? null : machineFromRow(row);
+      const span = record === null ? null : selectSpan(record);
+      const [found] = await Promise.all([
+        span === null
+          ? undefined
+          : client.query<EventRow>(events.readEvents(this.#schema, { namespace, machineId, span })),
+        client.query("COMMIT"),
+      ]);
+      if (record === null) return null;
+      return { record, events: found?.rows.map(eventFromRow) ?? [] };
+    });
+  }
+
+  async readEvents(namespace: string, machineId: string, span: EventSpan): Promise<Event[]> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<EventRow>(events.readEvents(this.#schema, { namespace, machineId, span })),
+    );
+    return result.rows.map(eventFromRow);
+  }
+
+  async claimDueMachines(options: ClaimOptions): Promise<ClaimedMachine[]> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<MachineRow & { epoch: number }>(claims.claimDueMachines(this.#schema, options)),
+    );
+    return result.rows.map((row) => ({
+      lease: leaseFromRow({ ...row, owner: options.owner }),
+      record: machineFromRow(row),
+    }));
+  }
+
+  async claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]> {
+    const candidateLimit = options.limit * NOTIFICATION_CANDIDATES_PER_CLAIM;
+    const result = await withClient(this.#pool, (client) =>
+      client.query<ClaimedNotificationRow>(
+        claims.claimDueNotifications(this.#schema, { ...options, candidateLimit }),
+      ),
+    );
+    return result.rows.map((row) => ({
+      lease: leaseFromRow({ ...row, owner: options.owner }),
+      record: machineFromRow(row),
+      notification: claimedNotificationFromRow(row),
+    }));
+  }
+
+  async nextDueAtUs(): Promise<number | null> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<{ due_at_us: number | null }>(claims.nextDueAtUs(this.#schema, NEXT_DUE_CANDIDATES)),
+    );
+    return result.rows[0]?.due_at_us ?? null;
+  }
+
+  async insertNotification(notification: Notification): Promise<void> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query(
+        notifications.insertNotification(this.#schema, notificationToRow(notification), this.#wakeChannel),
+      ),
+    );
+    if (result.rowCount === 0) throw new MachineNotFoundError(notification.namespace, notification.machineId);
+  }
+
+  async updateEventContents(
+    namespace: string,
+    machineId: string,
+    updates: readonly { eventId: number; content: Content }[],
+  ): Promise<number> {
+    if (updates.length === 0) return 0;
+    const result = await withClient(this.#pool, (client) =>
+      client.query(events.updateEventContents(this.#schema, { namespace, machineId, updates })),
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async listMachines(
+    namespace: string,
+    options: { afterId?: string; limit: number },
+  ): Promise<MachineRecord[]> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<MachineRow>(
+        machines.listMachines(this.#schema, { namespace, afterId: options.afterId ?? "", limit: options.limit }),
+      ),
+    );
+    return result.rows.map(machineFromRow);
+  }
+
+  /** Listens (on a connection of its own) while at least one listener is registered. */
+  onWake(listener: () => void): () => void {
+    assert.ok(!this.#closed, "onWake on a closed storage");
+    this.#wakeListeners.add(listener);
+    if (this.#wakeListeners.size === 1) this.#wakeListener.start();
+    return () => {
+      if (!this.#wakeListeners.delete(listener) || this.#wakeListeners.size > 0) return;
+      void this.#wakeListener.stop();
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wakeListeners.clear();
+    await this.#wakeListener.stop();
+    await this.#pool.end();
+  }
+}

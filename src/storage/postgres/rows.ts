@@ -1,0 +1,204 @@
+/**
+ * Row shapes of the PostgreSQL tables, in column names, and their one mapping to and from core types.
+ * bigint columns arrive as numbers (the pool's int8 parser asserts they are safe integers); bytea as Buffer.
+ */
+import assert from "node:assert/strict";
+import type { Event, MachineRecord } from "../../core/machine.js";
+import { dueAtUsOf, statusOf } from "../../core/machine.js";
+import type { Notification } from "../../core/notification.js";
+import {
+  contextFromJson,
+  contextToJson,
+  failureFromJson,
+  failureToJson,
+  rangeFromJson,
+  rangeToJson,
+  retryFromJson,
+  retryToJson,
+  timerFromJson,
+  timerToJson,
+} from "../json-columns.js";
+import type { Lease } from "../storage.js";
+
+function safeInteger(value: number, column: string): number {
+  assert.ok(Number.isSafeInteger(value), `${column} = ${value} is not a safe integer`);
+  return value;
+}
+
+function safeIntegerOrNull(value: number | null, column: string): number | null {
+  return value === null ? null : safeInteger(value, column);
+}
+
+export interface MachineRow {
+  namespace: string;
+  machine_id: string;
+  status: string;
+  aux_state: Uint8Array;
+  aux_format_version: number | null;
+  last_event_id: number;
+  timer: string | null;
+  timer_due_at_us: number | null;
+  retry: string | null;
+  failure: string | null;
+  due_at_us: number | null;
+  created_at_us: number;
+  updated_at_us: number;
+}
+
+export function machineFromRow(row: MachineRow): MachineRecord {
+  return {
+    namespace: row.namespace,
+    id: row.machine_id,
+    auxState:
+      row.aux_format_version === null
+        ? { data: row.aux_state }
+        : { formatVersion: row.aux_format_version, data: row.aux_state },
+    lastEventId: row.last_event_id,
+    timer: timerFromJson(row.timer, row.timer_due_at_us),
+    retry: retryFromJson(row.retry),
+    failure: failureFromJson(row.failure),
+    createdAtUs: row.created_at_us,
+    updatedAtUs: row.updated_at_us,
+  };
+}
+
+export function machineToRow(record: MachineRecord): MachineRow {
+  return {
+    namespace: record.namespace,
+    machine_id: record.id,
+    status: statusOf(record),
+    aux_state: record.auxState.data,
+    aux_format_version: record.auxState.formatVersion ?? null,
+    last_event_id: safeInteger(record.lastEventId, "last_event_id"),
+    timer: timerToJson(record.timer),
+    timer_due_at_us: safeIntegerOrNull(record.timer?.dueAtUs ?? null, "timer_due_at_us"),
+    retry: retryToJson(record.retry),
+    failure: failureToJson(record.failure),
+    due_at_us: safeIntegerOrNull(dueAtUsOf(record), "due_at_us"),
+    created_at_us: safeInteger(record.createdAtUs, "created_at_us"),
+    updated_at_us: safeInteger(record.updatedAtUs, "updated_at_us"),
+  };
+}
+
+export interface EventRow {
+  namespace: string;
+  machine_id: string;
+  event_id: number;
+  created_at_us: number;
+  format_version: number | null;
+  data: Uint8Array;
+}
+
+export function eventFromRow(row: Pick<EventRow, "event_id" | "created_at_us" | "format_version" | "data">): Event {
+  return row.format_version === null
+    ? { id: row.event_id, createdAtUs: row.created_at_us, data: row.data }
+    : { id: row.event_id, createdAtUs: row.created_at_us, formatVersion: row.format_version, data: row.data };
+}
+
+export function eventToRow(namespace: string, machineId: string, event: Event): EventRow {
+  return {
+    namespace,
+    machine_id: machineId,
+    event_id: safeInteger(event.id, "event_id"),
+    created_at_us: safeInteger(event.createdAtUs, "created_at_us"),
+    format_version: event.formatVersion ?? null,
+    data: event.data,
+  };
+}
+
+export interface NotificationRow {
+  namespace: string;
+  notification_id: string;
+  machine_id: string;
+  args: Uint8Array;
+  range: string;
+  context: string | null;
+  created_at_us: number;
+  due_at_us: number;
+  attempt: number;
+  first_failed_at_us: number | null;
+  last_error: string | null;
+}
+
+export function notificationFromRow(row: NotificationRow): Notification {
+  const context = contextFromJson(row.context);
+  return {
+    namespace: row.namespace,
+    id: row.notification_id,
+    machineId: row.machine_id,
+    args: row.args,
+    range: rangeFromJson(row.range),
+    ...(context === undefined ? {} : { context }),
+    createdAtUs: row.created_at_us,
+    dueAtUs: row.due_at_us,
+    attempt: row.attempt,
+    ...(row.first_failed_at_us === null ? {} : { firstFailedAtUs: row.first_failed_at_us }),
+    ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  };
+}
+
+export function notificationToRow(notification: Notification): NotificationRow {
+  return {
+    namespace: notification.namespace,
+    notification_id: notification.id,
+    machine_id: notification.machineId,
+    args: notification.args,
+    range: rangeToJson(notification.range),
+    context: contextToJson(notification.context),
+    created_at_us: safeInteger(notification.createdAtUs, "created_at_us"),
+    due_at_us: safeInteger(notification.dueAtUs, "due_at_us"),
+    attempt: notification.attempt,
+    first_failed_at_us: safeIntegerOrNull(notification.firstFailedAtUs ?? null, "first_failed_at_us"),
+    last_error: diagnosticText(notification.lastError ?? null),
+  };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and one such character would fail the whole group commit it rides in.
+ * Error messages come from processors we do not control, so they lose that character instead.
+ */
+export function diagnosticText(text: string | null): string | null {
+  return text === null ? null : text.replaceAll("\u0000", "\uFFFD");
+}
+
+/** A claim answers with the machine's columns and the notification's, the clashing ones renamed. */
+export interface ClaimedNotificationRow extends MachineRow {
+  notification_id: string;
+  args: Uint8Array;
+  range: string;
+  context: string | null;
+  notification_created_at_us: number;
+  notification_due_at_us: number;
+  attempt: number;
+  first_failed_at_us: number | null;
+  last_error: string | null;
+  epoch: number;
+}
+
+export function claimedNotificationFromRow(row: ClaimedNotificationRow): Notification {
+  return notificationFromRow({
+    namespace: row.namespace,
+    notification_id: row.notification_id,
+    machine_id: row.machine_id,
+    args: row.args,
+    range: row.range,
+    context: row.context,
+    created_at_us: row.notification_created_at_us,
+    due_at_us: row.notification_due_at_us,
+    attempt: row.attempt,
+    first_failed_at_us: row.first_failed_at_us,
+    last_error: row.last_error,
+  });
+}
+
+export interface LeaseRow {
+  namespace: string;
+  machine_id: string;
+  owner: string;
+  epoch: number;
+  expires_at_us: number;
+}
+
+export function leaseFromRow(row: Pick<LeaseRow, "namespace" | "machine_id" | "owner" | "epoch">): Lease {
+  return { namespace: row.namespace, machineId: row.machine_id, owner: row.owner, epoch: row.epoch };
+}

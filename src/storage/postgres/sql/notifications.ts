@@ -1,0 +1,110 @@
+/** Notification statements: store one for a live machine, settle those a batch of steps delivered or retried. */
+import type pg from "pg";
+import type { Lease, NotificationOutcome } from "../../storage.js";
+import { diagnosticText, type NotificationRow } from "../rows.js";
+import type { QuotedSchemaName } from "../schema-name.js";
+
+/**
+ * Stores a notification only while its machine exists, and wakes the other nodes. FOR KEY SHARE holds the
+ * machine row until commit, so a concurrent remove either waits for this insert (and its later statement
+ * deletes the notification) or has already deleted the machine (and this inserts nothing).
+ */
+export function insertNotification(
+  schema: QuotedSchemaName,
+  row: NotificationRow,
+  channel: string,
+): pg.QueryConfig {
+  return {
+    name: "ratchet_insert_notification",
+    text: `WITH machine AS (
+        SELECT namespace, machine_id FROM ${schema}.machines
+        WHERE namespace = $1::text AND machine_id = $3::text
+        FOR KEY SHARE
+      ), inserted AS (
+        INSERT INTO ${schema}.notifications (namespace, notification_id, machine_id, args, range, context,
+          created_at_us, due_at_us, attempt, first_failed_at_us, last_error)
+        SELECT m.namespace, $2::text, m.machine_id, $4::bytea, $5::text, $6::text, $7::bigint, $8::bigint,
+          $9::integer, $10::bigint, $11::text
+        FROM machine m
+        RETURNING notification_id
+      )
+      SELECT i.notification_id, pg_notify($12::text, '') FROM inserted i`,
+    values: [
+      row.namespace,
+      row.notification_id,
+      row.machine_id,
+      row.args,
+      row.range,
+      row.context,
+      row.created_at_us,
+      row.due_at_us,
+      row.attempt,
+      row.first_failed_at_us,
+      row.last_error,
+      channel,
+    ],
+  };
+}
+
+export interface SettledNotification {
+  readonly lease: Lease;
+  readonly id: string;
+  readonly outcome: NotificationOutcome;
+}
+
+/**
+ * Deletes delivered notifications and reschedules retried ones, fenced by the settling step's lease. Rows
+ * are not counted: a notification is settled only by the holder of its machine's lease, so none can vanish.
+ */
+export function settleNotifications(
+  schema: QuotedSchemaName,
+  settled: readonly SettledNotification[],
+): pg.QueryConfig {
+  const retry = (settle: SettledNotification) => (settle.outcome.kind === "retry" ? settle.outcome : null);
+  return {
+    name: "ratchet_settle_notifications",
+    text: `WITH settled AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::integer[],
+            $7::bigint[], $8::text[])
+          AS s(namespace, machine_id, epoch, notification_id, due_at_us, attempt, first_failed_at_us, last_error)
+        WHERE EXISTS (SELECT 1 FROM ${schema}.leases l
+          WHERE l.namespace = s.namespace AND l.machine_id = s.machine_id AND l.epoch = s.epoch)
+      ), delivered AS (
+        DELETE FROM ${schema}.notifications n USING settled s
+        WHERE n.namespace = s.namespace AND n.notification_id = s.notification_id
+          AND n.machine_id = s.machine_id AND s.due_at_us IS NULL
+      )
+      UPDATE ${schema}.notifications n SET due_at_us = s.due_at_us, attempt = s.attempt,
+        first_failed_at_us = s.first_failed_at_us, last_error = s.last_error
+      FROM settled s
+      WHERE n.namespace = s.namespace AND n.notification_id = s.notification_id
+        AND n.machine_id = s.machine_id AND s.due_at_us IS NOT NULL`,
+    values: [
+      settled.map((settle) => settle.lease.namespace),
+      settled.map((settle) => settle.lease.machineId),
+      settled.map((settle) => settle.lease.epoch),
+      settled.map((settle) => settle.id),
+      settled.map((settle) => retry(settle)?.dueAtUs ?? null),
+      settled.map((settle) => retry(settle)?.attempt ?? null),
+      settled.map((settle) => retry(settle)?.firstFailedAtUs ?? null),
+      settled.map((settle) => diagnosticText(retry(settle)?.lastError ?? null)),
+    ],
+  };
+}
+
+/** A removed machine's notifications; runs after its machine row is deleted (see insertNotification). */
+export function deleteMachineNotifications(schema: QuotedSchemaName, leases: readonly Lease[]): pg.QueryConfig {
+  return {
+    name: "ratchet_delete_machine_notifications",
+    text: `DELETE FROM ${schema}.notifications n
+      USING unnest($1::text[], $2::text[], $3::bigint[]) AS s(namespace, machine_id, epoch)
+      WHERE n.namespace = s.namespace AND n.machine_id = s.machine_id
+        AND EXISTS (SELECT 1 FROM ${schema}.leases l
+          WHERE l.namespace = s.namespace AND l.machine_id = s.machine_id AND l.epoch = s.epoch)`,
+    values: [
+      leases.map((lease) => lease.namespace),
+      leases.map((lease) => lease.machineId),
+      leases.map((lease) => lease.epoch),
+    ],
+  };
+}
