@@ -148,7 +148,7 @@ test("limits outside core bounds and sizes without units are refused", () => {
     problems(`limits: {event_bytes_max: 1T, step_events_max: 0, aux_state_bytes_max: '10'}\n${MINIMAL}`),
     [
       'limits.aux_state_bytes_max: needs a unit (a whole number and a unit: b, k, M, G, T or P (powers of 1024), e.g. 1M); got "10"',
-      "limits.event_bytes_max: is outside the core bounds (limit eventBytesMax must be at most 67108864)",
+      "limits.event_bytes_max: must be at most 67108864",
       "limits.step_events_max: must be a whole number ≥ 1; got 0",
     ],
   );
