@@ -59,10 +59,15 @@ function roundsOf(steps: readonly StepCommit[]): IndexedStep[][] {
   const seen = new Map<string, number>();
   steps.forEach((step, index) => {
     const key = machineKey(step.lease.namespace, step.lease.machineId);
-    assert.equal(machineKey(step.record.namespace, step.record.id), key, "a step writes the machine it leased");
+    assert.equal(
+      machineKey(step.record.namespace, step.record.id),
+      key,
+      "a step writes the machine it leased",
+    );
     const round = seen.get(key) ?? 0;
     seen.set(key, round + 1);
-    (rounds[round] ??= []).push({ index, step });
+    if (round === rounds.length) rounds.push([]);
+    rounds[round]?.push({ index, step });
   });
   return rounds;
 }
@@ -90,7 +95,9 @@ async function fenceRound(
     ),
     creates.length === 0
       ? undefined
-      : client.query<{ namespace: string; machine_id: string }>(machines.insertMachines(schema, fencedCreates)),
+      : client.query<{ namespace: string; machine_id: string }>(
+          machines.insertMachines(schema, fencedCreates),
+        ),
   ]);
   const held = new Set(locked.rows.map((row) => machineKey(row.namespace, row.machine_id)));
   const inserted = new Set(created?.rows.map((row) => machineKey(row.namespace, row.machine_id)));
@@ -149,7 +156,11 @@ async function writeSurvivors(
       }),
     ),
   ]);
-  assert.equal(updated?.rowCount ?? 0, updates.length, "each updated machine still ends where its step began");
+  assert.equal(
+    updated?.rowCount ?? 0,
+    updates.length,
+    "each updated machine still ends where its step began",
+  );
   assert.equal(inserted?.rowCount ?? 0, newEvents.length, "every event of a fenced step is appended");
   assert.equal(settledLeases.rows[0]?.settled_count, steps.length, "every fenced step settles its lease");
 }

@@ -5,8 +5,8 @@
  */
 import type pg from "pg";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations/index.js";
-import { sqlStateOf, UNIQUE_VIOLATION } from "./postgres-errors.js";
 import { withClient } from "./pool.js";
+import { sqlStateOf, UNIQUE_VIOLATION } from "./postgres-errors.js";
 import { type QuotedSchemaName, quoteSchemaName } from "./schema-name.js";
 
 export class SchemaTooNewError extends Error {

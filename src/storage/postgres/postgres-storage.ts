@@ -78,7 +78,9 @@ export class PostgresStorage implements Storage {
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
-  static async open(options: PostgresStorageOptions & { readonly migrate: boolean }): Promise<PostgresStorage> {
+  static async open(
+    options: PostgresStorageOptions & { readonly migrate: boolean },
+  ): Promise<PostgresStorage> {
     const storage = new PostgresStorage(options);
     try {
       if (options.migrate) await migratePostgres(storage.#pool, storage.#schemaName, options.nowUs());
@@ -133,7 +135,11 @@ export class PostgresStorage implements Storage {
     assert.ok(lease !== undefined, "the lease upsert always answers with the lease row");
     if (lease.owner !== options.owner) return { acquired: false, heldUntilUs: lease.expires_at_us };
     const row = read.rows[0];
-    return { acquired: true, lease: leaseFromRow(lease), record: row === undefined ? null : machineFromRow(row) };
+    return {
+      acquired: true,
+      lease: leaseFromRow(lease),
+      record: row === undefined ? null : machineFromRow(row),
+    };
   }
 
   async releaseLease(lease: Lease): Promise<void> {
@@ -149,8 +155,12 @@ export class PostgresStorage implements Storage {
         leases.renewLeases(this.#schema, held, untilUs),
       ),
     );
-    const kept = new Set(renewed.rows.map((row) => `${machineKey(row.namespace, row.machine_id)}\u0000${row.epoch}`));
-    return held.filter((lease) => !kept.has(`${machineKey(lease.namespace, lease.machineId)}\u0000${lease.epoch}`));
+    const kept = new Set(
+      renewed.rows.map((row) => `${machineKey(row.namespace, row.machine_id)}\u0000${row.epoch}`),
+    );
+    return held.filter(
+      (lease) => !kept.has(`${machineKey(lease.namespace, lease.machineId)}\u0000${lease.epoch}`),
+    );
   }
 
   async commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]> {
@@ -258,7 +268,11 @@ export class PostgresStorage implements Storage {
   ): Promise<MachineRecord[]> {
     const result = await withClient(this.#pool, (client) =>
       client.query<MachineRow>(
-        machines.listMachines(this.#schema, { namespace, afterId: options.afterId ?? "", limit: options.limit }),
+        machines.listMachines(this.#schema, {
+          namespace,
+          afterId: options.afterId ?? "",
+          limit: options.limit,
+        }),
       ),
     );
     return result.rows.map(machineFromRow);

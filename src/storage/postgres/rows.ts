@@ -89,7 +89,9 @@ export interface EventRow {
   data: Uint8Array;
 }
 
-export function eventFromRow(row: Pick<EventRow, "event_id" | "created_at_us" | "format_version" | "data">): Event {
+export function eventFromRow(
+  row: Pick<EventRow, "event_id" | "created_at_us" | "format_version" | "data">,
+): Event {
   return row.format_version === null
     ? { id: row.event_id, createdAtUs: row.created_at_us, data: row.data }
     : { id: row.event_id, createdAtUs: row.created_at_us, formatVersion: row.format_version, data: row.data };

@@ -9,8 +9,6 @@ export interface Migration {
 }
 
 // Migrations are TypeScript strings rather than .sql files so the compiler ships them with no copy step.
-export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: "initial", sql: MIGRATION_0001 },
-];
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: MIGRATION_0001 }];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

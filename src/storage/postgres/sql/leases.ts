@@ -6,7 +6,8 @@ import type pg from "pg";
 import type { Lease } from "../../storage.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
-const columnOf = <K extends keyof Lease>(leases: readonly Lease[], key: K) => leases.map((lease) => lease[key]);
+const columnOf = <K extends keyof Lease>(leases: readonly Lease[], key: K) =>
+  leases.map((lease) => lease[key]);
 
 /**
  * Takes the lease if it is free, expired, or the caller's own, with a new epoch; otherwise leaves it as it is.
@@ -111,7 +112,12 @@ export function renewLeases(
       UPDATE ${schema}.leases l SET expires_at_us = $4::bigint FROM locked k
       WHERE l.namespace = k.namespace AND l.machine_id = k.machine_id AND l.epoch = k.epoch
       RETURNING l.namespace, l.machine_id, l.epoch`,
-    values: [columnOf(leases, "namespace"), columnOf(leases, "machineId"), columnOf(leases, "epoch"), untilUs],
+    values: [
+      columnOf(leases, "namespace"),
+      columnOf(leases, "machineId"),
+      columnOf(leases, "epoch"),
+      untilUs,
+    ],
   };
 }
 

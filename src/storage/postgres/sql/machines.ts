@@ -77,7 +77,10 @@ export function listMachines(
 }
 
 /** Creates machines; one that exists already is skipped and missing from the answer. */
-export function insertMachines(schema: QuotedSchemaName, machines: readonly FencedMachineRow[]): pg.QueryConfig {
+export function insertMachines(
+  schema: QuotedSchemaName,
+  machines: readonly FencedMachineRow[],
+): pg.QueryConfig {
   return {
     name: "ratchet_insert_machines",
     text: `INSERT INTO ${schema}.machines (${MACHINE_COLUMNS})
@@ -92,7 +95,10 @@ export function insertMachines(schema: QuotedSchemaName, machines: readonly Fenc
 }
 
 /** Replaces records; fenced on the lease and on the history, which must still end where the step began. */
-export function updateMachines(schema: QuotedSchemaName, machines: readonly FencedMachineRow[]): pg.QueryConfig {
+export function updateMachines(
+  schema: QuotedSchemaName,
+  machines: readonly FencedMachineRow[],
+): pg.QueryConfig {
   return {
     name: "ratchet_update_machines",
     text: `UPDATE ${schema}.machines m SET status = s.status, aux_state = s.aux_state,

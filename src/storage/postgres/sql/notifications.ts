@@ -93,7 +93,10 @@ export function settleNotifications(
 }
 
 /** A removed machine's notifications; runs after its machine row is deleted (see insertNotification). */
-export function deleteMachineNotifications(schema: QuotedSchemaName, leases: readonly Lease[]): pg.QueryConfig {
+export function deleteMachineNotifications(
+  schema: QuotedSchemaName,
+  leases: readonly Lease[],
+): pg.QueryConfig {
   return {
     name: "ratchet_delete_machine_notifications",
     text: `DELETE FROM ${schema}.notifications n
