@@ -17,6 +17,12 @@ export interface DisposableDatabase {
 /** Database names are quoted like schema names: a valid identifier, escaped once. */
 const quoteDatabaseName = quoteSchemaName;
 
+/**
+ * `pool.end()` resolves before its sockets close; a drop WITH (FORCE) right after may then terminate a closing
+ * connection, whose error would crash Node without a listener. Nothing is lost: the connection was closing.
+ */
+export function ignoreClosingConnectionError(): void {}
+
 function connectionStringFor(adminConnectionString: string, database: string): string {
   const url = new URL(adminConnectionString);
   url.pathname = `/${encodeURIComponent(database)}`;
@@ -72,6 +78,7 @@ export async function createMigratedTemplate(
   const database = await createDisposableDatabase(adminConnectionString, { prefix: options.prefix });
   // A template cannot be copied while anyone is connected to it: this pool is closed before returning.
   const pool = new pg.Pool({ connectionString: database.connectionString, max: 1 });
+  pool.on("error", ignoreClosingConnectionError);
   try {
     await migratePostgres(pool, options.schema, options.nowUs);
   } catch (error) {
