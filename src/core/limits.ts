@@ -72,6 +72,6 @@ export const ENGINE_LIMITS = Object.freeze({
   schedulerConcurrencyMax: 256,
   /** Chained zero-delay timers one lease holder runs before yielding the machine to the scheduler. */
   chainedStepsMax: 10_000,
-  /** Events kept in memory per machine for the hot path; longer histories are read from storage. */
-  historyCacheEventsMax: 10_000,
+  /** Events of complete histories kept in memory per node, least recently used out first. */
+  historyCacheEventsMax: 1_000_000,
 });

@@ -3,6 +3,7 @@ import type { Clock } from "../core/time.js";
 import type { Storage } from "../storage/storage.js";
 import type { CommitBatcher } from "./commit-batcher.js";
 import type { FaultPoints } from "./fault-points.js";
+import type { HistoryCache } from "./history-cache.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 
 export interface EngineContext {
@@ -15,7 +16,7 @@ export interface EngineContext {
   readonly leaseDurationMs: number;
   readonly faults: FaultPoints;
   readonly leaseKeeper: LeaseKeeper;
-  readonly historyCacheEventsMax: number;
+  readonly historyCache: HistoryCache;
   readonly machineQueueLengthMax: number;
   readonly chainedStepsMax: number;
   /** A step armed a timer that this node will not run at once: the scheduler may need to wake earlier. */

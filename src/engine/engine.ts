@@ -26,11 +26,12 @@ import { CommitBatcher } from "./commit-batcher.js";
 import type { EngineApi, MachineSnapshot, RangedRequestOptions, RequestOptions } from "./engine-api.js";
 import type { EngineContext } from "./engine-context.js";
 import { FaultPoints } from "./fault-points.js";
+import { HistoryCache } from "./history-cache.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { MachineRunner } from "./machine-runner.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
-import { classifyProcessorError } from "./processor-call.js";
+import { classifyProcessorError, STEP_FINISHED } from "./processor-call.js";
 import { Scheduler } from "./scheduler.js";
 import type { Reply, Work } from "./work.js";
 
@@ -65,6 +66,7 @@ export class Engine implements EngineApi {
   readonly #scheduler: Scheduler;
   readonly #leaseKeeper: LeaseKeeper;
   readonly committer: CommitBatcher;
+  readonly historyCache = new HistoryCache(ENGINE_LIMITS.historyCacheEventsMax);
   #storageWake = new AbortController();
   #unsubscribeWake: (() => void) | undefined;
   #closing = false;
@@ -103,7 +105,7 @@ export class Engine implements EngineApi {
       leaseDurationMs,
       faults: options.faults ?? new FaultPoints(),
       leaseKeeper: this.#leaseKeeper,
-      historyCacheEventsMax: ENGINE_LIMITS.historyCacheEventsMax,
+      historyCache: this.historyCache,
       machineQueueLengthMax: ENGINE_LIMITS.machineQueueLengthMax,
       chainedStepsMax: ENGINE_LIMITS.chainedStepsMax,
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
@@ -250,7 +252,7 @@ export class Engine implements EngineApi {
         if (decided !== null) updates.push({ eventId: event.id, content: decided });
       }
     } finally {
-      abort.abort();
+      abort.abort(STEP_FINISHED);
     }
     return updates.length === 0
       ? 0
@@ -338,7 +340,9 @@ export class Engine implements EngineApi {
       if (!stopWaiting.signal.aborted)
         throw new DeadlineExceededError("the request's deadline passed before its step committed");
     });
-    return Promise.race([answered, timedOut as Promise<never>]).finally(() => stopWaiting.abort());
+    return Promise.race([answered, timedOut as Promise<never>]).finally(() =>
+      stopWaiting.abort(STEP_FINISHED),
+    );
   }
 
   #runClaimed(claim: ClaimedMachine | ClaimedNotification, build: (done: () => void) => Work): Promise<void> {

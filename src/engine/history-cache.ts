@@ -1,41 +1,62 @@
 /**
- * The history a lease holder keeps in memory, so chained steps hand the processor its history without a read.
- * It is either the complete history (ids 1..last) or unknown; only a full read or a fresh machine fills it.
+ * Complete machine histories kept in memory, so a step hands its processor the history without reading it.
+ * One cache per engine, shared by the machines' runners and bounded by the number of events it holds (least
+ * recently used first out). An entry is valid only for the exact record it was stored with: any step on any
+ * node changes `lastEventId` or `updatedAtUs`, and so does modernization, so a stale entry is never served.
  */
 import type { EventSpan } from "../core/history-range.js";
-import type { Event } from "../core/machine.js";
+import type { Event, MachineRecord } from "../core/machine.js";
+
+interface Entry {
+  readonly lastEventId: number;
+  readonly updatedAtUs: number;
+  readonly events: Event[];
+}
 
 export class HistoryCache {
-  #events: Event[] | null = null;
+  readonly #entries = new Map<string, Entry>();
+  #events = 0;
 
   constructor(private readonly eventsMax: number) {}
 
-  /** Forget everything; a machine with no events is known completely. */
-  reset(lastEventId: number | null): void {
-    this.#events = lastEventId === 0 ? [] : null;
+  /** The complete history of the machine as of `record`, or null. */
+  lookup(key: string, record: MachineRecord): Event[] | null {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return null;
+    this.#drop(key, entry);
+    if (entry.lastEventId !== record.lastEventId || entry.updatedAtUs !== record.updatedAtUs) return null;
+    this.#entries.set(key, entry); // most recently used now
+    this.#events += entry.events.length;
+    return entry.events;
   }
 
-  append(events: readonly Event[]): void {
-    if (this.#events === null) return;
-    this.#events.push(...events);
-    if (this.#events.length > this.eventsMax) this.#events = null;
-  }
-
-  /** The events of a span, from memory when the history is known, else through `load`. */
-  async slice(
-    span: EventSpan | null,
-    lastEventId: number,
-    load: (span: EventSpan) => Promise<Event[]>,
-  ): Promise<Event[]> {
-    if (span === null) return [];
-    if (this.#events !== null) {
-      if (span.direction === "forward") return this.#events.slice(span.from - 1, span.to);
-      return this.#events.slice(span.to - 1, span.from).reverse();
+  /** Stores the complete history of the machine as of `record`. */
+  store(key: string, record: MachineRecord, events: Event[]): void {
+    const old = this.#entries.get(key);
+    if (old !== undefined) this.#drop(key, old);
+    if (events.length !== record.lastEventId || events.length > this.eventsMax) return;
+    this.#entries.set(key, { lastEventId: record.lastEventId, updatedAtUs: record.updatedAtUs, events });
+    this.#events += events.length;
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#events <= this.eventsMax) break;
+      this.#drop(oldest, entry);
     }
-    const events = await load(span);
-    const isWholeHistory = span.direction === "forward" && span.from === 1 && span.to === lastEventId;
-    if (isWholeHistory && events.length === lastEventId && events.length <= this.eventsMax)
-      this.#events = [...events];
-    return events;
   }
+
+  forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) this.#drop(key, entry);
+  }
+
+  #drop(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#events -= entry.events.length;
+  }
+}
+
+/** The events of a span taken from a complete history. */
+export function sliceHistory(events: readonly Event[], span: EventSpan | null): Event[] {
+  if (span === null) return [];
+  if (span.direction === "forward") return events.slice(span.from - 1, span.to);
+  return events.slice(span.to - 1, span.from).reverse();
 }

@@ -15,10 +15,10 @@ import {
   MachineNotFoundError,
   OverloadedError,
 } from "../core/errors.js";
-import type { HistoryRange } from "../core/history-range.js";
+import type { EventSpan, HistoryRange } from "../core/history-range.js";
 import { FULL_HISTORY, selectEventSpan } from "../core/history-range.js";
 import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
-import { dueAtUsOf } from "../core/machine.js";
+import { dueAtUsOf, machineKey } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 import { validateStepResult } from "../core/processor-result.js";
 import { nextRetryDelayMs } from "../core/retry-policy.js";
@@ -34,7 +34,7 @@ import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { ProcessorRequest } from "../processors/processor.js";
 import type { Lease, NotificationOutcome, StepCommit } from "../storage/storage.js";
 import type { EngineContext } from "./engine-context.js";
-import { HistoryCache } from "./history-cache.js";
+import { sliceHistory } from "./history-cache.js";
 import type { LeaseHolder } from "./lease-keeper.js";
 import type { Namespace } from "./namespace.js";
 import { processorFor } from "./namespace.js";
@@ -60,7 +60,9 @@ type StepVerdict =
 export class MachineRunner implements LeaseHolder {
   #lease: Lease | null = null;
   #record: MachineRecord | null = null;
-  readonly #history: HistoryCache;
+  /** The complete history as of `#record`, when known; kept in the engine's cache between leases. */
+  #history: Event[] | null = null;
+  readonly #key: string;
   readonly #queue: Work[] = [];
   #draining = false;
   #chainedSteps = 0;
@@ -71,7 +73,7 @@ export class MachineRunner implements LeaseHolder {
     readonly machineId: string,
     private readonly onIdle: (runner: MachineRunner) => void,
   ) {
-    this.#history = new HistoryCache(engine.historyCacheEventsMax);
+    this.#key = machineKey(namespace.name, machineId);
   }
 
   /** True while the runner has work or holds the machine's lease. */
@@ -104,8 +106,7 @@ export class MachineRunner implements LeaseHolder {
   adoptClaim(lease: Lease, record: MachineRecord, work: Work): void {
     if (this.#lease === null || this.#lease.epoch < lease.epoch) {
       this.#lease = lease;
-      this.#record = record;
-      this.#history.reset(record.lastEventId);
+      this.#adopt(record);
       this.engine.leaseKeeper.track(this);
     }
     this.enqueue(work);
@@ -168,7 +169,7 @@ export class MachineRunner implements LeaseHolder {
   async #start(args: Payload, deadlineUs: number, context?: RequestContext): Promise<void> {
     if (this.#record !== null) throw new MachineAlreadyExistsError(this.namespace.name, this.machineId);
     const fresh = newMachineRecord(this.namespace.name, this.machineId, this.engine.clock.nowUs());
-    this.#history.reset(0);
+    this.#history = [];
     const outcome = await this.#invoke(fresh, { kind: "init", args }, FULL_HISTORY, deadlineUs, context);
     const verdict = this.#settle(fresh, outcome, "init", context);
     // A failed start writes nothing: the id stays free.
@@ -334,10 +335,7 @@ export class MachineRunner implements LeaseHolder {
     context?: RequestContext,
     timerRoute?: string,
   ): Promise<ProcessorOutcome> {
-    const span = selectEventSpan(range, 1, record.lastEventId);
-    const load = (selected: NonNullable<typeof span>) =>
-      this.engine.storage.readEvents(record.namespace, record.id, selected);
-    const history = await this.#history.slice(span, record.lastEventId, load);
+    const history = await this.#historyFor(record, selectEventSpan(range, 1, record.lastEventId));
     const machine = {
       namespace: record.namespace,
       id: record.id,
@@ -434,14 +432,43 @@ export class MachineRunner implements LeaseHolder {
       this.#forget();
       throw outcome.error;
     }
-    this.#record = step.kind === "remove" ? null : step.record;
-    if (step.kind === "remove") this.#history.reset(null);
-    else this.#history.append(step.events);
+    this.#remember(step.kind === "remove" ? null : step.record, step.events);
     if (!keep) this.#dropLease();
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
     if (chain) this.#queue.push({ kind: "timeout" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
     this.engine.stepCommitted(this.namespace.name, step.kind);
+  }
+
+  /** Takes the record read with a new lease, and the cached history if it is still that record's. */
+  #adopt(record: MachineRecord | null): void {
+    this.#record = record;
+    this.#history = record === null ? null : this.engine.historyCache.lookup(this.#key, record);
+  }
+
+  /** After a commit: the new record, and the history extended by the step's events. */
+  #remember(record: MachineRecord | null, events: readonly Event[]): void {
+    this.#record = record;
+    if (record === null || this.#history === null) {
+      this.#history = null;
+      this.engine.historyCache.forget(this.#key);
+      return;
+    }
+    this.#history.push(...events);
+    this.engine.historyCache.store(this.#key, record, this.#history);
+  }
+
+  /** The events of a span, from the complete history in memory or from storage (which may fill it). */
+  async #historyFor(record: MachineRecord, span: EventSpan | null): Promise<Event[]> {
+    if (this.#history !== null) return sliceHistory(this.#history, span);
+    if (span === null) return [];
+    const events = await this.engine.storage.readEvents(record.namespace, record.id, span);
+    const isWholeHistory = span.direction === "forward" && span.from === 1 && span.to === record.lastEventId;
+    if (isWholeHistory && events.length === record.lastEventId) {
+      this.#history = [...events];
+      this.engine.historyCache.store(this.#key, record, this.#history);
+    }
+    return events;
   }
 
   async #ensureLease(deadlineUs: number): Promise<void> {
@@ -457,8 +484,7 @@ export class MachineRunner implements LeaseHolder {
       });
       if (result.acquired) {
         this.#lease = result.lease;
-        this.#record = result.record;
-        this.#history.reset(result.record?.lastEventId ?? null);
+        this.#adopt(result.record);
         this.engine.leaseKeeper.track(this);
         return;
       }
@@ -491,7 +517,7 @@ export class MachineRunner implements LeaseHolder {
   #forget(): void {
     this.#dropLease();
     this.#record = null;
-    this.#history.reset(null);
+    this.#history = null;
     // Claimed work still queued belongs to the lost lease; the scheduler will claim it again.
     for (let index = this.#queue.length - 1; index >= 0; index -= 1) {
       const work = this.#queue[index] as Work;

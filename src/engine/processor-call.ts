@@ -13,6 +13,10 @@ import type { StepResult } from "../core/processor-result.js";
 import type { Clock } from "../core/time.js";
 import type { Processor, ProcessorRequest } from "../processors/processor.js";
 
+/** Reason given when a finished call stops its deadline wait; one shared value, since creating one per step
+ * (a DOMException) cost ~5% of the CPU of a call in profiles. */
+export const STEP_FINISHED = Object.freeze(new Error("the step finished"));
+
 export type ProcessorOutcome =
   | { readonly kind: "result"; readonly result: StepResult }
   | { readonly kind: "transient"; readonly error: Error }
@@ -52,7 +56,7 @@ export async function callProcessor(
   } catch (thrown) {
     return classifyProcessorError(thrown);
   } finally {
-    abort.abort();
+    abort.abort(STEP_FINISHED);
   }
 }
 
