@@ -1,11 +1,14 @@
 /**
- * The group commit: every step of a batch in ONE transaction, in 3 round trips however many steps it holds
- * (counted: BEGIN + lock + creates pipelined; all writes pipelined; COMMIT). Each step is fenced by its own
- * lease epoch and fails alone: a lost lease or an existing machine fails that step; the others commit.
+ * The group commit: every step of a batch in ONE transaction, in 3 round trips however many steps it holds:
+ * BEGIN + lock leases + insert creates (pipelined); every other write (pipelined); COMMIT. Measured through a
+ * proxy adding 10 ms each way: 50 updates with an event each took 65 ms (3.3 round trips), 50 creates 70 ms;
+ * unpipelined the same batch needs 6 to 8. A batch naming one machine twice adds 2 per extra round.
+ * Each step is fenced by its own lease epoch and fails alone: a lost lease or an existing machine fails that
+ * step, which writes nothing; the others commit.
  */
 import assert from "node:assert/strict";
-import type pg from "pg";
-import { LeaseLostError, MachineAlreadyExistsError } from "../../core/errors.js";
+import pg from "pg";
+import { LeaseLostError, MachineAlreadyExistsError, StorageUnavailableError } from "../../core/errors.js";
 import { dueAtUsOf, machineKey } from "../../core/machine.js";
 import type { CommitOutcome, StepCommit } from "../storage.js";
 import { eventToRow, machineToRow } from "./rows.js";
@@ -40,9 +43,27 @@ export async function commitSteps(
     await writeSurvivors(client, target, survivors);
   }
   if (first) return outcomes; // every round was empty: no transaction was opened
-  const committed = await client.query("COMMIT");
+  const committed = await commitOrExplain(client);
   assert.equal(committed.command, "COMMIT", "every statement of the batch succeeded, so COMMIT commits");
   return outcomes;
+}
+
+/**
+ * A server error on COMMIT means it did not commit; a connection lost while COMMIT was in flight means nobody
+ * knows. StorageUnavailableError promises "nothing was committed", so that case says otherwise in its message.
+ */
+async function commitOrExplain(client: pg.PoolClient): Promise<pg.QueryResult> {
+  try {
+    return await client.query("COMMIT");
+  } catch (error) {
+    if (error instanceof pg.DatabaseError) throw error;
+    throw new StorageUnavailableError(
+      "postgres: the connection broke during COMMIT; the batch may have committed",
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 interface IndexedStep {
