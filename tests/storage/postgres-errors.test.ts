@@ -171,3 +171,43 @@ test("a commit whose backend is killed mid-transaction fails with StorageUnavail
     assert.ok((await storage.readMachine("ns", "m")) !== null);
   });
 });
+
+test("a batch that breaks the history invariant rolls back whole, and the next batch commits", async () => {
+  await withStorage(10_000, async ({ storage }) => {
+    const leaseOf = async (machineId: string) => {
+      const result = await storage.acquireLease({
+        namespace: "ns",
+        machineId,
+        owner: "a",
+        nowUs: T0,
+        untilUs: T0 + 30 * SECOND,
+      });
+      assert.ok(result.acquired);
+      return result.lease;
+    };
+    const create = (lease: Awaited<ReturnType<typeof leaseOf>>, machineId: string) => ({
+      lease,
+      kind: "create" as const,
+      record: newMachineRecord("ns", machineId, T0),
+      events: [],
+      leaseUntilUs: T0 + 30 * SECOND,
+    });
+    const [good, bad] = [await leaseOf("good"), await leaseOf("bad")];
+    assert.deepEqual(await storage.commit([create(bad, "bad")]), [{ ok: true }]);
+    // "bad" is at event 0, but this step claims to append event 6 after event 5: a broken engine.
+    const broken = {
+      lease: bad,
+      kind: "update" as const,
+      record: { ...newMachineRecord("ns", "bad", T0), lastEventId: 6 },
+      events: [{ id: 6, createdAtUs: T0, data: new Uint8Array([6]) }],
+      leaseUntilUs: null,
+    };
+    await assert.rejects(storage.commit([create(good, "good"), broken]), AssertionError);
+    assert.equal(
+      await storage.readMachine("ns", "good"),
+      null,
+      "the valid step of the batch rolled back too",
+    );
+    assert.deepEqual(await storage.commit([create(good, "good")]), [{ ok: true }]);
+  });
+});
