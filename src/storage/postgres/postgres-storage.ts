@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type pg from "pg";
-import { MachineNotFoundError } from "../../core/errors.js";
+import { coerceError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
@@ -109,7 +109,14 @@ export class PostgresStorage implements Storage {
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
       channel: this.#wakeChannel,
       onWake: () => {
-        for (const listener of this.#wakeListeners) listener();
+        for (const listener of this.#wakeListeners) {
+          try {
+            listener();
+          } catch (error) {
+            // One listener's exception must not keep the others from hearing the wake.
+            onBackgroundError(coerceError(error));
+          }
+        }
       },
       onError: onBackgroundError,
     });

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import pg from "pg";
+import { coerceError } from "../../core/errors.js";
 import { quoteChannel } from "./schema-name.js";
 
 const MODES = Object.freeze({
@@ -75,7 +76,7 @@ export class WakeListener {
       await client.connect();
       await client.query(`LISTEN ${quoteChannel(this.#options.channel)}`);
     } catch (error) {
-      this.#lost(client, error instanceof Error ? error : new Error(String(error)));
+      this.#lost(client, coerceError(error));
       return;
     }
     if (this.#client !== client) return; // stopped or lost meanwhile
@@ -104,7 +105,7 @@ export class WakeListener {
       this.#options.onWake();
     } catch (error) {
       // A listener's exception must not break the connection's event handling.
-      this.#options.onError(error instanceof Error ? error : new Error(String(error)));
+      this.#options.onError(coerceError(error));
     }
   }
 }
