@@ -1,0 +1,101 @@
+/**
+ * The Sink port: where the outbox relay hands every committed machine event and lifecycle change. Adapters
+ * (Kafka in MG's format, NATS JetStream) live in the folders beside this file; the engine sees only this.
+ */
+import { RatchetError } from "../core/errors.js";
+
+export type LifecycleChange =
+  | { readonly kind: "created" }
+  | { readonly kind: "failed"; readonly reason: string }
+  | { readonly kind: "repaired" }
+  | { readonly kind: "removed" };
+
+/**
+ * One committed record of the outbox, as the relay hands it to sinks.
+ *
+ * - `event`: one machine event. `eventId` is 1, 2, 3, … per machine, so a consumer orders and deduplicates a
+ *   machine's events by (`namespace`, `machineId`, `eventId`). `data` is the stored payload: the Thrift binary
+ *   encoding of one msgpack.Value, which sinks decode into `MachineEvent.data`.
+ * - `lifecycle`: one lifecycle change of a machine. `sequence` is assigned by the outbox when the change is
+ *   committed and increases strictly with commit order among the lifecycle records of one machine (it is not
+ *   contiguous, and says nothing about the order relative to other machines). MG's `LifecycleEvent` has no such
+ *   field, so a Kafka consumer orders lifecycle records by partition offset; the NATS sink carries it in the
+ *   message id and the `ratchet-lifecycle-sequence` header, so a consumer can order and deduplicate with it.
+ */
+export type OutboxRecord =
+  | {
+      readonly kind: "event";
+      readonly namespace: string;
+      readonly machineId: string;
+      readonly eventId: number;
+      readonly createdAtUs: number;
+      readonly formatVersion?: number;
+      readonly data: Uint8Array;
+    }
+  | {
+      readonly kind: "lifecycle";
+      readonly namespace: string;
+      readonly machineId: string;
+      readonly createdAtUs: number;
+      readonly change: LifecycleChange;
+      readonly sequence: number;
+    };
+
+/** An `event` record of the outbox. */
+export type EventRecord = Extract<OutboxRecord, { readonly kind: "event" }>;
+/** A `lifecycle` record of the outbox. */
+export type LifecycleRecord = Extract<OutboxRecord, { readonly kind: "lifecycle" }>;
+
+export interface Sink {
+  readonly name: string;
+  /**
+   * Publishes a batch, in order per machine; resolves once the broker acknowledged all of it. Throws
+   * SinkUnavailableError for anything worth retrying (the relay retries the whole batch: at-least-once),
+   * SinkRejectedError for a record the broker will never take.
+   *
+   * Not atomic: when it throws, any part of the batch may already be stored, so a retry may publish
+   * duplicates (consumers deduplicate by machine and event id), but a record of a machine is never stored
+   * before an earlier record of the same machine in the batch unless that earlier one was stored too. The
+   * relay calls it for one batch at a time and waits for it before publishing later records.
+   */
+  publish(records: readonly OutboxRecord[]): Promise<void>;
+  /** Releases the connections; waits for nothing in flight to be acknowledged. A closed sink is not reused. */
+  close(): Promise<void>;
+}
+
+/** The broker could not be reached or could not take the batch now; the relay retries the whole batch. */
+export class SinkUnavailableError extends RatchetError {
+  readonly code = "sink_unavailable";
+  override readonly transient = true;
+  constructor(
+    readonly sinkName: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`sink ${JSON.stringify(sinkName)} is unavailable: ${message}`, options);
+  }
+}
+
+/**
+ * The broker (or the sink's own encoding) will never take this record: retrying cannot help. `record` is the
+ * first record of the batch the rejection concerns, when the sink can tell which one it is.
+ */
+export class SinkRejectedError extends RatchetError {
+  readonly code = "sink_rejected";
+  constructor(
+    readonly sinkName: string,
+    message: string,
+    readonly record: OutboxRecord | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`sink ${JSON.stringify(sinkName)} rejected ${describeRecord(record)}: ${message}`, options);
+  }
+}
+
+/** `event 3 of machine "m" in "ns"`, for error messages and logs. */
+export function describeRecord(record: OutboxRecord | undefined): string {
+  if (record === undefined) return "a record of the batch";
+  const machine = `machine ${JSON.stringify(record.machineId)} in ${JSON.stringify(record.namespace)}`;
+  if (record.kind === "event") return `event ${record.eventId} of ${machine}`;
+  return `lifecycle change ${record.sequence} (${record.change.kind}) of ${machine}`;
+}
