@@ -8,6 +8,8 @@ const utf8 = new TextEncoder();
 export function validateMachineId(machineId: unknown, limits: Limits): string {
   if (typeof machineId !== "string") throw new InvalidRequestError("machine id must be a string", "id");
   if (machineId.length === 0) throw new InvalidRequestError("machine id must not be empty", "id");
+  // PostgreSQL text cannot hold U+0000; refusing it everywhere keeps every storage accepting the same ids.
+  if (machineId.includes("\u0000")) throw new InvalidRequestError("machine id must not contain U+0000", "id");
   const bytes = utf8.encode(machineId).byteLength;
   if (bytes > limits.machineIdBytesMax)
     throw new LimitExceededError("machine id bytes", bytes, limits.machineIdBytesMax);

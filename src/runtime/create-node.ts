@@ -13,7 +13,13 @@ import { SystemClock } from "./system-clock.js";
 
 export type StorageChoice =
   | { readonly kind: "sqlite"; readonly path: string; readonly synchronous?: "full" | "normal" }
-  | { readonly kind: "postgres"; readonly url: string; readonly schema?: string; readonly poolSize?: number };
+  | {
+      readonly kind: "postgres";
+      readonly url: string;
+      readonly schema?: string;
+      readonly poolSize?: number;
+      readonly migrate?: boolean;
+    };
 
 export const DEFAULT_SQLITE_PATH = "./data/ratchet.db";
 
@@ -39,6 +45,8 @@ export interface NodeOptions {
   readonly namespaces: (engine: () => Engine) => NamespaceOptions[];
   readonly leaseDurationMs?: number;
   readonly pollIntervalMs?: number;
+  /** Whether this node runs due timers and notifications; a node that only serves requests may not. */
+  readonly schedulerEnabled?: boolean;
   readonly faults?: FaultPoints;
   readonly onError?: (error: unknown, context: object) => void;
 }
@@ -70,6 +78,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     defer: setImmediate,
     ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.schedulerEnabled === undefined ? {} : { schedulerEnabled: options.schedulerEnabled }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });

@@ -1,12 +1,25 @@
-/** Opens the PostgreSQL adapter for the composition root. */
+/** Opens the PostgreSQL adapter for the composition root, migrating the schema unless told not to. */
+import { PostgresStorage } from "../storage/postgres/postgres-storage.js";
 import type { Storage } from "../storage/storage.js";
 import type { SystemClock } from "./system-clock.js";
 
-export async function openPostgresStorage(
-  choice: { url: string; schema?: string; poolSize?: number },
-  clock: SystemClock,
-): Promise<Storage> {
-  void choice;
-  void clock;
-  throw new Error("PostgreSQL storage is not wired into this build yet");
+export interface PostgresChoice {
+  readonly url: string;
+  readonly schema?: string;
+  readonly poolSize?: number;
+  /** Apply pending migrations at start (the default); `ratchet migrate` does it separately when false. */
+  readonly migrate?: boolean;
+}
+
+export async function openPostgresStorage(choice: PostgresChoice, clock: SystemClock): Promise<Storage> {
+  return PostgresStorage.open({
+    connectionString: choice.url,
+    ...(choice.schema === undefined ? {} : { schema: choice.schema }),
+    // Steps of many machines share a commit, so a few connections carry a node; claims and reads take the rest.
+    poolSize: choice.poolSize ?? 10,
+    statementTimeoutMs: 30_000,
+    applicationName: "ratchet",
+    nowUs: () => clock.nowUs(),
+    migrate: choice.migrate ?? true,
+  });
 }
