@@ -2,12 +2,14 @@
 /** The `ratchet` command. Each subcommand lives in its own module; this file only parses and dispatches. */
 import { parseArgs } from "node:util";
 import { runDev } from "./dev.js";
+import { runServe } from "./serve.js";
 
 const USAGE = `usage: ratchet <command> [options]
 
 commands:
   dev [--db PATH] [--once]   run the engine on the embedded store with a narrated demo
                              (default database ./data/ratchet.db; --once exits after the demo)
+  serve --config FILE        serve the Automaton API as an MG-format configuration describes it
   help                       show this text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +35,19 @@ async function main(argv: string[]): Promise<number> {
       await untilSignal();
       await node.close({ drainTimeoutMs: 5000 });
       return 0;
+    }
+    case "serve": {
+      const { values } = parseArgs({ args: rest, options: { config: { type: "string" } } });
+      if (values.config === undefined) {
+        console.error(`serve needs --config FILE\n\n${USAGE}`);
+        return 2;
+      }
+      return runServe({
+        configPath: values.config,
+        write: (line) => console.log(line),
+        warn: (line) => console.error(line),
+        stopRequested: untilSignal(),
+      });
     }
     case undefined:
     case "help":
