@@ -7,6 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createNode } from "../src/runtime/create-node.js";
+import {
+  createDisposableDatabase,
+  createMigratedTemplate,
+} from "../src/storage/postgres/disposable-database.js";
+import { postgresCeiling } from "./ceiling-postgres.js";
 import { sqliteCeiling } from "./ceiling-sqlite.js";
 import type { CallResult, ChainResult } from "./workloads.js";
 import { benchNamespace, runCalls, runChain } from "./workloads.js";
@@ -46,6 +51,52 @@ async function sqliteRun(): Promise<{ chain: ChainResult; calls: CallResult; cei
   }
 }
 
+const ADMIN_URL = process.env.RATCHET_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Each workload on its own fresh database, dropped afterwards. */
+async function postgresRun(): Promise<{ chain: ChainResult; calls: CallResult; ceiling: number }> {
+  const template = await createMigratedTemplate(ADMIN_URL, {
+    prefix: "ratchet_bench_tpl",
+    schema: "ratchet",
+    nowUs: Date.now() * 1000,
+  });
+  const databases: { drop(): Promise<void> }[] = [];
+  try {
+    const fresh = async () => {
+      const database = await createDisposableDatabase(ADMIN_URL, {
+        prefix: "ratchet_bench",
+        template: template.name,
+      });
+      databases.push(database);
+      return database.connectionString;
+    };
+    const chainNode = await createNode({
+      storage: { kind: "postgres", url: await fresh(), migrate: false },
+      namespaces: () => [benchNamespace()],
+    });
+    const chain = await runChain(chainNode.engine, {
+      machines: MACHINES,
+      seconds: SECONDS,
+      prefix: "p",
+    }).finally(() => chainNode.close({ drainTimeoutMs: 10_000 }));
+    const callNode = await createNode({
+      storage: { kind: "postgres", url: await fresh(), migrate: false },
+      namespaces: () => [benchNamespace()],
+    });
+    const calls = await runCalls(callNode.engine, {
+      callers: CALLERS,
+      seconds: SECONDS,
+      prefix: "p",
+    }).finally(() => callNode.close());
+    const ceiling = (await postgresCeiling({ url: await fresh(), seconds: SECONDS, concurrency: MACHINES }))
+      .stepsPerSecond;
+    return { chain, calls, ceiling };
+  } finally {
+    for (const database of databases) await database.drop();
+    await template.drop();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(
     `Ratchet benchmark (${quick ? "quick" : "full"}): ${SECONDS} s per workload, ${MACHINES} chaining machines, ${CALLERS} callers`,
@@ -60,7 +111,25 @@ async function main(): Promise<void> {
   console.log(
     `  call     ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms`,
   );
+  const postgres = await postgresRun();
+  console.log("\nPostgreSQL (synchronous_commit on, local processor)");
+  console.log(
+    `  chain    ${round(postgres.chain.stepsPerSecond)} steps/s (${round(postgres.chain.stepsPerCommit, 1)} steps per commit)`,
+  );
+  console.log(
+    `  ceiling  ${round(postgres.ceiling)} steps/s (raw UPDATE + INSERT, one transaction per step, ${MACHINES} connections)`,
+  );
+  console.log(`  ratio    ${round(postgres.chain.stepsPerSecond / postgres.ceiling, 2)} × ceiling`);
+  console.log(
+    `  call     ${round(postgres.calls.callsPerSecond)} calls/s, p50 ${round(postgres.calls.p50Ms, 2)} ms, p99 ${round(postgres.calls.p99Ms, 2)} ms`,
+  );
   const summary = {
+    chain_pg_steps_per_s: round(postgres.chain.stepsPerSecond),
+    ceiling_pg_steps_per_s: round(postgres.ceiling),
+    chain_pg_ratio_to_ceiling: round(postgres.chain.stepsPerSecond / postgres.ceiling, 2),
+    call_pg_calls_per_s: round(postgres.calls.callsPerSecond),
+    call_pg_p50_ms: round(postgres.calls.p50Ms, 2),
+    call_pg_p99_ms: round(postgres.calls.p99Ms, 2),
     chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
     ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),

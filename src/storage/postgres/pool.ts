@@ -51,12 +51,13 @@ export function clientConfigOf(options: ConnectionOptions): pg.ClientConfig {
 }
 
 export function createPool(
-  options: ConnectionOptions & { readonly poolSize: number },
+  options: ConnectionOptions & { readonly poolSize: number; readonly synchronousCommit?: boolean },
   onIdleClientError: (error: Error) => void,
 ): pg.Pool {
   assert.ok(Number.isSafeInteger(options.poolSize) && options.poolSize >= 1, "poolSize must be ≥ 1");
   const pool = new pg.Pool({
     ...clientConfigOf(options),
+    ...(options.synchronousCommit === false ? { options: "-c synchronous_commit=off" } : {}),
     max: options.poolSize,
     min: 0,
     idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,

@@ -70,6 +70,13 @@ const NOTIFICATION_CANDIDATES_PER_CLAIM = 4;
 
 export class PostgresStorage implements Storage {
   readonly #pool: pg.Pool;
+  /**
+   * Lease writes (acquire, claim, renew, release) commit without waiting for a WAL flush. That is safe: a lost
+   * lease write can only make a lease look free or expired sooner, never let a stale holder write, because the
+   * holder's step commit checks the epoch and is synchronous, and its WAL flush covers every earlier record,
+   * the lease write included. It halves the flushes of a call (2 → 1 per step).
+   */
+  readonly #leasePool: pg.Pool;
   readonly #schema: QuotedSchemaName;
   readonly #schemaName: string;
   readonly #wakeChannel: string;
@@ -105,6 +112,14 @@ export class PostgresStorage implements Storage {
       connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     };
     this.#pool = createPool({ ...connection, poolSize: options.poolSize }, onBackgroundError);
+    this.#leasePool = createPool(
+      {
+        ...connection,
+        poolSize: Math.max(2, Math.ceil(options.poolSize / 2)),
+        synchronousCommit: false,
+      },
+      onBackgroundError,
+    );
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
       channel: this.#wakeChannel,
@@ -132,7 +147,7 @@ export class PostgresStorage implements Storage {
     // Pipelined, the record is read by a second statement that starts after the lease is committed: it sees
     // every commit of the previous holder, and no later one can pass the fence. (Read inside the lease
     // statement it could come from a snapshot taken before a commit the lease had to wait for.)
-    const [taken, read] = await withClient(this.#pool, (client) =>
+    const [taken, read] = await withClient(this.#leasePool, (client) =>
       Promise.all([
         client.query<LeaseRow>(leases.acquireLease(this.#schema, options)),
         client.query<MachineRow>(machines.readMachine(this.#schema, options.namespace, options.machineId)),
@@ -150,14 +165,14 @@ export class PostgresStorage implements Storage {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
-    await withClient(this.#pool, (client) =>
+    await withClient(this.#leasePool, (client) =>
       client.query(leases.releaseLease(this.#schema, lease, this.#wakeChannel)),
     );
   }
 
   async renewLeases(held: readonly Lease[], untilUs: number): Promise<Lease[]> {
     if (held.length === 0) return [];
-    const renewed = await withClient(this.#pool, (client) =>
+    const renewed = await withClient(this.#leasePool, (client) =>
       client.query<Pick<LeaseRow, "namespace" | "machine_id" | "epoch">>(
         leases.renewLeases(this.#schema, held, untilUs),
       ),
@@ -218,7 +233,7 @@ export class PostgresStorage implements Storage {
   }
 
   async claimDueMachines(options: ClaimOptions): Promise<ClaimedMachine[]> {
-    const result = await withClient(this.#pool, (client) =>
+    const result = await withClient(this.#leasePool, (client) =>
       client.query<MachineRow & { epoch: number }>(claims.claimDueMachines(this.#schema, options)),
     );
     return result.rows.map((row) => ({
@@ -229,7 +244,7 @@ export class PostgresStorage implements Storage {
 
   async claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]> {
     const candidateLimit = options.limit * NOTIFICATION_CANDIDATES_PER_CLAIM;
-    const result = await withClient(this.#pool, (client) =>
+    const result = await withClient(this.#leasePool, (client) =>
       client.query<ClaimedNotificationRow>(
         claims.claimDueNotifications(this.#schema, { ...options, candidateLimit }),
       ),
@@ -301,6 +316,6 @@ export class PostgresStorage implements Storage {
     this.#closed = true;
     this.#wakeListeners.clear();
     await this.#wakeListener.stop();
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#leasePool.end()]);
   }
 }
