@@ -54,9 +54,10 @@ export interface Sink {
    * SinkRejectedError for a record the broker will never take.
    *
    * Not atomic: when it throws, any part of the batch may already be stored, so a retry may publish
-   * duplicates (consumers deduplicate by machine and event id), but a record of a machine is never stored
-   * before an earlier record of the same machine in the batch unless that earlier one was stored too. The
-   * relay calls it for one batch at a time and waits for it before publishing later records.
+   * duplicates (consumers deduplicate by machine and event id). But no record is stored while an earlier
+   * record of the same machine bound for the same place (Kafka topic, NATS subject) is missing, so a retry
+   * cannot put a machine's records out of order there. The relay calls it for one batch at a time (a second
+   * concurrent call is an assertion failure) and waits for it before publishing later records.
    */
   publish(records: readonly OutboxRecord[]): Promise<void>;
   /** Releases the connections; waits for nothing in flight to be acknowledged. A closed sink is not reused. */

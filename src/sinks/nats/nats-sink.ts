@@ -2,6 +2,7 @@
  * The NATS JetStream sink (a Ratchet extension): each record goes to `<prefix>.<ns>.<id>.events` or
  * `.lifecycle` with MG's Kafka value bytes as payload, a message id that JetStream deduplicates within the
  * stream's duplicate window, and `ratchet-*` headers (nats-subjects.ts names them and the token encoding).
+ * JetStream keeps the publish headers `Nats-Msg-Id` and `Nats-Expected-Stream` on the stored message too.
  *
  * Order per machine: a machine's records are published one after another, each once the previous one is
  * acknowledged, so the stream never holds a machine's record k+1 without its record k. (Pipelining them would
