@@ -129,9 +129,13 @@ describe("trace propagation", () => {
     assert.equal(timeout.context.parentId, "span-e2e");
     assert.notEqual(timeout.context.spanId, "span-e2e", "a fresh span for the processor call");
     assert.deepEqual(timeout.context.meta, { "user-identity.id": "user-42" });
-    const machine = await e2e.automaton.call("GetMachine", { desc: descriptor(id) });
+    // The processor has answered; the step commits just after.
+    const history = await waitFor("the timeout step's event", async () => {
+      const machine = await e2e.automaton.call("GetMachine", { desc: descriptor(id) });
+      return machine.history.length === 2 ? machine.history : undefined;
+    });
     assert.deepEqual(
-      machine.history.map((event) => valueText(event.data)),
+      history.map((event) => valueText(event.data)),
       ["timer_body", "handle_timer_body"],
     );
   });
