@@ -468,6 +468,117 @@ export function runStorageConformance(
       );
     });
 
+    withStorage(
+      "outbox records commit with their step, per sink, in commit order, and are deleted once published",
+      async (storage) => {
+        const record = await createMachine(storage, "m", 0);
+        const held = await lease(storage, "m");
+        const events = eventsAfter(0, 2, T0);
+        const drafts = [
+          ...events.map((event) => ({
+            kind: "event" as const,
+            namespace: NS,
+            machineId: "m",
+            eventId: event.id,
+            createdAtUs: event.createdAtUs,
+            ...(event.id === 2 ? { formatVersion: 4 } : {}),
+            data: event.data,
+          })),
+          {
+            kind: "lifecycle" as const,
+            namespace: NS,
+            machineId: "m",
+            createdAtUs: T0,
+            change: { kind: "failed" as const, reason: "why" },
+          },
+        ];
+        const outbox = [
+          ...drafts.map((draft) => ({ sink: "kafka", draft })),
+          { sink: "nats", draft: drafts[0] as (typeof drafts)[number] },
+        ];
+        await storage.commit([update(held, { ...record, lastEventId: 2 }, events, { outbox })]);
+        const stored = await storage.readOutbox("kafka", 10);
+        assert.deepEqual(
+          stored.map((entry) => entry.record.kind),
+          ["event", "event", "lifecycle"],
+        );
+        const positions = stored.map((entry) => entry.position);
+        assert.deepEqual(
+          positions,
+          [...positions].sort((a, b) => a - b),
+          "in position order",
+        );
+        const [first, second, lifecycle] = stored.map((entry) => entry.record);
+        assert.ok(first?.kind === "event" && second?.kind === "event" && lifecycle?.kind === "lifecycle");
+        assert.equal(first.eventId, 1);
+        assertBytes(first.data, bytes("event 1"));
+        assert.equal(first.formatVersion, undefined);
+        assert.equal(second.formatVersion, 4);
+        assert.deepEqual(lifecycle.change, { kind: "failed", reason: "why" });
+        assert.equal(
+          lifecycle.sequence,
+          stored[2]?.position,
+          "a lifecycle record's sequence is its position",
+        );
+        assert.equal((await storage.readOutbox("nats", 10)).length, 1);
+        assert.deepEqual(await storage.outboxBacklog("kafka"), { records: 3, oldestCreatedAtUs: T0 });
+        assert.equal(await storage.deleteOutbox("kafka", positions.slice(0, 2)), 2);
+        assert.equal(
+          await storage.deleteOutbox("kafka", positions.slice(0, 2)),
+          0,
+          "deleting twice is harmless",
+        );
+        assert.deepEqual(
+          (await storage.readOutbox("kafka", 10)).map((entry) => entry.position),
+          [positions[2]],
+        );
+        assert.deepEqual(await storage.outboxBacklog("empty"), { records: 0, oldestCreatedAtUs: null });
+      },
+    );
+
+    withStorage(
+      "a fenced-out step leaves no outbox record; a removing step keeps its records",
+      async (storage) => {
+        const record = await createMachine(storage, "m", 0);
+        const stale = await lease(storage, "m", "a", T0);
+        const fresh = await storage.acquireLease({
+          namespace: NS,
+          machineId: "m",
+          owner: "b",
+          nowUs: T0 + 60 * SECOND,
+          untilUs: T0 + 90 * SECOND,
+        });
+        assert.ok(fresh.acquired);
+        const removed = {
+          kind: "lifecycle" as const,
+          namespace: NS,
+          machineId: "m",
+          createdAtUs: T0,
+          change: { kind: "removed" as const },
+        };
+        const [lost] = await storage.commit([
+          update(stale, record, [], { outbox: [{ sink: "s", draft: removed }] }),
+        ]);
+        assert.equal(lost?.ok, false);
+        assert.deepEqual(await storage.readOutbox("s", 10), []);
+        await storage.commit([
+          {
+            lease: fresh.lease,
+            kind: "remove",
+            record,
+            events: [],
+            leaseUntilUs: null,
+            outbox: [{ sink: "s", draft: removed }],
+          },
+        ]);
+        assert.equal(await storage.readMachine(NS, "m"), null);
+        assert.deepEqual(
+          (await storage.readOutbox("s", 10)).map((entry) => entry.record.kind),
+          ["lifecycle"],
+        );
+      },
+    );
+
     withStorage("a reader sees all of a 1000-event step or none of it", async (storage) => {
       const record = await createMachine(storage, "big", 0);
       const held = await lease(storage, "big");

@@ -6,6 +6,7 @@
 import type { EventSpan } from "../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
+import type { OutboxDraft, OutboxRecord } from "../core/outbox.js";
 
 /** The right to write one machine. Epochs grow monotonically across all leases of a storage. */
 export interface Lease {
@@ -42,6 +43,20 @@ export interface StepCommit {
   readonly notification?: { readonly id: string; readonly outcome: NotificationOutcome };
   /** Keep the lease until this instant (the holder runs the next step at once), or null to release it. */
   readonly leaseUntilUs: number | null;
+  /** Records for the sinks, stored in the same transaction (kept even when the step removes the machine). */
+  readonly outbox?: readonly OutboxEntry[];
+}
+
+/** One outbox record bound for one sink. */
+export interface OutboxEntry {
+  readonly sink: string;
+  readonly draft: OutboxDraft;
+}
+
+/** A stored outbox record; `position` grows with commit order and numbers lifecycle records (their sequence). */
+export interface StoredOutboxRecord {
+  readonly position: number;
+  readonly record: OutboxRecord;
 }
 
 export type CommitOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
@@ -120,6 +135,15 @@ export interface Storage {
     machineId: string,
     updates: readonly { eventId: number; content: Content }[],
   ): Promise<number>;
+
+  /** The oldest outbox records of a sink, in position order. A machine's records are in its commit order. */
+  readOutbox(sink: string, limit: number): Promise<StoredOutboxRecord[]>;
+
+  /** Deletes published outbox records of a sink; returns how many were deleted (already deleted ones count 0). */
+  deleteOutbox(sink: string, positions: readonly number[]): Promise<number>;
+
+  /** How many records wait for a sink, and when the oldest was committed. */
+  outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }>;
 
   /** Lists machines of a namespace by id, for operators; `afterId` pages. */
   listMachines(namespace: string, options: { afterId?: string; limit: number }): Promise<MachineRecord[]>;

@@ -17,6 +17,7 @@ import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notifications from "./sql/notifications.js";
+import * as outbox from "./sql/outbox.js";
 
 interface Target {
   readonly schema: QuotedSchemaName;
@@ -158,16 +159,18 @@ async function writeSurvivors(
   const settled = kept.flatMap((step) =>
     step.notification === undefined ? [] : [{ lease: step.lease, ...step.notification }],
   );
+  const outboxEntries = steps.flatMap((step) => step.outbox ?? []);
   const skip = Promise.resolve(undefined);
   // The machine rows go before their events and notifications: a concurrent insertNotification holds the
   // machine row, and the later statements' snapshots then include what it inserted.
-  const [updated, , , , inserted, , settledLeases] = await Promise.all([
+  const [updated, , , , inserted, , , settledLeases] = await Promise.all([
     updates.length === 0 ? skip : client.query(machines.updateMachines(schema, updates)),
     removed.length === 0 ? skip : client.query(machines.deleteMachines(schema, removed)),
     removed.length === 0 ? skip : client.query(events.deleteEvents(schema, removed)),
     removed.length === 0 ? skip : client.query(notifications.deleteMachineNotifications(schema, removed)),
     newEvents.length === 0 ? skip : client.query(events.insertEvents(schema, newEvents)),
     settled.length === 0 ? skip : client.query(notifications.settleNotifications(schema, settled)),
+    outboxEntries.length === 0 ? skip : client.query(outbox.insertOutbox(schema, outboxEntries)),
     client.query<{ settled_count: number }>(
       leases.settleLeases(schema, {
         leases: steps.map((step) => step.lease),

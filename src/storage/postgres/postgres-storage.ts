@@ -19,6 +19,7 @@ import type {
   Lease,
   StepCommit,
   Storage,
+  StoredOutboxRecord,
 } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
@@ -33,6 +34,8 @@ import {
   type MachineRow,
   machineFromRow,
   notificationToRow,
+  type OutboxRow,
+  outboxFromRow,
 } from "./rows.js";
 import { DEFAULT_SCHEMA_NAME, type QuotedSchemaName, quoteSchemaName, wakeChannelOf } from "./schema-name.js";
 import * as claims from "./sql/claims.js";
@@ -40,6 +43,7 @@ import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notifications from "./sql/notifications.js";
+import * as outbox from "./sql/outbox.js";
 import { WakeListener } from "./wake-listener.js";
 
 export interface PostgresStorageOptions {
@@ -309,6 +313,31 @@ export class PostgresStorage implements Storage {
       if (!this.#wakeListeners.delete(listener) || this.#wakeListeners.size > 0) return;
       void this.#wakeListener.stop();
     };
+  }
+
+  async readOutbox(sink: string, limit: number): Promise<StoredOutboxRecord[]> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<OutboxRow>(outbox.readOutbox(this.#schema, sink, limit)),
+    );
+    return result.rows.map(outboxFromRow);
+  }
+
+  async deleteOutbox(sink: string, positions: readonly number[]): Promise<number> {
+    if (positions.length === 0) return 0;
+    const result = await withClient(this.#pool, (client) =>
+      client.query(outbox.deleteOutbox(this.#schema, sink, positions)),
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<{ records: number; oldest_created_at_us: number | null }>(
+        outbox.outboxBacklog(this.#schema, sink),
+      ),
+    );
+    const row = result.rows[0];
+    return { records: row?.records ?? 0, oldestCreatedAtUs: row?.oldest_created_at_us ?? null };
   }
 
   async close(): Promise<void> {

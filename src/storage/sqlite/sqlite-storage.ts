@@ -20,15 +20,18 @@ import type {
   Lease,
   StepCommit,
   Storage,
+  StoredOutboxRecord,
 } from "../storage.js";
 import { migrateSqlite } from "./migrate.js";
-import type { EventRow, MachineRow, NotificationRow } from "./rows.js";
+import type { EventRow, MachineRow, NotificationRow, OutboxRow } from "./rows.js";
 import {
   eventFromRow,
   machineFromRow,
   machineToRow,
   notificationFromRow,
   notificationToRow,
+  outboxFromRow,
+  outboxToRow,
 } from "./rows.js";
 import { translateSqliteError } from "./sqlite-errors.js";
 import * as sql from "./statements.js";
@@ -181,9 +184,12 @@ export class SqliteStorage implements Storage {
   #commitStep(step: StepCommit): void {
     const { lease, record } = step;
     const held = this.#statement(sql.READ_LEASE).get(lease.namespace, lease.machineId) as
-      | { epoch: number }
+      | { epoch: number; owner: string }
       | undefined;
-    if (held?.epoch !== lease.epoch) throw new LeaseLostError(lease.namespace, lease.machineId);
+    if (held?.epoch !== lease.epoch || held.owner !== lease.owner) {
+      throw new LeaseLostError(lease.namespace, lease.machineId);
+    }
+    for (const entry of step.outbox ?? []) this.#statement(sql.INSERT_OUTBOX).run(outboxToRow(entry));
     if (step.kind === "remove") {
       for (const statement of [
         sql.DELETE_EVENTS,
@@ -356,6 +362,28 @@ export class SqliteStorage implements Storage {
       }
       return changed;
     });
+  }
+
+  async readOutbox(sink: string, limit: number): Promise<StoredOutboxRecord[]> {
+    const rows = this.#run(() => this.#statement(sql.READ_OUTBOX).all(sink, limit)) as OutboxRow[];
+    return rows.map(outboxFromRow);
+  }
+
+  async deleteOutbox(sink: string, positions: readonly number[]): Promise<number> {
+    return this.#write(() => {
+      let deleted = 0;
+      for (const position of positions)
+        deleted += this.#statement(sql.DELETE_OUTBOX).run(sink, position).changes;
+      return deleted;
+    });
+  }
+
+  async outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }> {
+    const row = this.#run(() => this.#statement(sql.OUTBOX_BACKLOG).get(sink)) as {
+      records: number;
+      oldest_created_at_us: number | null;
+    };
+    return { records: row.records, oldestCreatedAtUs: row.oldest_created_at_us };
   }
 
   async listMachines(

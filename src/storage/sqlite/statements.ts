@@ -85,3 +85,14 @@ export const RESCHEDULE_NOTIFICATION = `UPDATE notifications SET due_at_us = ?, 
 
 export const LIST_MACHINES = `SELECT * FROM machines WHERE namespace = ? AND machine_id > ?
   ORDER BY machine_id LIMIT ?`;
+
+export const INSERT_OUTBOX = `INSERT INTO outbox (sink, namespace, machine_id, kind, event_id, created_at_us,
+  format_version, data, change) VALUES (@sink, @namespace, @machine_id, @kind, @event_id, @created_at_us,
+  @format_version, @data, @change)`;
+
+export const READ_OUTBOX = "SELECT * FROM outbox WHERE sink = ? ORDER BY position LIMIT ?";
+
+export const DELETE_OUTBOX = "DELETE FROM outbox WHERE sink = ? AND position = ?";
+
+export const OUTBOX_BACKLOG = `SELECT count(*) AS records, min(created_at_us) AS oldest_created_at_us
+  FROM outbox WHERE sink = ?`;

@@ -1,5 +1,6 @@
 /** Released PostgreSQL migrations, in order. A released migration is never edited; a change is a new one. */
 import { MIGRATION_0001 } from "./0001-initial.js";
+import { MIGRATION_0002 } from "./0002-outbox.js";
 
 export interface Migration {
   readonly version: number;
@@ -9,6 +10,9 @@ export interface Migration {
 }
 
 // Migrations are TypeScript strings rather than .sql files so the compiler ships them with no copy step.
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: MIGRATION_0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: MIGRATION_0001 },
+  { version: 2, name: "outbox", sql: MIGRATION_0002 },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -36,12 +36,19 @@ export function acquireLease(
 export function lockLeases(schema: QuotedSchemaName, leases: readonly Lease[]): pg.QueryConfig {
   return {
     name: "ratchet_lock_leases",
+    // The owner is matched too: lease writes are not flushed on commit, so after a server crash the epoch
+    // sequence may repeat a value; epoch and owner together still name one holder.
     text: `SELECT l.namespace, l.machine_id, l.epoch FROM ${schema}.leases l
-      JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS s(namespace, machine_id, epoch)
-        ON l.namespace = s.namespace AND l.machine_id = s.machine_id AND l.epoch = s.epoch
+      JOIN unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS s(namespace, machine_id, epoch, owner)
+        ON l.namespace = s.namespace AND l.machine_id = s.machine_id AND l.epoch = s.epoch AND l.owner = s.owner
       ORDER BY l.namespace, l.machine_id
       FOR UPDATE OF l`,
-    values: [columnOf(leases, "namespace"), columnOf(leases, "machineId"), columnOf(leases, "epoch")],
+    values: [
+      columnOf(leases, "namespace"),
+      columnOf(leases, "machineId"),
+      columnOf(leases, "epoch"),
+      columnOf(leases, "owner"),
+    ],
   };
 }
 
