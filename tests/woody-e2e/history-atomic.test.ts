@@ -40,7 +40,7 @@ async function observe(id: string): Promise<string> {
 }
 
 for (let round = 1; round <= REPEATS; round += 1) {
-  test(`history_changed_atomically, round ${round}: observers see nothing or all ${HISTORY_LENGTH} events`, async () => {
+  test(`history_changed_atomically, round ${round}: observers see nothing or all ${HISTORY_LENGTH} events`, async (t) => {
     const id = `history-${round}-${Date.now()}`;
     const fire = { arr: [bin("fire"), { i: BigInt(HISTORY_LENGTH) }, bin("welcome"), bin("see?!")] };
     const observations = await Promise.all([
@@ -55,6 +55,8 @@ for (let round = 1; round <= REPEATS; round += 1) {
       bodies: Array.from({ length: HISTORY_LIMIT }, () => "welcome"),
       aux: "see?!",
     });
+    const none = observations.filter((observation) => observation === "none").length;
+    t.diagnostic(`${none} of ${OBSERVERS} observers came before the commit, ${OBSERVERS - none} after`);
     const seen = new Set(observations.slice(1));
     seen.delete("none");
     seen.delete(complete);
