@@ -1,6 +1,6 @@
 /** What a machine runner needs from its engine: the ports, the node's identity, and a few callbacks. */
 import type { Clock } from "../core/time.js";
-import type { Storage } from "../storage/storage.js";
+import type { OutboxEntry, Storage } from "../storage/storage.js";
 import type { CommitBatcher } from "./commit-batcher.js";
 import type { FaultPoints } from "./fault-points.js";
 import type { HistoryCache } from "./history-cache.js";
@@ -21,6 +21,8 @@ export interface EngineContext {
   readonly chainedStepsMax: number;
   /** A step armed a timer that this node will not run at once: the scheduler may need to wake earlier. */
   timerArmed(dueAtUs: number): void;
+  /** A committed step left records in the outbox: the relays of those sinks should look. */
+  outboxWritten(entries: readonly OutboxEntry[]): void;
   /** A step committed (for metrics). */
   stepCommitted(namespace: string, kind: string): void;
   /** Waits until the instant or until storage says something changed. */

@@ -56,6 +56,8 @@ export interface EngineOptions {
   readonly faults?: FaultPoints;
   readonly onError?: (error: unknown, context: object) => void;
   readonly onStepCommitted?: (namespace: string, kind: string) => void;
+  /** A committed step wrote outbox records for these sinks. */
+  readonly onOutboxWritten?: (sinks: ReadonlySet<string>) => void;
 }
 
 export class Engine implements EngineApi {
@@ -110,6 +112,7 @@ export class Engine implements EngineApi {
       chainedStepsMax: ENGINE_LIMITS.chainedStepsMax,
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
       stepCommitted: (namespace, kind) => options.onStepCommitted?.(namespace, kind),
+      outboxWritten: (entries) => options.onOutboxWritten?.(new Set(entries.map((entry) => entry.sink))),
       waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),
       reportError,
     };

@@ -38,6 +38,7 @@ import { sliceHistory } from "./history-cache.js";
 import type { LeaseHolder } from "./lease-keeper.js";
 import type { Namespace } from "./namespace.js";
 import { processorFor } from "./namespace.js";
+import { outboxEntriesOf } from "./outbox-drafts.js";
 import type { ProcessorOutcome } from "./processor-call.js";
 import { callProcessor } from "./processor-call.js";
 import type { Work } from "./work.js";
@@ -421,9 +422,15 @@ export class MachineRunner implements LeaseHolder {
     const chain = dueAtUs !== null && dueAtUs <= nowUs && this.#chainedSteps < this.engine.chainedStepsMax;
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain);
     const leaseUntilUs = keep ? nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND : null;
+    const outbox = outboxEntriesOf(this.namespace, step, this.#record, nowUs);
     let outcome: Awaited<ReturnType<EngineContext["committer"]["commit"]>>;
     try {
-      outcome = await this.engine.committer.commit({ ...step, lease, leaseUntilUs });
+      outcome = await this.engine.committer.commit({
+        ...step,
+        lease,
+        leaseUntilUs,
+        ...(outbox.length > 0 ? { outbox } : {}),
+      });
     } catch (error) {
       this.#forget(); // the commit's fate is unknown: reload before the next step
       throw error;
@@ -438,6 +445,7 @@ export class MachineRunner implements LeaseHolder {
     if (chain) this.#queue.push({ kind: "timeout" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
     this.engine.stepCommitted(this.namespace.name, step.kind);
+    if (outbox.length > 0) this.engine.outboxWritten(outbox);
   }
 
   /** Takes the record read with a new lease, and the cached history if it is still that record's. */

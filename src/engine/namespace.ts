@@ -34,6 +34,10 @@ export interface NamespaceOptions {
   readonly timerRetryPolicy?: RetryPolicy;
   readonly notificationRetryPolicy?: RetryPolicy;
   readonly limits?: Partial<Limits>;
+  /** Sinks that publish this namespace's events, by name; their records go to the outbox with each step. */
+  readonly eventSinks?: readonly string[];
+  /** Sinks that publish this namespace's lifecycle changes (created, failed, repaired, removed). */
+  readonly lifecycleSinks?: readonly string[];
 }
 
 export interface Namespace {
@@ -48,6 +52,8 @@ export interface Namespace {
   readonly timerRetryPolicy: RetryPolicy;
   readonly notificationRetryPolicy: RetryPolicy;
   readonly limits: Limits;
+  readonly eventSinks: readonly string[];
+  readonly lifecycleSinks: readonly string[];
 }
 
 export function resolveNamespace(options: NamespaceOptions): Namespace {
@@ -79,6 +85,8 @@ export function resolveNamespace(options: NamespaceOptions): Namespace {
       `${options.name}.notifications`,
     ),
     limits: resolveLimits(options.limits),
+    eventSinks: options.eventSinks ?? [],
+    lifecycleSinks: options.lifecycleSinks ?? [],
   };
 }
 

@@ -7,6 +7,9 @@ import { hostname } from "node:os";
 import { Engine } from "../engine/engine.js";
 import type { FaultPoints } from "../engine/fault-points.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
+import type { OutboxRelayOptions } from "../sinks/outbox-relay.js";
+import { OutboxRelay } from "../sinks/outbox-relay.js";
+import type { Sink } from "../sinks/sink.js";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { SystemClock } from "./system-clock.js";
@@ -49,6 +52,10 @@ export interface NodeOptions {
   readonly schedulerEnabled?: boolean;
   readonly faults?: FaultPoints;
   readonly onError?: (error: unknown, context: object) => void;
+  /** Sinks by name, each published to by its outbox relay; namespaces name them in eventSinks/lifecycleSinks. */
+  readonly sinks?: readonly Sink[];
+  /** Relay settings; the defaults suit a cluster (100 ms poll bounds the lag of records from other nodes). */
+  readonly relay?: Partial<Pick<OutboxRelayOptions, "batchRecordsMax" | "pollIntervalMs" | "backoffMsMax">>;
 }
 
 export interface RatchetNode {
@@ -56,6 +63,7 @@ export interface RatchetNode {
   readonly storage: Storage;
   readonly clock: SystemClock;
   readonly owner: string;
+  readonly relays: readonly OutboxRelay[];
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
@@ -63,33 +71,61 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
   const clock = new SystemClock();
   const storage = await openStorage(options.storage, clock);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const leaseDurationMs = options.leaseDurationMs ?? 30_000;
+  const reportError = (error: unknown, context: object) => options.onError?.(error, context);
+  const relays = (options.sinks ?? []).map(
+    (sink) =>
+      new OutboxRelay(storage, sink, clock, {
+        owner,
+        batchRecordsMax: options.relay?.batchRecordsMax ?? 500,
+        leaseDurationMs,
+        pollIntervalMs: options.relay?.pollIntervalMs ?? 100,
+        backoffMsMax: options.relay?.backoffMsMax ?? 5000,
+        onError: (error) => reportError(error, { in: `relay ${sink.name}` }),
+      }),
+  );
+  const relayOf = new Map(relays.map((relay) => [relay.sink.name, relay]));
   let engine: Engine | undefined;
   const engineRef = () => {
     if (engine === undefined) throw new Error("the engine is not started yet");
     return engine;
   };
-  engine = new Engine({
-    storage,
-    clock,
-    random: Math.random,
-    newId: randomUUID,
-    owner,
-    namespaces: options.namespaces(engineRef),
-    defer: setImmediate,
-    ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
-    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-    ...(options.schedulerEnabled === undefined ? {} : { schedulerEnabled: options.schedulerEnabled }),
-    ...(options.faults === undefined ? {} : { faults: options.faults }),
-    ...(options.onError === undefined ? {} : { onError: options.onError }),
-  });
+  try {
+    engine = new Engine({
+      storage,
+      clock,
+      random: Math.random,
+      newId: randomUUID,
+      owner,
+      namespaces: options.namespaces(engineRef),
+      defer: setImmediate,
+      leaseDurationMs,
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      ...(options.schedulerEnabled === undefined ? {} : { schedulerEnabled: options.schedulerEnabled }),
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
+      onError: reportError,
+      onOutboxWritten: (sinks) => {
+        for (const name of sinks) relayOf.get(name)?.wake();
+      },
+    });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  for (const relay of relays) relay.start();
   const running = engine;
   return {
     engine: running,
     storage,
     clock,
     owner,
+    relays,
     async close(closeOptions) {
       await running.close(closeOptions);
+      await Promise.all(relays.map((relay) => relay.stop()));
+      await Promise.all(
+        relays.map((relay) => relay.sink.close().catch((error) => reportError(error, { in: "sink close" }))),
+      );
       await storage.close();
     },
   };
