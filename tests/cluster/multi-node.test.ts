@@ -13,10 +13,9 @@ import {
   createDisposableDatabase,
   createMigratedTemplate,
 } from "../../src/storage/postgres/disposable-database.js";
-import { CHAIN_NAMESPACE } from "../support/chain-processor.js";
+import { CHAIN_NAMESPACE, chainPayload } from "../support/chain-processor.js";
 import type { ChildNode } from "../support/cluster.js";
 import { checkChain, spawnNode, startChains, starterNode, waitForChains } from "../support/cluster.js";
-import { json } from "../support/json-payload.js";
 import { waitFor } from "../support/wait.js";
 
 const ADMIN_URL = process.env.RATCHET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -133,7 +132,7 @@ test("a call on one node waits while another node holds the machine, then runs",
       // The chain processor has no call handler: the call reaches it only after the slow step, and fails the
       // machine; what matters here is that it waited for the other node's step instead of overlapping it.
       await assert.rejects(
-        starter.engine.call(CHAIN_NAMESPACE, "busy", json({}), { deadlineUs }),
+        starter.engine.call(CHAIN_NAMESPACE, "busy", chainPayload({}), { deadlineUs }),
         /no call handler/,
       );
       const snapshot = await starter.engine.get(CHAIN_NAMESPACE, "busy");

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NamespaceOptions } from "../../src/engine/namespace.js";
 import { localProcessor, timer } from "../../src/processors/local-processor.js";
-import { json, parse } from "./json-payload.js";
+import { pack, unpack } from "../../src/processors/payload.js";
 
 export const CHAIN_NAMESPACE = "chain";
 
@@ -27,17 +27,24 @@ type ChainState = ChainPlan & { readonly step: number };
 
 function stepResult(state: ChainState) {
   return {
-    events: [{ data: json({ step: state.step, pid: process.pid } satisfies ChainEvent) }],
-    auxState: { data: json(state) },
+    events: [{ data: chainPayload({ step: state.step, pid: process.pid } satisfies ChainEvent) }],
+    auxState: { data: chainPayload(state) },
     timer: state.step < state.target ? timer.after(state.delayMs) : timer.unset(),
   };
 }
 
-export function chainNamespace(onSlowStep?: (machineId: string) => void): NamespaceOptions {
+/** Payloads are msgpack values (as every sink expects); JSON-shaped so tests can read them back. */
+export const chainPayload = (value: object): Uint8Array => pack(JSON.parse(JSON.stringify(value)));
+export const readChainPayload = <T>(bytes: Uint8Array): T => unpack(bytes) as unknown as T;
+
+export function chainNamespace(
+  onSlowStep?: (machineId: string) => void,
+  sinks: { eventSinks?: string[] } = {},
+): NamespaceOptions {
   const processor = localProcessor({
-    init: ({ args }) => stepResult({ ...parse<ChainPlan>(args), step: 1 }),
+    init: ({ args }) => stepResult({ ...readChainPayload<ChainPlan>(args), step: 1 }),
     timeout: async ({ machine }) => {
-      const previous = parse<ChainState>(machine.auxState.data);
+      const previous = readChainPayload<ChainState>(machine.auxState.data);
       const next = { ...previous, step: previous.step + 1 };
       if (next.step === next.slowStep) {
         onSlowStep?.(machine.id);
@@ -51,5 +58,6 @@ export function chainNamespace(onSlowStep?: (machineId: string) => void): Namesp
     processor,
     timerProcessingTimeoutMs: 60_000,
     timerRetryPolicy: { backoff: { kind: "linear", initialIntervalMs: 20, incrementMs: 0 } },
+    ...sinks,
   };
 }

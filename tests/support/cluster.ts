@@ -9,8 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { RatchetNode } from "../../src/runtime/create-node.js";
 import { createNode } from "../../src/runtime/create-node.js";
 import type { ChainEvent, ChainPlan } from "./chain-processor.js";
-import { CHAIN_NAMESPACE, chainNamespace } from "./chain-processor.js";
-import { json, parse } from "./json-payload.js";
+import { CHAIN_NAMESPACE, chainNamespace, chainPayload, readChainPayload } from "./chain-processor.js";
 import { waitFor } from "./wait.js";
 
 const NODE_SCRIPT = fileURLToPath(new URL("./chain-node.js", import.meta.url));
@@ -23,10 +22,15 @@ export interface ChildNode {
   stop(): Promise<void>;
 }
 
-export async function spawnNode(url: string, leaseMs: number): Promise<ChildNode> {
-  const child = spawn(process.execPath, [NODE_SCRIPT, "--url", url, "--lease-ms", String(leaseMs)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export async function spawnNode(url: string, leaseMs: number, natsStream?: string): Promise<ChildNode> {
+  const natsArgs = natsStream === undefined ? [] : ["--nats-stream", natsStream];
+  const child = spawn(
+    process.execPath,
+    [NODE_SCRIPT, "--url", url, "--lease-ms", String(leaseMs), ...natsArgs],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -52,17 +56,17 @@ export async function spawnNode(url: string, leaseMs: number): Promise<ChildNode
 }
 
 /** A node in the test process that starts machines but runs no scheduled work. */
-export async function starterNode(url: string): Promise<RatchetNode> {
+export async function starterNode(url: string, eventSinks: string[] = []): Promise<RatchetNode> {
   return createNode({
     storage: { kind: "postgres", url, poolSize: 4, migrate: false },
-    namespaces: () => [chainNamespace()],
+    namespaces: () => [chainNamespace(undefined, { eventSinks })],
     leaseDurationMs: 1000,
     schedulerEnabled: false,
   });
 }
 
 export async function startChains(node: RatchetNode, ids: readonly string[], plan: ChainPlan): Promise<void> {
-  await Promise.all(ids.map((id) => node.engine.start(CHAIN_NAMESPACE, id, json(plan))));
+  await Promise.all(ids.map((id) => node.engine.start(CHAIN_NAMESPACE, id, chainPayload(plan))));
 }
 
 /** Waits until every machine has run its whole plan. */
@@ -95,7 +99,7 @@ export async function checkChain(node: RatchetNode, id: string, target: number):
   assert.equal(snapshot.record.lastEventId, target, `${id} has exactly ${target} events`);
   const pids = new Set<number>();
   for (const [index, event] of snapshot.history.entries()) {
-    const body = parse<ChainEvent>(event.data);
+    const body = readChainPayload<ChainEvent>(event.data);
     assert.equal(event.id, index + 1, `${id}: event ids are contiguous`);
     assert.equal(body.step, index + 1, `${id}: step ${index + 1} was committed once, in order`);
     pids.add(body.pid);
