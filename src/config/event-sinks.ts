@@ -4,7 +4,8 @@
  * (see ignored-keys.ts), and a sink's `client` is checked against `kafka` in references.ts.
  */
 import { z } from "zod";
-import { text, url } from "./values.js";
+import { isSubjectPrefix } from "../sinks/nats/nats-subjects.js";
+import { describeValue, reject, text, url } from "./values.js";
 
 export type EventSinkConfig =
   /** MG's Kafka sink: one record per event, keyed `<ns> <machine id>`. */
@@ -18,39 +19,66 @@ export type EventSinkConfig =
   /** Ratchet extension: events published to NATS JetStream. */
   | {
       readonly type: "nats";
-      /** Server URL (default nats://localhost:4222). */
+      /** Server URL, `nats://` or `tls://` (default nats://localhost:4222). */
       readonly url: string;
-      /** JetStream stream that captures the subject (default `ratchet`). */
+      /** JetStream stream that captures the subjects; created with `<subjectPrefix>.>` when missing. */
       readonly stream: string;
-      /** Subject of the events (default `ratchet.<namespace>`). */
-      readonly subject: string;
+      /**
+       * First tokens of every subject (default `ratchet`). The sink appends the namespace and machine id itself:
+       * `<subjectPrefix>.<ns>.<machine id>.events`, so the prefix does not name the namespace.
+       */
+      readonly subjectPrefix: string;
     };
 
 export const NATS_DEFAULT_URL = "nats://localhost:4222";
 export const NATS_DEFAULT_STREAM = "ratchet";
+export const NATS_DEFAULT_SUBJECT_PREFIX = "ratchet";
 
-/** The NATS subject a namespace publishes to when none is configured. */
-export function natsDefaultSubject(namespace: string): string {
-  return `ratchet.${namespace}`;
+/** JetStream's rule for stream names (the NATS sink asserts the same): no `.`, `*`, `>`, slashes or spaces. */
+const STREAM_NAME = /^[^.*>\s/\\]+$/;
+
+function streamName() {
+  return text().transform((input, context): string => {
+    if (STREAM_NAME.test(input)) return input;
+    return reject(
+      context,
+      `must be a JetStream stream name (no ".", "*", ">", "/", "\\" or spaces); got ${describeValue(input)}`,
+    );
+  });
 }
 
-/** The sink schema; the namespace name fills the NATS subject's default. */
+function subjectPrefix() {
+  return text().transform((input, context): string => {
+    if (isSubjectPrefix(input)) return input;
+    return reject(
+      context,
+      `must be NATS subject tokens separated by "." (no empty token, "*", ">" or spaces, not starting with "$"); got ${describeValue(input)}`,
+    );
+  });
+}
+
+/** The sink schema. */
 export function eventSinkSchema() {
   return z.discriminatedUnion("type", [
     z.strictObject({ type: z.literal("kafka"), client: text(), topic: text() }),
     z.strictObject({
       type: z.literal("nats"),
-      url: url(["nats", "tls", "ws", "wss"]).prefault(NATS_DEFAULT_URL),
-      stream: text().prefault(NATS_DEFAULT_STREAM),
-      subject: text().optional(),
+      // The Node NATS client speaks TCP (and TLS) only; WebSocket URLs would fail at the first publish.
+      url: url(["nats", "tls"]).prefault(NATS_DEFAULT_URL),
+      stream: streamName().prefault(NATS_DEFAULT_STREAM),
+      subject_prefix: subjectPrefix().prefault(NATS_DEFAULT_SUBJECT_PREFIX),
     }),
   ]);
 }
 
-/** A sink as its keys describe it, before the namespace name fills the defaults that use it. */
+/** A sink as its keys describe it. */
 export type EventSinkDraft = z.output<ReturnType<typeof eventSinkSchema>>;
 
-export function completeEventSink(sink: EventSinkDraft, namespace: string): EventSinkConfig {
+/**
+ * The sink in Ratchet's names. No default depends on the namespace any more (the NATS subject names it by
+ * itself), so `_namespace` is unused; namespace.ts still passes it.
+ */
+export function completeEventSink(sink: EventSinkDraft, _namespace: string): EventSinkConfig {
   if (sink.type === "kafka") return sink;
-  return { ...sink, subject: sink.subject ?? natsDefaultSubject(namespace) };
+  return { type: "nats", url: sink.url, stream: sink.stream, subjectPrefix: sink.subject_prefix };
 }

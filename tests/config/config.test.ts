@@ -286,15 +286,15 @@ test("Ratchet extensions: named processors with routes, a NATS sink with its def
       "routes: {call: fast, timeout: fast, init: processor}",
       "event_sinks:",
       "  stream: {type: nats}",
-      "  other: {type: nats, url: 'nats://n:4222', stream: EVENTS, subject: events.invoice}",
+      "  other: {type: nats, url: 'tls://n:4222', stream: EVENTS, subject_prefix: prod.events}",
       "reply_after: sink_ack",
     ].join("\n"),
   );
   const invoice = parseConfig(yaml, {}).namespaces.invoice!;
   assert.deepEqual(invoice.routes, { call: "fast", timeout: "fast" }, "routes to `processor` are left out");
   assert.deepEqual(invoice.eventSinks, {
-    stream: { type: "nats", url: "nats://localhost:4222", stream: "ratchet", subject: "ratchet.invoice" },
-    other: { type: "nats", url: "nats://n:4222", stream: "EVENTS", subject: "events.invoice" },
+    stream: { type: "nats", url: "nats://localhost:4222", stream: "ratchet", subjectPrefix: "ratchet" },
+    other: { type: "nats", url: "tls://n:4222", stream: "EVENTS", subjectPrefix: "prod.events" },
   });
   assert.equal(invoice.replyAfter, "sink_ack");
 });

@@ -136,6 +136,20 @@ test("reply_after: sink_ack without a sink, an unknown sink type, and SASL witho
   );
 });
 
+test("a NATS sink needs a subject prefix without the namespace's old `subject`, a stream name and a TCP URL", () => {
+  const sinks = [
+    "event_sinks:",
+    "  old: {type: nats, subject: ratchet.invoice}",
+    "  bad: {type: nats, url: 'ws://n:80', stream: a.b, subject_prefix: 'ratchet.>'}",
+  ].join("\n");
+  assert.deepEqual(problems(withNamespace(sinks)), [
+    'namespaces.invoice.event_sinks.bad.stream: must be a JetStream stream name (no ".", "*", ">", "/", "\\" or spaces); got "a.b"',
+    'namespaces.invoice.event_sinks.bad.subject_prefix: must be NATS subject tokens separated by "." (no empty token, "*", ">" or spaces, not starting with "$"); got "ratchet.>"',
+    'namespaces.invoice.event_sinks.bad.url: must be a nats:// or tls:// URL; got "ws://n:80"',
+    "namespaces.invoice.event_sinks.old.subject: unknown key",
+  ]);
+});
+
 test("MG's Riak storage is refused with the one problem that matters", () => {
   assert.deepEqual(
     problems(`storage: {type: riak, host: riak-mg, port: 8078, pool: {size: 100}}\n${MINIMAL}`),
