@@ -9,16 +9,14 @@ import {
   LimitExceededError,
   MachineNotFoundError,
   NamespaceNotFoundError,
-  ProcessorFailedError,
   ShuttingDownError,
 } from "../core/errors.js";
 import type { HistoryRange } from "../core/history-range.js";
 import { FULL_HISTORY, selectEventSpan, validateHistoryRange } from "../core/history-range.js";
 import { validateArgs, validateMachineId } from "../core/ids.js";
 import { ENGINE_LIMITS } from "../core/limits.js";
-import type { Content, Payload } from "../core/machine.js";
+import type { Payload } from "../core/machine.js";
 import { machineKey, statusOf } from "../core/machine.js";
-import { decideModernizedContent, needsModernization } from "../core/modernize.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { ClaimedMachine, ClaimedNotification, Storage } from "../storage/storage.js";
@@ -31,7 +29,7 @@ import { LeaseKeeper } from "./lease-keeper.js";
 import { MachineRunner } from "./machine-runner.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
-import { classifyProcessorError, STEP_FINISHED } from "./processor-call.js";
+import { STEP_FINISHED } from "./processor-call.js";
 import { Scheduler } from "./scheduler.js";
 import type { Reply, Work } from "./work.js";
 
@@ -232,34 +230,17 @@ export class Engine implements EngineApi {
     options: RequestOptions = {},
   ): Promise<number> {
     const target = this.#target(namespace, machineId);
-    const modernizer = target.namespace.modernizer;
     // MG answers NamespaceNotFound when the namespace has no modernizer; so do we.
-    if (modernizer === undefined) throw new NamespaceNotFoundError(namespace);
-    const { history } = await this.get(namespace, machineId, range);
+    if (target.namespace.modernizer === undefined) throw new NamespaceNotFoundError(namespace);
+    const historyRange = validateHistoryRange(range);
     const deadlineUs = this.#deadline(target.namespace, options);
-    const updates: { eventId: number; content: Content }[] = [];
-    const abort = new AbortController();
-    void this.#options.clock.waitUntil(deadlineUs, abort.signal).then(() => abort.abort());
-    try {
-      for (const event of history) {
-        if (!needsModernization(event, modernizer.currentFormatVersion)) continue;
-        const request = { namespace, machineId, event };
-        const content = await modernizer.processor
-          .modernizeEvent(request, { deadlineUs, signal: abort.signal, ...context(options) })
-          .catch((thrown: unknown) => {
-            const outcome = classifyProcessorError(thrown);
-            if (outcome.kind === "transient") throw outcome.error;
-            throw new ProcessorFailedError(`modernizer failed: ${outcome.error.message}`);
-          });
-        const decided = decideModernizedContent(event, content);
-        if (decided !== null) updates.push({ eventId: event.id, content: decided });
-      }
-    } finally {
-      abort.abort(STEP_FINISHED);
-    }
-    return updates.length === 0
-      ? 0
-      : this.#options.storage.updateEventContents(namespace, machineId, updates);
+    return this.#submit<number>(target, deadlineUs, (reply) => ({
+      kind: "modernize",
+      range: historyRange,
+      deadlineUs,
+      ...context(options),
+      reply,
+    }));
   }
 
   /** Stops taking work, lets running steps finish (up to `drainTimeoutMs`), and releases this node's leases. */

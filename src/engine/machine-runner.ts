@@ -36,6 +36,7 @@ import type { Lease, NotificationOutcome, StepCommit } from "../storage/storage.
 import type { EngineContext } from "./engine-context.js";
 import { sliceHistory } from "./history-cache.js";
 import type { LeaseHolder } from "./lease-keeper.js";
+import { modernizeEvents } from "./modernize-events.js";
 import type { Namespace } from "./namespace.js";
 import { processorFor } from "./namespace.js";
 import { outboxEntriesOf } from "./outbox-drafts.js";
@@ -160,6 +161,8 @@ export class MachineRunner implements LeaseHolder {
         return work.reply.resolve(await this.#simpleRepair());
       case "remove":
         return work.reply.resolve(await this.#remove());
+      case "modernize":
+        return work.reply.resolve(await this.#modernize(work.range, work.deadlineUs, work.context));
       case "timeout":
         return this.#timeout();
       case "notification":
@@ -230,6 +233,34 @@ export class MachineRunner implements LeaseHolder {
     const record = this.#record;
     if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
     await this.#commit({ kind: "remove", record, events: [] });
+  }
+
+  /**
+   * Rewrites outdated event bodies through the modernizer, under the lease so no step runs meanwhile. The record
+   * is touched first, in a commit of its own: that invalidates every node's cached history of the machine before
+   * any body changes, so no processor is handed an old body afterwards (MG's stash had this hole).
+   */
+  async #modernize(range: HistoryRange, deadlineUs: number, context?: RequestContext): Promise<number> {
+    const record = this.#record;
+    const modernizer = this.namespace.modernizer;
+    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
+    assert.ok(modernizer !== undefined, "the engine checks the namespace has a modernizer");
+    const history = await this.#historyFor(record, selectEventSpan(range, 1, record.lastEventId));
+    const updates = await modernizeEvents(modernizer, history, {
+      namespace: this.namespace.name,
+      machineId: this.machineId,
+      clock: this.engine.clock,
+      deadlineUs,
+      ...(context === undefined ? {} : { context }),
+    });
+    if (updates.length === 0) return 0;
+    await this.#commit(
+      { kind: "update", record: { ...record, updatedAtUs: this.engine.clock.nowUs() }, events: [] },
+      { keepLease: true },
+    );
+    this.#history = null;
+    this.engine.historyCache.forget(this.#key);
+    return this.engine.storage.updateEventContents(this.namespace.name, this.machineId, updates);
   }
 
   async #timeout(): Promise<void> {
@@ -414,13 +445,16 @@ export class MachineRunner implements LeaseHolder {
    * Commits a step through the group committer. The lease is kept when more work waits here or the new
    * timer is already due (the hot path: the next step runs at once, from the state held in memory).
    */
-  async #commit(step: Pick<StepCommit, "kind" | "record" | "events" | "notification">): Promise<void> {
+  async #commit(
+    step: Pick<StepCommit, "kind" | "record" | "events" | "notification">,
+    options: { keepLease?: boolean } = {},
+  ): Promise<void> {
     const lease = this.#lease;
     if (lease === null) throw new LeaseLostError(this.namespace.name, this.machineId);
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain = dueAtUs !== null && dueAtUs <= nowUs && this.#chainedSteps < this.engine.chainedStepsMax;
-    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain);
+    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
     const leaseUntilUs = keep ? nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND : null;
     const outbox = outboxEntriesOf(this.namespace, step, this.#record, nowUs);
     let outcome: Awaited<ReturnType<EngineContext["committer"]["commit"]>>;

@@ -21,6 +21,7 @@ const modernizer: Modernizer = {
   },
 };
 const processor = localProcessor({
+  call: ({ machine }) => ({ response: json(machine.history.map((event) => event.formatVersion ?? null)) }),
   init: () => ({
     events: [
       { data: json("legacy") },
@@ -68,4 +69,11 @@ test("the whole history is modernized, and a second run changes nothing", async 
 test("a namespace without a modernizer answers NamespaceNotFound", async () => {
   await fixture.engine.start("plain", "x", json({}));
   await assert.rejects(fixture.engine.modernize("plain", "x"), NamespaceNotFoundError);
+});
+
+test("a step after modernization is handed the new bodies, not a cached history", async () => {
+  await fixture.engine.start("mod", "cached", json({}));
+  assert.deepEqual(parse(await fixture.engine.call("mod", "cached", json({}))), [null, 1, 2, 1]);
+  await fixture.engine.modernize("mod", "cached");
+  assert.deepEqual(parse(await fixture.engine.call("mod", "cached", json({}))), [2, 2, 2, 2]);
 });
