@@ -13,6 +13,10 @@ import {
 } from "../src/storage/postgres/disposable-database.js";
 import { postgresCeiling } from "./ceiling-postgres.js";
 import { sqliteCeiling } from "./ceiling-sqlite.js";
+import type { RelayResult } from "./relay.js";
+import { runRelay } from "./relay.js";
+import type { WoodyCallResult } from "./woody-call.js";
+import { runWoodyCalls } from "./woody-call.js";
 import type { CallResult, ChainResult } from "./workloads.js";
 import { benchNamespace, runCalls, runChain } from "./workloads.js";
 
@@ -54,7 +58,12 @@ async function sqliteRun(): Promise<{ chain: ChainResult; calls: CallResult; cei
 const ADMIN_URL = process.env.RATCHET_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Each workload on its own fresh database, dropped afterwards. */
-async function postgresRun(): Promise<{ chain: ChainResult; calls: CallResult; ceiling: number }> {
+async function postgresRun(): Promise<{
+  chain: ChainResult;
+  calls: CallResult;
+  ceiling: number;
+  relay: RelayResult;
+}> {
   const template = await createMigratedTemplate(ADMIN_URL, {
     prefix: "ratchet_bench_tpl",
     schema: "ratchet",
@@ -90,7 +99,12 @@ async function postgresRun(): Promise<{ chain: ChainResult; calls: CallResult; c
     }).finally(() => callNode.close());
     const ceiling = (await postgresCeiling({ url: await fresh(), seconds: SECONDS, concurrency: MACHINES }))
       .stepsPerSecond;
-    return { chain, calls, ceiling };
+    const relay = await runRelay({
+      storage: { kind: "postgres", url: await fresh(), migrate: false },
+      machines: MACHINES,
+      seconds: SECONDS,
+    });
+    return { chain, calls, ceiling, relay };
   } finally {
     for (const database of databases) await database.drop();
     await template.drop();
@@ -123,6 +137,20 @@ async function main(): Promise<void> {
   console.log(
     `  call     ${round(postgres.calls.callsPerSecond)} calls/s, p50 ${round(postgres.calls.p50Ms, 2)} ms, p99 ${round(postgres.calls.p99Ms, 2)} ms`,
   );
+  console.log(
+    `  chain + outbox to NATS  ${round(postgres.relay.chain.stepsPerSecond)} steps/s (${round((postgres.relay.chain.stepsPerSecond / postgres.chain.stepsPerSecond) * 100)}% of the chain without a sink)`,
+  );
+  console.log(
+    `  relay    ${round(postgres.relay.publishedPerSecond)} events/s to NATS JetStream; commit → consumer lag p50 ${round(postgres.relay.lagP50Ms, 1)} ms, p99 ${round(postgres.relay.lagP99Ms, 1)} ms (${postgres.relay.consumed} events consumed)`,
+  );
+  const woody: WoodyCallResult = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS });
+  console.log("\nWoody (Automaton over HTTP, processor over HTTP, SQLite)");
+  console.log(
+    `  call     ${round(woody.callsPerSecond)} calls/s, p50 ${round(woody.p50Ms, 2)} ms, p99 ${round(woody.p99Ms, 2)} ms`,
+  );
+  console.log(
+    `  local    ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms (same storage, local processor: the two HTTP hops cost the difference)`,
+  );
   const summary = {
     chain_pg_steps_per_s: round(postgres.chain.stepsPerSecond),
     ceiling_pg_steps_per_s: round(postgres.ceiling),
@@ -130,6 +158,13 @@ async function main(): Promise<void> {
     call_pg_calls_per_s: round(postgres.calls.callsPerSecond),
     call_pg_p50_ms: round(postgres.calls.p50Ms, 2),
     call_pg_p99_ms: round(postgres.calls.p99Ms, 2),
+    chain_pg_with_outbox_steps_per_s: round(postgres.relay.chain.stepsPerSecond),
+    relay_nats_events_per_s: round(postgres.relay.publishedPerSecond),
+    relay_lag_p50_ms: round(postgres.relay.lagP50Ms, 1),
+    relay_lag_p99_ms: round(postgres.relay.lagP99Ms, 1),
+    woody_call_calls_per_s: round(woody.callsPerSecond),
+    woody_call_p50_ms: round(woody.p50Ms, 2),
+    woody_call_p99_ms: round(woody.p99Ms, 2),
     chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
     ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),

@@ -6,13 +6,15 @@ import { randomBytes } from "node:crypto";
 import type { Engine } from "../src/engine/engine.js";
 import type { NamespaceOptions } from "../src/engine/namespace.js";
 import { localProcessor, timer } from "../src/processors/local-processor.js";
+import { encodeValue } from "../src/thrift/msgpack-value.js";
 
 export const BENCH_NAMESPACE = "bench";
 const EVENT_BYTES = 64;
 
 /** Every step appends one 64-byte event; timers chain at zero delay until the engine stops. */
 export function benchNamespace(): NamespaceOptions {
-  const event = () => ({ data: randomBytes(EVENT_BYTES) });
+  // A msgpack bin of 64 random bytes: the payload shape every sink can publish in MG's format.
+  const event = () => ({ data: encodeValue({ bin: randomBytes(EVENT_BYTES) }) });
   const processor = localProcessor({
     init: ({ args }) => ({ events: [event()], timer: args.byteLength > 0 ? timer.now() : timer.unset() }),
     timeout: () => ({ events: [event()], timer: timer.now() }),

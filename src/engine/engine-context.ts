@@ -21,6 +21,8 @@ export interface EngineContext {
   readonly chainedStepsMax: number;
   /** A step armed a timer that this node will not run at once: the scheduler may need to wake earlier. */
   timerArmed(dueAtUs: number): void;
+  /** True once the engine is closing: runners finish the step at hand and chain no further. */
+  closing(): boolean;
   /** A committed step left records in the outbox: the relays of those sinks should look. */
   outboxWritten(entries: readonly OutboxEntry[]): void;
   /** A step committed (for metrics). */

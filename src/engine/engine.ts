@@ -109,6 +109,7 @@ export class Engine implements EngineApi {
       machineQueueLengthMax: ENGINE_LIMITS.machineQueueLengthMax,
       chainedStepsMax: ENGINE_LIMITS.chainedStepsMax,
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
+      closing: () => this.#closing,
       stepCommitted: (namespace, kind) => options.onStepCommitted?.(namespace, kind),
       outboxWritten: (entries) => options.onOutboxWritten?.(new Set(entries.map((entry) => entry.sink))),
       waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),

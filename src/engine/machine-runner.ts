@@ -453,7 +453,11 @@ export class MachineRunner implements LeaseHolder {
     if (lease === null) throw new LeaseLostError(this.namespace.name, this.machineId);
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
-    const chain = dueAtUs !== null && dueAtUs <= nowUs && this.#chainedSteps < this.engine.chainedStepsMax;
+    const chain =
+      dueAtUs !== null &&
+      dueAtUs <= nowUs &&
+      this.#chainedSteps < this.engine.chainedStepsMax &&
+      !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
     const leaseUntilUs = keep ? nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND : null;
     const outbox = outboxEntriesOf(this.namespace, step, this.#record, nowUs);
