@@ -309,8 +309,44 @@ export class Engine implements EngineApi {
     if (this.#closing) throw new ShuttingDownError();
   }
 
-  /** Queues a request on its machine and answers when its step is committed or its deadline passes. */
-  #submit<T>(
+  /**
+   * Queues a request on its machine and answers when its step is committed (or, for a namespace that replies
+   * after the sinks' acknowledgement, published) or its deadline passes.
+   */
+  async #submit<T>(
+    target: { namespace: Namespace; machineId: string },
+    deadlineUs: number,
+    build: (reply: Reply<T>) => Work,
+  ): Promise<T> {
+    const answer = await this.#submitToRunner(target, deadlineUs, build);
+    const { namespace, machineId } = target;
+    const sinks = [...namespace.eventSinks, ...namespace.lifecycleSinks];
+    if (namespace.replyAfter === "sink_ack" && sinks.length > 0) {
+      await this.#awaitPublished({ sinks, namespace: namespace.name, machineId }, deadlineUs);
+    }
+    return answer;
+  }
+
+  /** Waits until no record of the machine committed so far waits for its sinks. */
+  async #awaitPublished(
+    machine: { sinks: readonly string[]; namespace: string; machineId: string },
+    deadlineUs: number,
+  ): Promise<void> {
+    const { clock, storage } = this.#options;
+    const query = { ...machine, eventIdMax: Number.MAX_SAFE_INTEGER, committedAtUsMax: clock.nowUs() };
+    let pauseMs = 2;
+    while ((await storage.outboxPending(query)) > 0) {
+      if (clock.nowUs() >= deadlineUs) {
+        throw new DeadlineExceededError(
+          "the step committed, but its sinks did not acknowledge it before the deadline",
+        );
+      }
+      await clock.waitUntil(Math.min(deadlineUs, clock.nowUs() + pauseMs * MICROSECONDS_PER_MILLISECOND));
+      pauseMs = Math.min(pauseMs * 2, 50);
+    }
+  }
+
+  #submitToRunner<T>(
     target: { namespace: Namespace; machineId: string },
     deadlineUs: number,
     build: (reply: Reply<T>) => Work,

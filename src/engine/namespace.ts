@@ -38,6 +38,11 @@ export interface NamespaceOptions {
   readonly eventSinks?: readonly string[];
   /** Sinks that publish this namespace's lifecycle changes (created, failed, repaired, removed). */
   readonly lifecycleSinks?: readonly string[];
+  /**
+   * When a caller is answered: after its step commits (the default), or, as MG does, only once the sinks have
+   * acknowledged the step's records ("sink_ack": slower, and a broker outage then stalls callers, not steps).
+   */
+  readonly replyAfter?: "commit" | "sink_ack";
 }
 
 export interface Namespace {
@@ -54,6 +59,7 @@ export interface Namespace {
   readonly limits: Limits;
   readonly eventSinks: readonly string[];
   readonly lifecycleSinks: readonly string[];
+  readonly replyAfter: "commit" | "sink_ack";
 }
 
 export function resolveNamespace(options: NamespaceOptions): Namespace {
@@ -87,6 +93,7 @@ export function resolveNamespace(options: NamespaceOptions): Namespace {
     limits: resolveLimits(options.limits),
     eventSinks: options.eventSinks ?? [],
     lifecycleSinks: options.lifecycleSinks ?? [],
+    replyAfter: options.replyAfter ?? "commit",
   };
 }
 

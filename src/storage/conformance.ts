@@ -522,6 +522,16 @@ export function runStorageConformance(
         );
         assert.equal((await storage.readOutbox("nats", 10)).length, 1);
         assert.deepEqual(await storage.outboxBacklog("kafka"), { records: 3, oldestCreatedAtUs: T0 });
+        const pending = (sinks: string[], eventIdMax: number, committedAtUsMax: number) =>
+          storage.outboxPending({ sinks, namespace: NS, machineId: "m", eventIdMax, committedAtUsMax });
+        assert.equal(await pending(["kafka"], 2, T0), 3);
+        assert.equal(await pending(["kafka", "nats"], 2, T0), 4);
+        assert.equal(
+          await pending(["kafka"], 1, T0 - 1),
+          1,
+          "later events and lifecycle records are not counted",
+        );
+        assert.equal(await pending(["other"], 2, T0), 0);
         assert.equal(await storage.deleteOutbox("kafka", positions.slice(0, 2)), 2);
         assert.equal(
           await storage.deleteOutbox("kafka", positions.slice(0, 2)),

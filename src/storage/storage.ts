@@ -142,6 +142,18 @@ export interface Storage {
   /** Deletes published outbox records of a sink; returns how many were deleted (already deleted ones count 0). */
   deleteOutbox(sink: string, positions: readonly number[]): Promise<number>;
 
+  /**
+   * How many records of one machine still wait for any of `sinks`: events up to `eventIdMax` and lifecycle
+   * records committed up to `committedAtUsMax` (later steps' records are not counted).
+   */
+  outboxPending(options: {
+    sinks: readonly string[];
+    namespace: string;
+    machineId: string;
+    eventIdMax: number;
+    committedAtUsMax: number;
+  }): Promise<number>;
+
   /** How many records wait for a sink, and when the oldest was committed. */
   outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }>;
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { DeadlineExceededError } from "../../src/core/errors.js";
 import type { NamespaceOptions } from "../../src/engine/namespace.js";
 import { localProcessor } from "../../src/processors/local-processor.js";
 import { pack, unpack } from "../../src/processors/payload.js";
@@ -33,7 +34,7 @@ after(async () => {
 });
 
 /** Each call appends one event holding its number; `fail` fails the machine; repair appends one event. */
-function publishedNamespace(): NamespaceOptions {
+function publishedNamespace(extra: Partial<NamespaceOptions> = {}): NamespaceOptions {
   const processor = localProcessor({
     init: () => ({ events: [{ data: pack({ n: 0 }) }], auxState: { data: pack(0) } }),
     call: ({ args, machine }) => {
@@ -43,18 +44,19 @@ function publishedNamespace(): NamespaceOptions {
     },
     repair: () => ({ events: [{ data: pack({ repaired: true }) }] }),
   });
-  return { name: "pay", processor, eventSinks: ["nats"], lifecycleSinks: ["nats"] };
+  return { name: "pay", processor, eventSinks: ["nats"], lifecycleSinks: ["nats"], ...extra };
 }
 
 async function withNode(
   servers: string,
   body: (node: RatchetNode, stream: string) => Promise<void>,
+  namespace: Partial<NamespaceOptions> = {},
 ): Promise<void> {
   const stream = `relay_${randomBytes(4).toString("hex")}`;
   const sink = new NatsSink({ name: "nats", servers, stream, subjectPrefix: stream, ackTimeoutMs: 2000 });
   const node = await createNode({
     storage: { kind: "sqlite", path: join(directory, `${stream}.db`) },
-    namespaces: () => [publishedNamespace()],
+    namespaces: () => [publishedNamespace(namespace)],
     sinks: [sink],
     relay: { backoffMsMax: 200 },
   });
@@ -67,6 +69,8 @@ async function withNode(
 }
 
 const drained = (node: RatchetNode) => async () => (await node.storage.outboxBacklog("nats")).records === 0;
+
+const SINK_ACK = { replyAfter: "sink_ack" } as const;
 
 /** The events of each machine, in stream order, as (machine → event ids). */
 function eventsByMachine(messages: readonly PublishedMessage[]): Map<string, number[]> {
@@ -136,6 +140,49 @@ test("with the broker unreachable, steps still commit and the backlog grows; it 
         "every event, in order",
       );
     });
+  } finally {
+    await proxy.stop().catch(() => {});
+  }
+});
+
+test("a namespace answering after the sinks' acknowledgement answers only once its step is on the stream", async () => {
+  await withNode(
+    NATS_URL,
+    async (node, stream) => {
+      await node.engine.start("pay", "acked", pack(null));
+      for (let call = 1; call <= 5; call += 1) {
+        await node.engine.call("pay", "acked", pack("next"));
+        const events = eventsByMachine(await reader.messages(stream)).get("acked") ?? [];
+        assert.ok(
+          events.includes(call + 1),
+          `event ${call + 1} was on the stream when call ${call} was answered`,
+        );
+      }
+    },
+    SINK_ACK,
+  );
+});
+
+test("with the broker unreachable, such a caller gets result-unknown while the step itself commits", async () => {
+  const address = new URL(NATS_URL);
+  const proxy = await TcpProxy.start({ host: address.hostname, port: Number(address.port) });
+  try {
+    await withNode(
+      `nats://127.0.0.1:${proxy.port}`,
+      async (node) => {
+        await node.engine.start("pay", "stalled", pack(null));
+        await proxy.stop();
+        const deadlineUs = node.clock.nowUs() + 300_000;
+        await assert.rejects(
+          node.engine.call("pay", "stalled", pack("next"), { deadlineUs }),
+          DeadlineExceededError,
+        );
+        assert.equal((await node.engine.get("pay", "stalled")).record.lastEventId, 2, "the step committed");
+        await proxy.resume();
+        await waitFor("the backlog to drain", drained(node), { timeoutMs: 30_000 });
+      },
+      SINK_ACK,
+    );
   } finally {
     await proxy.stop().catch(() => {});
   }

@@ -330,6 +330,19 @@ export class PostgresStorage implements Storage {
     return result.rowCount ?? 0;
   }
 
+  async outboxPending(options: {
+    sinks: readonly string[];
+    namespace: string;
+    machineId: string;
+    eventIdMax: number;
+    committedAtUsMax: number;
+  }): Promise<number> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<{ pending: number }>(outbox.outboxPending(this.#schema, options)),
+    );
+    return result.rows[0]?.pending ?? 0;
+  }
+
   async outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }> {
     const result = await withClient(this.#pool, (client) =>
       client.query<{ records: number; oldest_created_at_us: number | null }>(

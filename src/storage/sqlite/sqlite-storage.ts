@@ -378,6 +378,25 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async outboxPending(options: {
+    sinks: readonly string[];
+    namespace: string;
+    machineId: string;
+    eventIdMax: number;
+    committedAtUsMax: number;
+  }): Promise<number> {
+    const row = this.#run(() =>
+      this.#statement(sql.OUTBOX_PENDING).get({
+        namespace: options.namespace,
+        machine_id: options.machineId,
+        sinks: JSON.stringify(options.sinks),
+        event_id_max: options.eventIdMax,
+        committed_at_us_max: options.committedAtUsMax,
+      }),
+    ) as { pending: number };
+    return row.pending;
+  }
+
   async outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }> {
     const row = this.#run(() => this.#statement(sql.OUTBOX_BACKLOG).get(sink)) as {
       records: number;

@@ -96,3 +96,7 @@ export const DELETE_OUTBOX = "DELETE FROM outbox WHERE sink = ? AND position = ?
 
 export const OUTBOX_BACKLOG = `SELECT count(*) AS records, min(created_at_us) AS oldest_created_at_us
   FROM outbox WHERE sink = ?`;
+
+export const OUTBOX_PENDING = `SELECT count(*) AS pending FROM outbox
+  WHERE namespace = @namespace AND machine_id = @machine_id AND sink IN (SELECT value FROM json_each(@sinks))
+    AND ((kind = 'event' AND event_id <= @event_id_max) OR (kind = 'lifecycle' AND created_at_us <= @committed_at_us_max))`;

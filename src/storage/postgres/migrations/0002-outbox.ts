@@ -18,4 +18,6 @@ CREATE TABLE outbox (
 );
 
 CREATE INDEX outbox_sink ON outbox (sink, position);
+-- A caller answered only after its step is published asks for its machine's pending records.
+CREATE INDEX outbox_machine ON outbox (namespace, machine_id);
 `;

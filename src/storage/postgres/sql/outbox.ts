@@ -61,3 +61,28 @@ export function outboxBacklog(schema: QuotedSchemaName, sink: string): pg.QueryC
     values: [sink],
   };
 }
+
+export function outboxPending(
+  schema: QuotedSchemaName,
+  options: {
+    sinks: readonly string[];
+    namespace: string;
+    machineId: string;
+    eventIdMax: number;
+    committedAtUsMax: number;
+  },
+): pg.QueryConfig {
+  return {
+    name: "ratchet_outbox_pending",
+    text: `SELECT count(*)::bigint AS pending FROM ${schema}.outbox
+      WHERE namespace = $1::text AND machine_id = $2::text AND sink = ANY($3::text[])
+        AND ((kind = 'event' AND event_id <= $4::bigint) OR (kind = 'lifecycle' AND created_at_us <= $5::bigint))`,
+    values: [
+      options.namespace,
+      options.machineId,
+      options.sinks,
+      options.eventIdMax,
+      options.committedAtUsMax,
+    ],
+  };
+}
