@@ -1,63 +1,96 @@
 #!/usr/bin/env node
-/** The `ratchet` command. Each subcommand lives in its own module; this file only parses and dispatches. */
+/**
+ * The `ratchet` command. Each command group lives in its own module; this file only dispatches, and turns a
+ * thrown error into a message on stderr and an exit code (exit-codes.ts holds the one mapping).
+ */
 import { parseArgs } from "node:util";
+import type { CliIo } from "./command-arguments.js";
+import { UsageError } from "./command-arguments.js";
 import { runDev } from "./dev.js";
-import { runServe } from "./serve.js";
+import { EXIT, exitCodeOf, isParseArgsError } from "./exit-codes.js";
+import { MACHINE_USAGE, runMachineCommand } from "./machine.js";
+import { MIGRATE_USAGE, runMigrateCommand } from "./migrate.js";
+import { OUTBOX_USAGE, runOutboxCommand } from "./outbox.js";
+import { runServeCommand, SERVE_USAGE } from "./serve.js";
+
+const DEV_USAGE = `usage: ratchet dev [--db PATH] [--once]
+
+  runs the engine on the embedded store with a narrated demo (default database ./data/ratchet.db);
+  --once exits after the demo`;
 
 const USAGE = `usage: ratchet <command> [options]
 
 commands:
-  dev [--db PATH] [--once]   run the engine on the embedded store with a narrated demo
-                             (default database ./data/ratchet.db; --once exits after the demo)
-  serve --config FILE        serve the Automaton API as an MG-format configuration describes it
-  help                       show this text`;
+  dev [--db PATH] [--once]              run the engine on the embedded store with a narrated demo
+  serve --config FILE                   serve the Automaton API as an MG-format configuration describes it
+  migrate (--config FILE | --db PATH) [--check]
+                                        bring the storage's schema to this build's version, or check it
+  machine get|list NS [ID] (--config FILE | --db PATH)
+                                        show a machine (status, timer, aux state, events) or list machines
+  machine start|call|repair|simple-repair|notify|remove NS ID [--args JSON] --config FILE
+                                        run one step on a machine through its configured processor
+  outbox status --config FILE           records waiting for each configured sink, and their lag
+  help [COMMAND]                        show this text, or a command's
 
-async function main(argv: string[]): Promise<number> {
+exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found`;
+
+const USAGES: Readonly<Record<string, string>> = {
+  dev: DEV_USAGE,
+  serve: SERVE_USAGE,
+  migrate: MIGRATE_USAGE,
+  machine: MACHINE_USAGE,
+  outbox: OUTBOX_USAGE,
+};
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && USAGES[command] !== undefined && isHelp(rest[0])) {
+    io.write(USAGES[command]!);
+    return EXIT.ok;
+  }
   switch (command) {
-    case "dev": {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          db: { type: "string", default: "./data/ratchet.db" },
-          once: { type: "boolean", default: false },
-        },
-      });
-      const node = await runDev({
-        databasePath: values.db as string,
-        once: values.once as boolean,
-        write: (line) => console.log(line),
-      });
-      if (values.once) {
-        await node.close();
-        return 0;
-      }
-      await untilSignal();
-      await node.close({ drainTimeoutMs: 5000 });
-      return 0;
-    }
-    case "serve": {
-      const { values } = parseArgs({ args: rest, options: { config: { type: "string" } } });
-      if (values.config === undefined) {
-        console.error(`serve needs --config FILE\n\n${USAGE}`);
-        return 2;
-      }
-      return runServe({
-        configPath: values.config,
-        write: (line) => console.log(line),
-        warn: (line) => console.error(line),
-        stopRequested: untilSignal(),
-      });
-    }
-    case undefined:
+    case "dev":
+      return runDevCommand(rest, io);
+    case "serve":
+      return runServeCommand(rest, io, untilSignal());
+    case "migrate":
+      return runMigrateCommand(rest, io);
+    case "machine":
+      return runMachineCommand(rest, io);
+    case "outbox":
+      return runOutboxCommand(rest, io);
     case "help":
     case "--help":
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
+    case "-h":
+      io.write(USAGES[rest[0] ?? ""] ?? USAGE);
+      return EXIT.ok;
+    case undefined:
+      throw new UsageError("missing command", USAGE);
     default:
-      console.error(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 2;
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`, USAGE);
   }
+}
+
+function isHelp(word: string | undefined): boolean {
+  return word === "help" || word === "--help" || word === "-h";
+}
+
+async function runDevCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      db: { type: "string", default: "./data/ratchet.db" },
+      once: { type: "boolean", default: false },
+    },
+  });
+  const node = await runDev({ databasePath: values.db, once: values.once, write: io.write });
+  if (values.once) {
+    await node.close();
+    return EXIT.ok;
+  }
+  await untilSignal();
+  await node.close({ drainTimeoutMs: 5000 });
+  return EXIT.ok;
 }
 
 function untilSignal(): Promise<void> {
@@ -67,12 +100,28 @@ function untilSignal(): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).then(
+/** The message; after a wrong command line, the command's usage or where to find it. */
+function report(error: unknown, argv: readonly string[], io: CliIo): number {
+  const code = exitCodeOf(error);
+  const message = `error: ${error instanceof Error ? error.message : String(error)}`;
+  if (error instanceof UsageError && error.usage !== undefined) io.warn(`${message}\n\n${error.usage}`);
+  else if ((error instanceof UsageError || isParseArgsError(error)) && USAGES[argv[0] ?? ""] !== undefined)
+    io.warn(`${message}\n(ratchet help ${argv[0]} shows the usage)`);
+  else io.warn(message);
+  return code;
+}
+
+const io: CliIo = {
+  write: (line) => console.log(line),
+  warn: (line) => console.error(line),
+  env: process.env,
+};
+const argv = process.argv.slice(2);
+run(argv, io).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
+    process.exitCode = report(error, argv, io);
   },
 );

@@ -4,13 +4,18 @@
  * flight finish within `woody_server.shutdown_timeout`, and returns exit code 0. A bad configuration is exit 2.
  */
 import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
 import { AUTOMATON_PATH, createHttpServer, HEALTH_PATH, type RatchetHttpServer } from "../api/http-server.js";
 import type { Environment, RatchetConfig } from "../config/config.js";
-import { ConfigError, loadConfig } from "../config/config.js";
+import { loadConfig } from "../config/config.js";
 import type { RatchetNode } from "../runtime/create-node.js";
-import { createNodeFromConfig, describeStorage } from "../runtime/node-from-config.js";
+import { createNodeFromConfig, describeStorage, unappliedSettings } from "../runtime/node-from-config.js";
+import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
 import { SystemClock } from "../runtime/system-clock.js";
 import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../woody/request-reader.js";
+import type { CliIo } from "./command-arguments.js";
+import { UsageError } from "./command-arguments.js";
+import { EXIT } from "./exit-codes.js";
 
 export interface ServeOptions {
   readonly configPath: string;
@@ -32,31 +37,40 @@ export interface ServingNode {
 /** Arguments above this (plus the message around them) cannot be valid, so the body cap follows the limits. */
 const BODY_OVERHEAD_BYTES = 1024 * 1024;
 
-/** Runs until `stopRequested` settles; returns the process exit code. */
+export const SERVE_USAGE = `usage: ratchet serve --config FILE
+
+  serves the Automaton API (woody) and /health as the configuration describes, runs timers, notifications and
+  the sinks' relays; SIGINT or SIGTERM drains requests and steps in flight within woody_server.shutdown_timeout`;
+
+/** `ratchet serve` from its arguments; runs until `stopRequested` settles. */
+export async function runServeCommand(
+  args: readonly string[],
+  io: CliIo,
+  stopRequested: Promise<unknown>,
+): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { config: { type: "string" } } });
+  if (values.config === undefined) throw new UsageError("serve needs --config FILE", SERVE_USAGE);
+  return runServe({ configPath: values.config, write: io.write, warn: io.warn, env: io.env, stopRequested });
+}
+
+/** Runs until `stopRequested` settles; returns the process exit code. A bad configuration throws ConfigError. */
 export async function runServe(
   options: ServeOptions & { readonly stopRequested: Promise<unknown> },
 ): Promise<number> {
-  let serving: ServingNode;
-  try {
-    serving = await startServing(options);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    options.warn(error.message);
-    return 2;
-  }
+  const serving = await startServing(options);
   const signal = await options.stopRequested;
   options.write(
     `stopping${typeof signal === "string" ? ` on ${signal}` : ""}: draining requests and steps in flight`,
   );
   await serving.stop();
   options.write("stopped");
-  return 0;
+  return EXIT.ok;
 }
 
 export async function startServing(options: ServeOptions): Promise<ServingNode> {
   const config = await loadConfig(options.configPath, options.env ?? process.env);
   for (const key of config.ignoredKeys) options.warn(`warning: ${key.path} has no effect: ${key.reason}`);
-  for (const line of notAppliedYet(config)) options.warn(`warning: ${line}`);
+  for (const line of unappliedSettings(config)) options.warn(`warning: ${line}`);
   const node = await createNodeFromConfig(config, {
     onError: (error, context) => options.warn(`error: ${String(error)} ${JSON.stringify(context)}`),
   });
@@ -82,6 +96,8 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   }
   options.write(`ratchet ${node.owner}: ${describeStorage(config.storage)}`);
   options.write(`namespaces: ${node.engine.namespaces().join(", ")}`);
+  for (const plan of sinkPlansOf(config))
+    options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
   options.write(
     `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, health at ${HEALTH_PATH})`,
   );
@@ -102,22 +118,6 @@ function bodyBytesMaxOf(config: RatchetConfig): number {
     ...Object.values(config.namespaces).map((namespace) => namespace.limits.argsBytesMax),
   );
   return Math.max(REQUEST_BODY_BYTES_MAX_DEFAULT, argsBytesMax + BODY_OVERHEAD_BYTES);
-}
-
-/** Settings this build parses but does not act on yet, so an operator is not surprised by their silence. */
-function notAppliedYet(config: RatchetConfig): string[] {
-  const lines: string[] = [];
-  for (const namespace of Object.values(config.namespaces)) {
-    for (const sink of Object.keys(namespace.eventSinks)) {
-      lines.push(
-        `namespaces.${namespace.name}.event_sinks.${sink} is not applied: this build publishes no events`,
-      );
-    }
-  }
-  if (config.lifecyclePulse !== null)
-    lines.push("lifecycle_pulse is not applied: this build publishes no lifecycle events");
-  if (config.metrics !== null) lines.push("metrics is not applied: this build serves no metrics endpoint");
-  return lines;
 }
 
 function hostOf(address: AddressInfo): string {

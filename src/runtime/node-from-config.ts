@@ -1,7 +1,8 @@
 /**
- * A RatchetConfig turned into a running node: the storage choice, and per namespace its woody processors
- * (`processor` and `processors.<name>`), routes, modernizer, timeouts, retry policies and limits. The one place
- * that reads configuration into createNode options.
+ * A RatchetConfig turned into a running node: the storage choice, the sinks (sinks-from-config.ts), and per
+ * namespace its woody processors (`processor` and `processors.<name>`), routes, modernizer, timeouts, retry
+ * policies, limits and the sinks its steps write outbox records for. The one place that reads configuration
+ * into createNode options.
  */
 import type { RatchetConfig } from "../config/config.js";
 import type { NamespaceConfig, ProcessorEndpointConfig } from "../config/namespace.js";
@@ -12,28 +13,52 @@ import type { Modernizer, Processor } from "../processors/processor.js";
 import { createWoodyModernizer } from "../processors/woody-modernizer.js";
 import type { WoodyEndpointOptions } from "../processors/woody-processor.js";
 import { createWoodyProcessor } from "../processors/woody-processor.js";
+import type { Sink } from "../sinks/sink.js";
 import type { NodeOptions, RatchetNode, StorageChoice } from "./create-node.js";
 import { createNode } from "./create-node.js";
+import {
+  createSinks,
+  namespaceSinksOf,
+  type SinkPlan,
+  sinkPlansOf,
+  unappliedKafkaSettings,
+} from "./sinks-from-config.js";
 import { SystemClock } from "./system-clock.js";
 
 export interface NodeFromConfigHooks {
   readonly onError?: (error: unknown, context: object) => void;
   readonly leaseDurationMs?: number;
   readonly pollIntervalMs?: number;
+  /** Whether the node runs due timers and notifications (default true); the CLI's one-off nodes do not. */
+  readonly schedulerEnabled?: boolean;
+  /**
+   * Whether the node publishes its sinks (default true). Without relays its steps still write their outbox
+   * records, and a node that runs relays publishes them: the CLI's one-off nodes open no broker connection.
+   */
+  readonly relaysEnabled?: boolean;
+  /** PostgreSQL: apply pending migrations at start (default true); false refuses an outdated schema. */
+  readonly migrate?: boolean;
 }
 
-/** Options for createNode, and the woody clients they hold (closed with the node). */
+/** Options for createNode, and the woody clients and sinks they hold (closed with the node). */
 export interface ConfiguredNodeOptions {
   readonly options: NodeOptions;
   readonly clients: readonly (Processor | Modernizer)[];
+  readonly sinks: readonly Sink[];
 }
 
-export function storageChoiceOf(storage: StorageConfig): StorageChoice {
+export function storageChoiceOf(storage: StorageConfig, options: { migrate?: boolean } = {}): StorageChoice {
   switch (storage.type) {
     case "sqlite":
       return { kind: "sqlite", path: storage.path };
     case "postgres":
-      return { kind: "postgres", url: storage.url, schema: storage.schema, poolSize: storage.poolSize };
+      return {
+        kind: "postgres",
+        url: storage.url,
+        schema: storage.schema,
+        poolSize: storage.poolSize,
+        ...(options.migrate === undefined ? {} : { migrate: options.migrate }),
+      };
   }
 }
 
@@ -41,6 +66,9 @@ export function nodeOptionsFromConfig(
   config: RatchetConfig,
   hooks: NodeFromConfigHooks = {},
 ): ConfiguredNodeOptions {
+  // Sinks first: a missing TLS or SASL file is a ConfigError before any processor client exists.
+  const plans = sinkPlansOf(config);
+  const sinks = hooks.relaysEnabled === false ? [] : createSinks(config, plans);
   const clock = new SystemClock();
   const clients: (Processor | Modernizer)[] = [];
   const endpoint = (config: ProcessorEndpointConfig): WoodyEndpointOptions => ({
@@ -62,16 +90,21 @@ export function nodeOptionsFromConfig(
   };
   // Built once, when createNode asks: the engine is not needed by woody processors.
   const namespaces = Object.values(config.namespaces).map(
-    (namespace): NamespaceOptions => namespaceOptionsOf(namespace, processorOf, modernizerOf),
+    (namespace): NamespaceOptions => ({
+      ...namespaceOptionsOf(namespace, processorOf, modernizerOf),
+      ...namespaceSinksOf(plans, namespace.name),
+    }),
   );
   const options: NodeOptions = {
-    storage: storageChoiceOf(config.storage),
+    storage: storageChoiceOf(config.storage, hooks.migrate === undefined ? {} : { migrate: hooks.migrate }),
     namespaces: () => namespaces,
+    sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     ...(hooks.leaseDurationMs === undefined ? {} : { leaseDurationMs: hooks.leaseDurationMs }),
     ...(hooks.pollIntervalMs === undefined ? {} : { pollIntervalMs: hooks.pollIntervalMs }),
+    ...(hooks.schedulerEnabled === undefined ? {} : { schedulerEnabled: hooks.schedulerEnabled }),
   };
-  return { options, clients };
+  return { options, clients, sinks };
 }
 
 function namespaceOptionsOf(
@@ -106,13 +139,14 @@ export async function createNodeFromConfig(
   config: RatchetConfig,
   hooks: NodeFromConfigHooks = {},
 ): Promise<RatchetNode> {
-  const { options, clients } = nodeOptionsFromConfig(config, hooks);
+  const { options, clients, sinks } = nodeOptionsFromConfig(config, hooks);
   const closeClients = () => Promise.all(clients.map((client) => client.close?.())).then(() => {});
   let node: RatchetNode;
   try {
     node = await createNode(options);
   } catch (error) {
-    await closeClients();
+    // The node closes its sinks; one that never started has not, though none has connected yet.
+    await Promise.all([closeClients(), ...sinks.map((sink) => sink.close())]);
     const cause = coerceError(error);
     throw new Error(`cannot start a node on the ${describeStorage(config.storage)}: ${cause.message}`, {
       cause,
@@ -136,4 +170,25 @@ export function describeStorage(storage: StorageConfig): string {
   const url = new URL(storage.url);
   if (url.password !== "") url.password = "***";
   return `PostgreSQL database at ${url.toString()} (schema ${storage.schema})`;
+}
+
+/**
+ * Settings this build parses but does not act on, one line each, so an operator is not surprised by their
+ * silence (`ratchet serve` prints them as warnings).
+ */
+export function unappliedSettings(
+  config: RatchetConfig,
+  plans: readonly SinkPlan[] = sinkPlansOf(config),
+): string[] {
+  const lines: string[] = [];
+  for (const namespace of Object.values(config.namespaces)) {
+    if (namespace.replyAfter === "sink_ack") {
+      lines.push(
+        `namespaces.${namespace.name}.reply_after: sink_ack is not applied: callers are answered once the step is committed, before the sinks acknowledge it`,
+      );
+    }
+  }
+  lines.push(...unappliedKafkaSettings(config, plans));
+  if (config.metrics !== null) lines.push("metrics is not applied: this build serves no metrics endpoint");
+  return lines;
 }

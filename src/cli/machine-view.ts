@@ -1,0 +1,169 @@
+/**
+ * How `ratchet machine` shows machines and payloads, as JSON (`--json`) or as lines for a terminal. Pure: from
+ * records and events to values and text. Payloads are shown in the readable JSON form of msgpack.Value
+ * (msgpack-json.ts); bytes that are not one Value are shown as base64, and the view says so.
+ */
+import type { HistoryRange } from "../core/history-range.js";
+import type { Content, Event, MachineRecord, MachineStatus } from "../core/machine.js";
+import { statusOf } from "../core/machine.js";
+import { formatTimestampUs } from "../core/time.js";
+import type { JsonValue } from "../thrift/msgpack-json.js";
+import { decodeValue, valueToJson } from "../thrift/msgpack-value.js";
+
+export type PayloadView =
+  | { readonly encoding: "msgpack"; readonly value: JsonValue }
+  /** No bytes at all: the aux state of a machine whose processor never set one. */
+  | { readonly encoding: "empty" }
+  | { readonly encoding: "base64"; readonly base64: string; readonly why: string };
+
+export function payloadView(bytes: Uint8Array): PayloadView {
+  if (bytes.byteLength === 0) return { encoding: "empty" };
+  try {
+    return { encoding: "msgpack", value: valueToJson(decodeValue(bytes)) };
+  } catch (error) {
+    const why = `not a msgpack.Value: ${error instanceof Error ? error.message : String(error)}`;
+    return { encoding: "base64", base64: Buffer.from(bytes).toString("base64"), why };
+  }
+}
+
+export function payloadText(view: PayloadView): string {
+  switch (view.encoding) {
+    case "msgpack":
+      return JSON.stringify(view.value);
+    case "empty":
+      return "(empty)";
+    case "base64":
+      return `base64 ${view.base64} (${view.why})`;
+  }
+}
+
+function contentView(content: Content) {
+  return {
+    ...(content.formatVersion === undefined ? {} : { formatVersion: content.formatVersion }),
+    data: payloadView(content.data),
+  };
+}
+
+function eventView(event: Event) {
+  return { id: event.id, createdAt: formatTimestampUs(event.createdAtUs), ...contentView(event) };
+}
+
+/** The id to pass as --after for the next page, or null when this page reaches the end of the history. */
+export function nextAfterOf(
+  record: MachineRecord,
+  events: readonly Event[],
+  range: HistoryRange,
+): number | null {
+  const last = events.at(-1);
+  if (last === undefined || range.limit === undefined || events.length < range.limit) return null;
+  const atEnd = range.direction === "forward" ? last.id >= record.lastEventId : last.id <= 1;
+  return atEnd ? null : last.id;
+}
+
+/** `machine get --json`. */
+export function machineView(record: MachineRecord, events: readonly Event[], range: HistoryRange) {
+  const { failure, timer, retry } = record;
+  return {
+    namespace: record.namespace,
+    id: record.id,
+    status: statusOf(record),
+    failure:
+      failure === null
+        ? null
+        : {
+            reason: failure.reason,
+            previousStatus: failure.previousStatus,
+            failedAt: formatTimestampUs(failure.failedAtUs),
+          },
+    timer:
+      timer === null
+        ? null
+        : {
+            dueAt: formatTimestampUs(timer.dueAtUs),
+            range: timer.range,
+            ...(timer.processor === undefined ? {} : { processor: timer.processor }),
+          },
+    retry:
+      retry === null
+        ? null
+        : {
+            attempt: retry.attempt,
+            firstFailedAt: formatTimestampUs(retry.firstFailedAtUs),
+            dueAt: formatTimestampUs(retry.dueAtUs),
+            lastError: retry.lastError,
+          },
+    auxState: contentView(record.auxState),
+    createdAt: formatTimestampUs(record.createdAtUs),
+    updatedAt: formatTimestampUs(record.updatedAtUs),
+    lastEventId: record.lastEventId,
+    range,
+    events: events.map(eventView),
+    nextAfter: nextAfterOf(record, events, range),
+  };
+}
+
+/** `machine get` for a terminal. */
+export function machineLines(record: MachineRecord, events: readonly Event[], range: HistoryRange): string[] {
+  const view = machineView(record, events, range);
+  const lines = [`machine ${displayText(record.namespace)} ${displayText(record.id)}: ${view.status}`];
+  if (view.failure !== null) {
+    lines.push(
+      `  failure: ${view.failure.reason} (failed at ${view.failure.failedAt}; simple repair returns it to ${view.failure.previousStatus})`,
+    );
+  }
+  if (view.timer !== null) {
+    const processor = view.timer.processor === undefined ? "" : `, processor ${view.timer.processor}`;
+    lines.push(`  timer: due at ${view.timer.dueAt} (history ${rangeText(view.timer.range)}${processor})`);
+  } else lines.push("  timer: none");
+  if (view.retry !== null) {
+    lines.push(
+      `  timer retry: attempt ${view.retry.attempt} since ${view.retry.firstFailedAt}, next at ${view.retry.dueAt}; last error: ${view.retry.lastError}`,
+    );
+  }
+  lines.push(`  aux state: ${payloadText(view.auxState.data)}${versionText(view.auxState.formatVersion)}`);
+  lines.push(`  created at ${view.createdAt}, updated at ${view.updatedAt}`);
+  lines.push(`  events: ${record.lastEventId} in all; shown: ${events.length} (${rangeText(range)})`);
+  for (const event of view.events) {
+    lines.push(
+      `    #${event.id} ${event.createdAt}${versionText(event.formatVersion)} ${payloadText(event.data)}`,
+    );
+  }
+  if (view.nextAfter !== null) lines.push(`  more: --after ${view.nextAfter}`);
+  return lines;
+}
+
+/** One row of `machine list --json`. */
+export function machineSummary(record: MachineRecord): {
+  id: string;
+  status: MachineStatus;
+  lastEventId: number;
+  updatedAt: string;
+} {
+  return {
+    id: record.id,
+    status: statusOf(record),
+    lastEventId: record.lastEventId,
+    updatedAt: formatTimestampUs(record.updatedAtUs),
+  };
+}
+
+export function machineSummaryLine(record: MachineRecord): string {
+  const summary = machineSummary(record);
+  return `${displayText(summary.id)}  ${summary.status}  events ${summary.lastEventId}  updated at ${summary.updatedAt}`;
+}
+
+function rangeText(range: HistoryRange): string {
+  const after = range.after === undefined ? "" : `after ${range.after}, `;
+  const limit = range.limit === undefined ? "all" : `limit ${range.limit}`;
+  return `${after}${limit}, ${range.direction}`;
+}
+
+function versionText(formatVersion: number | undefined): string {
+  return formatVersion === undefined ? "" : ` v${formatVersion}`;
+}
+
+/** Names and ids as they are, unless spaces, quotes or control characters would blur them: then JSON-quoted. */
+export function displayText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
+  return text === "" || /[\s"\\\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
+}

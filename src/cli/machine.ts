@@ -1,0 +1,234 @@
+/**
+ * `ratchet machine …`: read a machine or a page of machines straight from storage, or run one step on a machine
+ * (start, call, repair, simple repair, notify, remove) through a node built from the configuration, with its
+ * scheduler and relays off, closed when the step is committed. Its steps still write their outbox records; a
+ * serving node's relays publish them.
+ */
+import { parseArgs } from "node:util";
+import { coerceError, InvalidRequestError, MachineNotFoundError } from "../core/errors.js";
+import type { HistoryRange } from "../core/history-range.js";
+import { selectEventSpan, validateHistoryRange } from "../core/history-range.js";
+import { DEFAULT_LIMITS } from "../core/limits.js";
+import type { Payload } from "../core/machine.js";
+import type { RatchetNode } from "../runtime/create-node.js";
+import { createNodeFromConfig } from "../runtime/node-from-config.js";
+import { valueFromJson } from "../thrift/msgpack-json.js";
+import { encodeValue } from "../thrift/msgpack-value.js";
+import type { CliIo } from "./command-arguments.js";
+import { positionalArguments, UsageError, wholeNumberOption } from "./command-arguments.js";
+import { EXIT } from "./exit-codes.js";
+import {
+  machineLines,
+  machineSummary,
+  machineSummaryLine,
+  machineView,
+  payloadText,
+  payloadView,
+} from "./machine-view.js";
+import type { StorageTarget } from "./storage-target.js";
+import {
+  checkNamespace,
+  openExistingStorage,
+  requireConfig,
+  STORAGE_OPTIONS,
+  STORAGE_USAGE,
+  storageTargetOf,
+} from "./storage-target.js";
+
+/** Events `machine get` shows when no --limit is given: a terminal's worth, with a hint for the next page. */
+export const GET_EVENTS_DEFAULT = 100;
+/** Machines `machine list` shows when no --limit is given, and the most it shows at once. */
+export const LIST_MACHINES_DEFAULT = 100;
+export const LIST_MACHINES_MAX = 10_000;
+
+export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USAGE}
+
+  get NS ID [--after N] [--limit N] [--backward] [--json]
+        status (failure reason and previous status), timer, aux state and a page of events
+        (${GET_EVENTS_DEFAULT} unless --limit says otherwise)
+  list NS [--after ID] [--limit N] [--json]
+        machines by id, ${LIST_MACHINES_DEFAULT} at a time unless --limit says otherwise
+  start NS ID --args JSON           create the machine through its processor (needs --config)
+  call NS ID --args JSON [--json]   run a call and print the processor's response (needs --config)
+  repair NS ID --args JSON [--json] repair a failed machine through its processor (needs --config)
+  simple-repair NS ID               return a failed machine to its previous status (needs --config)
+  notify NS ID --args JSON          store a notification and print its id; a serving node delivers it
+  remove NS ID                      remove the machine with its history (needs --config)
+
+--args is the readable JSON form of one msgpack.Value: null, true, 42, "text", [..], {"bin": "<base64>"},
+{"flt": 1.5}, {"i": "<decimal>"}, {"obj": [[key, value], ..]}. Payloads are printed in the same form.`;
+
+const STEP_COMMANDS = ["start", "call", "repair", "simple-repair", "notify", "remove"] as const;
+type StepCommand = (typeof STEP_COMMANDS)[number];
+const COMMANDS_WITH_ARGS: ReadonlySet<StepCommand> = new Set(["start", "call", "repair", "notify"]);
+
+export async function runMachineCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === "get") return getMachine(rest, io);
+  if (command === "list") return listMachines(rest, io);
+  const step = STEP_COMMANDS.find((name) => name === command);
+  if (step !== undefined) return runStep(step, rest, io);
+  const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
+  throw new UsageError(`machine: ${problem}`, MACHINE_USAGE);
+}
+
+async function getMachine(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      ...STORAGE_OPTIONS,
+      after: { type: "string" },
+      limit: { type: "string" },
+      backward: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const [namespace, machineId] = positionalArguments(positionals, ["NS", "ID"]);
+  const target = await storageTargetOf(values, io);
+  checkNamespace(target, namespace);
+  const range = historyRangeOf(values, target, namespace);
+  const storage = await openExistingStorage(target);
+  try {
+    const read = await storage.readMachineWithEvents(namespace, machineId, (record) =>
+      selectEventSpan(range, 1, record.lastEventId),
+    );
+    if (read === null) throw new MachineNotFoundError(namespace, machineId);
+    if (values.json) io.write(JSON.stringify(machineView(read.record, read.events, range)));
+    else for (const line of machineLines(read.record, read.events, range)) io.write(line);
+    return EXIT.ok;
+  } finally {
+    await storage.close();
+  }
+}
+
+function historyRangeOf(
+  values: { after?: string | undefined; limit?: string | undefined; backward?: boolean | undefined },
+  target: StorageTarget,
+  namespace: string,
+): HistoryRange {
+  const limits = target.config?.namespaces[namespace]?.limits ?? DEFAULT_LIMITS;
+  const after = wholeNumberOption(values.after, "--after", { min: 0 });
+  const limit = wholeNumberOption(values.limit, "--limit", {
+    min: 0,
+    max: limits.historyPageEventsMax,
+    fallback: GET_EVENTS_DEFAULT,
+  });
+  return validateHistoryRange({ after, limit, direction: values.backward ? "backward" : "forward" });
+}
+
+async function listMachines(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      ...STORAGE_OPTIONS,
+      after: { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const [namespace] = positionalArguments(positionals, ["NS"]);
+  const limit = wholeNumberOption(values.limit, "--limit", {
+    min: 1,
+    max: LIST_MACHINES_MAX,
+    fallback: LIST_MACHINES_DEFAULT,
+  })!;
+  const target = await storageTargetOf(values, io);
+  checkNamespace(target, namespace);
+  const storage = await openExistingStorage(target);
+  try {
+    const records = await storage.listMachines(namespace, {
+      ...(values.after === undefined ? {} : { afterId: values.after }),
+      limit,
+    });
+    const nextAfter = records.length === limit ? (records.at(-1)?.id ?? null) : null;
+    if (values.json) {
+      io.write(JSON.stringify({ namespace, machines: records.map(machineSummary), nextAfter }));
+      return EXIT.ok;
+    }
+    for (const record of records) io.write(machineSummaryLine(record));
+    if (nextAfter !== null) io.write(`more: --after ${JSON.stringify(nextAfter)}`);
+    return EXIT.ok;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function runStep(command: StepCommand, args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ...STORAGE_OPTIONS, args: { type: "string" }, json: { type: "boolean", default: false } },
+  });
+  const [namespace, machineId] = positionalArguments(positionals, ["NS", "ID"]);
+  const takesArgs = COMMANDS_WITH_ARGS.has(command);
+  if (takesArgs && values.args === undefined) throw new UsageError(`machine ${command} needs --args JSON`);
+  if (!takesArgs && values.args !== undefined) throw new UsageError(`machine ${command} takes no --args`);
+  // Read before a node starts, so a bad argument costs nothing.
+  const payload = values.args === undefined ? new Uint8Array(0) : argsPayload(values.args);
+  const target = await storageTargetOf(values, io);
+  const config = requireConfig(target, "the namespace's processors come from the configuration");
+  checkNamespace(target, namespace);
+  const node = await createNodeFromConfig(config, {
+    schedulerEnabled: false,
+    relaysEnabled: false,
+    migrate: false,
+    onError: (error, context) => io.warn(`error: ${coerceError(error).message} ${JSON.stringify(context)}`),
+  });
+  try {
+    const result = await stepOf(node, command, namespace, machineId, payload);
+    io.write(values.json ? JSON.stringify({ namespace, id: machineId, ...result.json }) : result.text);
+    return EXIT.ok;
+  } finally {
+    await node.close();
+  }
+}
+
+/** Runs the step; returns what to print. */
+async function stepOf(
+  node: RatchetNode,
+  command: StepCommand,
+  namespace: string,
+  machineId: string,
+  args: Payload,
+): Promise<{ text: string; json: Record<string, unknown> }> {
+  const { engine } = node;
+  const done = (word: string) => ({ text: word, json: { done: word } });
+  switch (command) {
+    case "start":
+      await engine.start(namespace, machineId, args);
+      return done("started");
+    case "call":
+    case "repair": {
+      const response = payloadView(await engine[command](namespace, machineId, args));
+      return { text: payloadText(response), json: { response } };
+    }
+    case "simple-repair":
+      await engine.simpleRepair(namespace, machineId);
+      return done("repaired");
+    case "notify": {
+      const notificationId = await engine.notify(namespace, machineId, args);
+      return { text: notificationId, json: { notificationId } };
+    }
+    case "remove":
+      await engine.remove(namespace, machineId);
+      return done("removed");
+  }
+}
+
+/** `--args` JSON → msgpack.Value → the stored bytes. */
+function argsPayload(text: string): Payload {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--args is not JSON: ${coerceError(error).message}`);
+  }
+  try {
+    return encodeValue(valueFromJson(json, "--args"));
+  } catch (error) {
+    if (error instanceof InvalidRequestError) throw new UsageError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `ratchet outbox status --config FILE`: for each configured sink, how many committed records wait in the outbox
+ * and how long the oldest has waited (now − its commit time). A growing lag means the sink's relay is not
+ * keeping up, or no node publishes it (its broker is down, or no node runs relays).
+ */
+import { parseArgs } from "node:util";
+import { formatTimestampUs, MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
+import { SystemClock } from "../runtime/system-clock.js";
+import type { CliIo } from "./command-arguments.js";
+import { UsageError } from "./command-arguments.js";
+import { EXIT } from "./exit-codes.js";
+import { openExistingStorage, requireConfig, STORAGE_OPTIONS, storageTargetOf } from "./storage-target.js";
+
+export const OUTBOX_USAGE = `usage: ratchet outbox status --config FILE [--json]
+
+  status   per configured sink: records waiting in the outbox, and the lag (now − the oldest one's commit time)`;
+
+export interface SinkBacklog {
+  readonly sink: string;
+  readonly target: string;
+  readonly records: number;
+  /** Commit time of the oldest waiting record; null when none waits. */
+  readonly oldestCommittedAt: string | null;
+  readonly lagMs: number | null;
+}
+
+export async function runOutboxCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = args;
+  if (command !== "status") {
+    const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
+    throw new UsageError(`outbox: ${problem}`, OUTBOX_USAGE);
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { ...STORAGE_OPTIONS, json: { type: "boolean", default: false } },
+  });
+  const target = await storageTargetOf(values, io);
+  const config = requireConfig(target, "sink names come from the configuration");
+  const plans = sinkPlansOf(config);
+  const storage = await openExistingStorage(target);
+  const backlogs: SinkBacklog[] = [];
+  try {
+    const clock = new SystemClock();
+    for (const plan of plans) {
+      const backlog = await storage.outboxBacklog(plan.name);
+      const oldestUs = backlog.oldestCreatedAtUs;
+      backlogs.push({
+        sink: plan.name,
+        target: describeSinkTarget(plan.target),
+        records: backlog.records,
+        oldestCommittedAt: oldestUs === null ? null : formatTimestampUs(oldestUs),
+        lagMs:
+          oldestUs === null ? null : Math.max(0, (clock.nowUs() - oldestUs) / MICROSECONDS_PER_MILLISECOND),
+      });
+    }
+  } finally {
+    await storage.close();
+  }
+  if (values.json) io.write(JSON.stringify({ sinks: backlogs }));
+  else if (backlogs.length === 0) io.write("no sinks are configured");
+  else for (const line of backlogLines(backlogs)) io.write(line);
+  return EXIT.ok;
+}
+
+function backlogLines(backlogs: readonly SinkBacklog[]): string[] {
+  const rows = backlogs.map((backlog) => [
+    backlog.sink,
+    String(backlog.records),
+    backlog.lagMs === null ? "-" : durationText(backlog.lagMs),
+    backlog.target,
+  ]);
+  const header = ["sink", "records", "lag", "target"];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join("  ");
+  return [line(header), ...rows.map(line)];
+}
+
+/** A lag for people: `850ms`, `12.3s`, `4m 05s`, `2h 03m`. */
+export function durationText(durationMs: number): string {
+  const ms = Math.round(durationMs);
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds / 60) % 60).padStart(2, "0")}m`;
+}
