@@ -17,7 +17,7 @@ export interface Limits {
   readonly stepBytesMax: number;
   /** Events one step may append. */
   readonly stepEventsMax: number;
-  /** Events one read may return; a longer range is cut and the reader pages on. */
+  /** Events one read may return; a read asking for more is refused (LimitExceededError): give it a limit. */
   readonly historyPageEventsMax: number;
 }
 

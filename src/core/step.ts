@@ -113,7 +113,12 @@ export function retryTimerStep(
   const elapsedMs = (nowUs - firstFailedAtUs) / MICROSECONDS_PER_MILLISECOND;
   const delayMs = nextRetryDelayMs(options.policy, { attempt, elapsedMs }, options.random);
   if (delayMs === null) {
-    return failRecord(record, `timer retries exhausted after ${attempt} failures: ${error}`, nowUs);
+    // The series ends with the failure: a simple repair re-arms the timer for a fresh series of retries.
+    return failRecord(
+      { ...record, retry: null },
+      `timer retries exhausted after ${attempt} failures: ${error}`,
+      nowUs,
+    );
   }
   return {
     ...record,

@@ -220,6 +220,7 @@ export class Engine implements EngineApi {
       dueAtUs: nowUs,
       attempt: 0,
     });
+    this.#runners.get(machineKey(namespace, machineId))?.notificationArrived();
     this.#scheduler.wake(nowUs);
     return id;
   }

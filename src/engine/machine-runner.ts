@@ -68,6 +68,8 @@ export class MachineRunner implements LeaseHolder {
   readonly #queue: Work[] = [];
   #draining = false;
   #chainedSteps = 0;
+  /** A notification arrived while this node held the machine: the scheduler should look once it is free. */
+  #notificationWaits = false;
 
   constructor(
     private readonly engine: EngineContext,
@@ -102,6 +104,11 @@ export class MachineRunner implements LeaseHolder {
     }
     this.#queue.push(work);
     if (!this.#draining) void this.#drain();
+  }
+
+  /** A notification for this machine was stored while the runner holds it; claim it after the release. */
+  notificationArrived(): void {
+    if (this.#lease !== null) this.#notificationWaits = true;
   }
 
   /** Takes over a lease the scheduler claimed, with the record read by the claim. */
@@ -557,6 +564,10 @@ export class MachineRunner implements LeaseHolder {
     this.#lease = null;
     this.#chainedSteps = 0;
     this.engine.leaseKeeper.untrack(this);
+    if (this.#notificationWaits) {
+      this.#notificationWaits = false;
+      this.engine.timerArmed(this.engine.clock.nowUs());
+    }
   }
 
   /** Forgets the lease and everything cached: the next step starts from storage. */

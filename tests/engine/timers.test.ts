@@ -127,7 +127,11 @@ test("an exhausted timer retry policy fails the machine with the reason", async 
       return snapshot.status === "failed" ? snapshot : null;
     });
     assert.match(failed.record.failure?.reason ?? "", /timer retries exhausted after 2 failures/);
-    assert.equal(failed.record.failure?.previousStatus, "retrying");
+    assert.equal(
+      failed.record.failure?.previousStatus,
+      "waiting",
+      "simple repair would start a fresh series",
+    );
     assert.equal(control.timerFailuresLeft, 98, "one try and one retry");
   } finally {
     await fixture.close();
