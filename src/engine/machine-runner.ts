@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import {
-  coerceError,
   DeadlineExceededError,
   LeaseLostError,
   MachineAlreadyExistsError,
@@ -20,16 +19,8 @@ import { FULL_HISTORY, selectEventSpan } from "../core/history-range.js";
 import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import { dueAtUsOf, machineKey } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
-import { validateStepResult } from "../core/processor-result.js";
-import { nextRetryDelayMs } from "../core/retry-policy.js";
 import type { StimulusKind } from "../core/step.js";
-import {
-  applyStepResult,
-  failRecord,
-  newMachineRecord,
-  restoreRecord,
-  retryTimerStep,
-} from "../core/step.js";
+import { failRecord, newMachineRecord, restoreRecord, retryTimerStep } from "../core/step.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { ProcessorRequest } from "../processors/processor.js";
 import type { Lease, NotificationOutcome, StepCommit } from "../storage/storage.js";
@@ -42,22 +33,9 @@ import { processorFor } from "./namespace.js";
 import { outboxEntriesOf } from "./outbox-drafts.js";
 import type { ProcessorOutcome } from "./processor-call.js";
 import { callProcessor } from "./processor-call.js";
+import { notificationRetryOf, settleOutcome } from "./step-verdict.js";
 import type { Work } from "./work.js";
 import { isRequest } from "./work.js";
-
-const EMPTY_RESPONSE = new Uint8Array(0);
-
-/** A processor's answer, judged: what to commit, why the machine fails, or a transient error. */
-type StepVerdict =
-  | {
-      readonly kind: "applied";
-      readonly record: MachineRecord;
-      readonly events: readonly Event[];
-      readonly remove: boolean;
-      readonly response: Payload;
-    }
-  | { readonly kind: "failed"; readonly reason: string }
-  | Extract<ProcessorOutcome, { kind: "transient" | "repair_failed" }>;
 
 export class MachineRunner implements LeaseHolder {
   #lease: Lease | null = null;
@@ -182,7 +160,7 @@ export class MachineRunner implements LeaseHolder {
     const fresh = newMachineRecord(this.namespace.name, this.machineId, this.engine.clock.nowUs());
     this.#history = [];
     const outcome = await this.#invoke(fresh, { kind: "init", args }, FULL_HISTORY, deadlineUs, context);
-    const verdict = this.#settle(fresh, outcome, "init", context);
+    const verdict = this.#verdict(fresh, outcome, "init", context);
     // A failed start writes nothing: the id stays free.
     if (verdict.kind === "transient" || verdict.kind === "repair_failed") throw verdict.error;
     if (verdict.kind === "failed")
@@ -199,7 +177,7 @@ export class MachineRunner implements LeaseHolder {
   ): Promise<Payload> {
     const record = this.#requireWorking();
     const outcome = await this.#invoke(record, { kind: "call", args }, range, deadlineUs, context);
-    const verdict = this.#settle(record, outcome, "call", context);
+    const verdict = this.#verdict(record, outcome, "call", context);
     if (verdict.kind === "transient") throw verdict.error;
     if (verdict.kind !== "applied") {
       const reason = verdict.kind === "failed" ? verdict.reason : verdict.error.message;
@@ -218,7 +196,7 @@ export class MachineRunner implements LeaseHolder {
   ): Promise<Payload> {
     const record = this.#requireFailed();
     const outcome = await this.#invoke(record, { kind: "repair", args }, range, deadlineUs, context);
-    const verdict = this.#settle(record, outcome, "repair", context);
+    const verdict = this.#verdict(record, outcome, "repair", context);
     if (verdict.kind === "transient" || verdict.kind === "repair_failed") throw verdict.error;
     // A broken repair leaves the machine failed with its original reason; the caller learns why.
     if (verdict.kind === "failed")
@@ -287,7 +265,7 @@ export class MachineRunner implements LeaseHolder {
       timer.context,
       timer.processor,
     );
-    const verdict = this.#settle(record, outcome, "timeout", timer.context);
+    const verdict = this.#verdict(record, outcome, "timeout", timer.context);
     if (verdict.kind === "transient") {
       const { timerRetryPolicy: policy } = this.namespace;
       const error = verdict.error.message;
@@ -312,7 +290,7 @@ export class MachineRunner implements LeaseHolder {
     const deadlineUs = nowUs + this.namespace.notificationProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND;
     const request = { kind: "notification" as const, args: notification.args };
     const outcome = await this.#invoke(record, request, notification.range, deadlineUs, notification.context);
-    const verdict = this.#settle(record, outcome, "notification", notification.context);
+    const verdict = this.#verdict(record, outcome, "notification", notification.context);
     const settled = (outcome: NotificationOutcome) => ({ id: notification.id, outcome });
     if (verdict.kind === "applied") {
       await this.#commitApplied(verdict, settled({ kind: "delivered" }));
@@ -320,7 +298,11 @@ export class MachineRunner implements LeaseHolder {
       // The notification stays stored: it is delivered again after the machine is repaired.
       await this.#commitFailure(record, verdict.kind === "failed" ? verdict.reason : verdict.error.message);
     } else {
-      const retry = this.#notificationRetry(notification, verdict.error.message);
+      const retry = notificationRetryOf(notification, verdict.error.message, {
+        policy: this.namespace.notificationRetryPolicy,
+        nowUs: this.engine.clock.nowUs(),
+        random: this.engine.random,
+      });
       if (retry !== null) {
         await this.#commit({ kind: "update", record, events: [], notification: settled(retry) });
         return;
@@ -336,18 +318,6 @@ export class MachineRunner implements LeaseHolder {
       const failed = failRecord(record, reason, this.engine.clock.nowUs());
       await this.#commit({ kind: "update", record: failed, events: [], notification: settled(reset) });
     }
-  }
-
-  #notificationRetry(notification: Notification, error: string): NotificationOutcome | null {
-    const nowUs = this.engine.clock.nowUs();
-    const attempt = notification.attempt + 1;
-    const firstFailedAtUs = notification.firstFailedAtUs ?? nowUs;
-    const elapsedMs = (nowUs - firstFailedAtUs) / MICROSECONDS_PER_MILLISECOND;
-    const policy = this.namespace.notificationRetryPolicy;
-    const delayMs = nextRetryDelayMs(policy, { attempt, elapsedMs }, this.engine.random);
-    if (delayMs === null) return null;
-    const dueAtUs = nowUs + delayMs * MICROSECONDS_PER_MILLISECOND;
-    return { kind: "retry", dueAtUs, attempt, firstFailedAtUs, lastError: error };
   }
 
   #requireWorking(): MachineRecord {
@@ -395,36 +365,18 @@ export class MachineRunner implements LeaseHolder {
     return outcome;
   }
 
-  /** Validates and applies a processor's answer: what the step commits, or why the machine fails. */
-  #settle(
+  #verdict(
     record: MachineRecord,
     outcome: ProcessorOutcome,
     stimulus: StimulusKind,
     context?: RequestContext,
-  ): StepVerdict {
-    if (outcome.kind !== "result") {
-      return outcome.kind === "fatal" ? { kind: "failed", reason: outcome.error.message } : outcome;
-    }
-    try {
-      const result = validateStepResult(outcome.result, {
-        limits: this.namespace.limits,
-        processorNames: this.namespace.processorNames,
-      });
-      const nowUs = this.engine.clock.nowUs();
-      const applied = applyStepResult(record, result, {
-        stimulus,
-        nowUs,
-        ...(context === undefined ? {} : { context }),
-      });
-      return {
-        kind: "applied",
-        ...applied,
-        remove: result.remove,
-        response: result.response ?? EMPTY_RESPONSE,
-      };
-    } catch (error) {
-      return { kind: "failed", reason: coerceError(error).message };
-    }
+  ) {
+    const nowUs = this.engine.clock.nowUs();
+    return settleOutcome(this.namespace, record, outcome, {
+      stimulus,
+      nowUs,
+      ...(context === undefined ? {} : { context }),
+    });
   }
 
   async #commitFailure(record: MachineRecord, reason: string): Promise<void> {

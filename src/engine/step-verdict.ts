@@ -1,0 +1,73 @@
+/**
+ * Judging a processor's answer, as pure functions: what a step commits, why the machine fails, or that the
+ * failure was transient; and when a transiently failed notification is delivered again.
+ */
+import { coerceError } from "../core/errors.js";
+import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
+import type { Notification } from "../core/notification.js";
+import { validateStepResult } from "../core/processor-result.js";
+import type { RetryPolicy } from "../core/retry-policy.js";
+import { nextRetryDelayMs } from "../core/retry-policy.js";
+import type { StimulusKind } from "../core/step.js";
+import { applyStepResult } from "../core/step.js";
+import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import type { NotificationOutcome } from "../storage/storage.js";
+import type { Namespace } from "./namespace.js";
+import type { ProcessorOutcome } from "./processor-call.js";
+
+const EMPTY_RESPONSE = new Uint8Array(0);
+
+/** A processor's answer, judged: what to commit, why the machine fails, or a transient error. */
+export type StepVerdict =
+  | {
+      readonly kind: "applied";
+      readonly record: MachineRecord;
+      readonly events: readonly Event[];
+      readonly remove: boolean;
+      readonly response: Payload;
+    }
+  | { readonly kind: "failed"; readonly reason: string }
+  | Extract<ProcessorOutcome, { kind: "transient" | "repair_failed" }>;
+
+/** Validates a result against the namespace's contract and limits and applies it; a broken one fails the step. */
+export function settleOutcome(
+  namespace: Namespace,
+  record: MachineRecord,
+  outcome: ProcessorOutcome,
+  options: { stimulus: StimulusKind; nowUs: number; context?: RequestContext },
+): StepVerdict {
+  if (outcome.kind !== "result") {
+    return outcome.kind === "fatal" ? { kind: "failed", reason: outcome.error.message } : outcome;
+  }
+  try {
+    const result = validateStepResult(outcome.result, {
+      limits: namespace.limits,
+      processorNames: namespace.processorNames,
+    });
+    const applied = applyStepResult(record, result, options);
+    return {
+      kind: "applied",
+      ...applied,
+      remove: result.remove,
+      response: result.response ?? EMPTY_RESPONSE,
+    };
+  } catch (error) {
+    return { kind: "failed", reason: coerceError(error).message };
+  }
+}
+
+/** When a transiently failed notification is tried again, or null when the policy is exhausted. */
+export function notificationRetryOf(
+  notification: Notification,
+  error: string,
+  options: { policy: RetryPolicy; nowUs: number; random: () => number },
+): NotificationOutcome | null {
+  const { nowUs } = options;
+  const attempt = notification.attempt + 1;
+  const firstFailedAtUs = notification.firstFailedAtUs ?? nowUs;
+  const elapsedMs = (nowUs - firstFailedAtUs) / MICROSECONDS_PER_MILLISECOND;
+  const delayMs = nextRetryDelayMs(options.policy, { attempt, elapsedMs }, options.random);
+  if (delayMs === null) return null;
+  const dueAtUs = nowUs + delayMs * MICROSECONDS_PER_MILLISECOND;
+  return { kind: "retry", dueAtUs, attempt, firstFailedAtUs, lastError: error };
+}
