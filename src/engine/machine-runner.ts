@@ -7,17 +7,16 @@
 import assert from "node:assert/strict";
 import {
   DeadlineExceededError,
-  LeaseLostError,
   MachineAlreadyExistsError,
   MachineAlreadyWorkingError,
   MachineFailedError,
   MachineNotFoundError,
   OverloadedError,
 } from "../core/errors.js";
-import type { EventSpan, HistoryRange } from "../core/history-range.js";
+import type { HistoryRange } from "../core/history-range.js";
 import { FULL_HISTORY, selectEventSpan } from "../core/history-range.js";
 import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
-import { dueAtUsOf, machineKey } from "../core/machine.js";
+import { dueAtUsOf } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 import type { StimulusKind } from "../core/step.js";
 import { failRecord, newMachineRecord, restoreRecord, retryTimerStep } from "../core/step.js";
@@ -25,29 +24,22 @@ import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { ProcessorRequest } from "../processors/processor.js";
 import type { Lease, NotificationOutcome, StepCommit } from "../storage/storage.js";
 import type { EngineContext } from "./engine-context.js";
-import { sliceHistory } from "./history-cache.js";
-import type { LeaseHolder } from "./lease-keeper.js";
+import type { StepToCommit } from "./machine-hold.js";
+import { MachineHold } from "./machine-hold.js";
 import { modernizeEvents } from "./modernize-events.js";
 import type { Namespace } from "./namespace.js";
 import { processorFor } from "./namespace.js";
-import { outboxEntriesOf } from "./outbox-drafts.js";
 import type { ProcessorOutcome } from "./processor-call.js";
 import { callProcessor } from "./processor-call.js";
 import { notificationRetryOf, settleOutcome } from "./step-verdict.js";
 import type { Work } from "./work.js";
 import { isRequest } from "./work.js";
 
-export class MachineRunner implements LeaseHolder {
-  #lease: Lease | null = null;
-  #record: MachineRecord | null = null;
-  /** The complete history as of `#record`, when known; kept in the engine's cache between leases. */
-  #history: Event[] | null = null;
-  readonly #key: string;
+export class MachineRunner {
+  readonly #hold: MachineHold;
   readonly #queue: Work[] = [];
   #draining = false;
   #chainedSteps = 0;
-  /** A notification arrived while this node held the machine: the scheduler should look once it is free. */
-  #notificationWaits = false;
 
   constructor(
     private readonly engine: EngineContext,
@@ -55,20 +47,12 @@ export class MachineRunner implements LeaseHolder {
     readonly machineId: string,
     private readonly onIdle: (runner: MachineRunner) => void,
   ) {
-    this.#key = machineKey(namespace.name, machineId);
+    this.#hold = new MachineHold(engine, namespace, machineId, () => this.#dropClaimedWork());
   }
 
   /** True while the runner has work or holds the machine's lease. */
   get busy(): boolean {
-    return this.#draining || this.#queue.length > 0 || this.#lease !== null;
-  }
-
-  heldLease(): Lease | null {
-    return this.#lease;
-  }
-
-  leaseLost(lease: Lease): void {
-    if (this.#lease?.epoch === lease.epoch) this.#forget();
+    return this.#draining || this.#queue.length > 0 || this.#hold.lease !== null;
   }
 
   enqueue(work: Work): void {
@@ -86,16 +70,12 @@ export class MachineRunner implements LeaseHolder {
 
   /** A notification for this machine was stored while the runner holds it; claim it after the release. */
   notificationArrived(): void {
-    if (this.#lease !== null) this.#notificationWaits = true;
+    this.#hold.notificationArrived();
   }
 
   /** Takes over a lease the scheduler claimed, with the record read by the claim. */
   adoptClaim(lease: Lease, record: MachineRecord, work: Work): void {
-    if (this.#lease === null || this.#lease.epoch < lease.epoch) {
-      this.#lease = lease;
-      this.#adopt(record);
-      this.engine.leaseKeeper.track(this);
-    }
+    this.#hold.adoptClaim(lease, record);
     this.enqueue(work);
   }
 
@@ -105,8 +85,8 @@ export class MachineRunner implements LeaseHolder {
       // Work may arrive while the lease is being released: look at the queue again after each release.
       for (;;) {
         while (this.#queue.length > 0) await this.#execute(this.#queue.shift() as Work);
-        if (this.#lease === null) break;
-        await this.#release();
+        if (this.#hold.lease === null) break;
+        await this.#hold.release();
         if (this.#queue.length === 0) break;
       }
     } finally {
@@ -121,8 +101,8 @@ export class MachineRunner implements LeaseHolder {
         if (this.engine.clock.nowUs() >= work.deadlineUs) {
           throw new DeadlineExceededError("the request's deadline passed while it waited for the machine");
         }
-        await this.#ensureLease(work.deadlineUs);
-      } else if (this.#lease === null) {
+        await this.#hold.acquire(work.deadlineUs);
+      } else if (this.#hold.lease === null) {
         return; // a claimed lease was lost before its step could run; the scheduler will claim it again
       }
       await this.#dispatch(work);
@@ -156,9 +136,9 @@ export class MachineRunner implements LeaseHolder {
   }
 
   async #start(args: Payload, deadlineUs: number, context?: RequestContext): Promise<void> {
-    if (this.#record !== null) throw new MachineAlreadyExistsError(this.namespace.name, this.machineId);
+    if (this.#hold.record !== null) throw new MachineAlreadyExistsError(this.namespace.name, this.machineId);
     const fresh = newMachineRecord(this.namespace.name, this.machineId, this.engine.clock.nowUs());
-    this.#history = [];
+    this.#hold.beginMachine();
     const outcome = await this.#invoke(fresh, { kind: "init", args }, FULL_HISTORY, deadlineUs, context);
     const verdict = this.#verdict(fresh, outcome, "init", context);
     // A failed start writes nothing: the id stays free.
@@ -215,7 +195,7 @@ export class MachineRunner implements LeaseHolder {
   }
 
   async #remove(): Promise<void> {
-    const record = this.#record;
+    const record = this.#hold.record;
     if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
     await this.#commit({ kind: "remove", record, events: [] });
   }
@@ -226,11 +206,11 @@ export class MachineRunner implements LeaseHolder {
    * any body changes, so no processor is handed an old body afterwards (MG's stash had this hole).
    */
   async #modernize(range: HistoryRange, deadlineUs: number, context?: RequestContext): Promise<number> {
-    const record = this.#record;
+    const record = this.#hold.record;
     const modernizer = this.namespace.modernizer;
     if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
     assert.ok(modernizer !== undefined, "the engine checks the namespace has a modernizer");
-    const history = await this.#historyFor(record, selectEventSpan(range, 1, record.lastEventId));
+    const history = await this.#hold.historyFor(record, selectEventSpan(range, 1, record.lastEventId));
     const updates = await modernizeEvents(modernizer, history, {
       namespace: this.namespace.name,
       machineId: this.machineId,
@@ -243,13 +223,12 @@ export class MachineRunner implements LeaseHolder {
       { kind: "update", record: { ...record, updatedAtUs: this.engine.clock.nowUs() }, events: [] },
       { keepLease: true },
     );
-    this.#history = null;
-    this.engine.historyCache.forget(this.#key);
+    this.#hold.invalidateHistory();
     return this.engine.storage.updateEventContents(this.namespace.name, this.machineId, updates);
   }
 
   async #timeout(): Promise<void> {
-    const record = this.#record;
+    const record = this.#hold.record;
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = record === null ? null : dueAtUsOf(record);
     if (record === null || dueAtUs === null || dueAtUs > nowUs) return; // stale: the timer changed meanwhile
@@ -284,7 +263,7 @@ export class MachineRunner implements LeaseHolder {
   }
 
   async #notification(notification: Notification): Promise<void> {
-    const record = this.#record;
+    const record = this.#hold.record;
     if (record === null || record.failure !== null) return; // removed, or failed: it waits for repair
     const nowUs = this.engine.clock.nowUs();
     const deadlineUs = nowUs + this.namespace.notificationProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND;
@@ -321,7 +300,7 @@ export class MachineRunner implements LeaseHolder {
   }
 
   #requireWorking(): MachineRecord {
-    const record = this.#record;
+    const record = this.#hold.record;
     if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
     if (record.failure !== null)
       throw new MachineFailedError(this.namespace.name, this.machineId, record.failure.reason);
@@ -329,7 +308,7 @@ export class MachineRunner implements LeaseHolder {
   }
 
   #requireFailed(): MachineRecord {
-    const record = this.#record;
+    const record = this.#hold.record;
     if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
     if (record.failure === null) throw new MachineAlreadyWorkingError(this.namespace.name, this.machineId);
     return record;
@@ -344,7 +323,7 @@ export class MachineRunner implements LeaseHolder {
     context?: RequestContext,
     timerRoute?: string,
   ): Promise<ProcessorOutcome> {
-    const history = await this.#historyFor(record, selectEventSpan(range, 1, record.lastEventId));
+    const history = await this.#hold.historyFor(record, selectEventSpan(range, 1, record.lastEventId));
     const machine = {
       namespace: record.namespace,
       id: record.id,
@@ -401,15 +380,10 @@ export class MachineRunner implements LeaseHolder {
   }
 
   /**
-   * Commits a step through the group committer. The lease is kept when more work waits here or the new
-   * timer is already due (the hot path: the next step runs at once, from the state held in memory).
+   * Commits a step. The lease is kept when more work waits here or the new timer is already due: the hot path,
+   * where the next step runs at once from the state held in memory, with no round trip through the scheduler.
    */
-  async #commit(
-    step: Pick<StepCommit, "kind" | "record" | "events" | "notification">,
-    options: { keepLease?: boolean } = {},
-  ): Promise<void> {
-    const lease = this.#lease;
-    if (lease === null) throw new LeaseLostError(this.namespace.name, this.machineId);
+  async #commit(step: StepToCommit, options: { keepLease?: boolean } = {}): Promise<void> {
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -418,116 +392,15 @@ export class MachineRunner implements LeaseHolder {
       this.#chainedSteps < this.engine.chainedStepsMax &&
       !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
-    const leaseUntilUs = keep ? nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND : null;
-    const outbox = outboxEntriesOf(this.namespace, step, this.#record, nowUs);
-    let outcome: Awaited<ReturnType<EngineContext["committer"]["commit"]>>;
-    try {
-      outcome = await this.engine.committer.commit({
-        ...step,
-        lease,
-        leaseUntilUs,
-        ...(outbox.length > 0 ? { outbox } : {}),
-      });
-    } catch (error) {
-      this.#forget(); // the commit's fate is unknown: reload before the next step
-      throw error;
-    }
-    if (!outcome.ok) {
-      this.#forget();
-      throw outcome.error;
-    }
-    this.#remember(step.kind === "remove" ? null : step.record, step.events);
-    if (!keep) this.#dropLease();
+    await this.#hold.commit(step, keep);
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
     if (chain) this.#queue.push({ kind: "timeout" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
-    this.engine.stepCommitted(this.namespace.name, step.kind);
-    if (outbox.length > 0) this.engine.outboxWritten(outbox);
   }
 
-  /** Takes the record read with a new lease, and the cached history if it is still that record's. */
-  #adopt(record: MachineRecord | null): void {
-    this.#record = record;
-    this.#history = record === null ? null : this.engine.historyCache.lookup(this.#key, record);
-  }
-
-  /** After a commit: the new record, and the history extended by the step's events. */
-  #remember(record: MachineRecord | null, events: readonly Event[]): void {
-    this.#record = record;
-    if (record === null || this.#history === null) {
-      this.#history = null;
-      this.engine.historyCache.forget(this.#key);
-      return;
-    }
-    this.#history.push(...events);
-    this.engine.historyCache.store(this.#key, record, this.#history);
-  }
-
-  /** The events of a span, from the complete history in memory or from storage (which may fill it). */
-  async #historyFor(record: MachineRecord, span: EventSpan | null): Promise<Event[]> {
-    if (this.#history !== null) return sliceHistory(this.#history, span);
-    if (span === null) return [];
-    const events = await this.engine.storage.readEvents(record.namespace, record.id, span);
-    const isWholeHistory = span.direction === "forward" && span.from === 1 && span.to === record.lastEventId;
-    if (isWholeHistory && events.length === record.lastEventId) {
-      this.#history = [...events];
-      this.engine.historyCache.store(this.#key, record, this.#history);
-    }
-    return events;
-  }
-
-  async #ensureLease(deadlineUs: number): Promise<void> {
-    let backoffMs = 2;
-    while (this.#lease === null) {
-      const nowUs = this.engine.clock.nowUs();
-      const result = await this.engine.storage.acquireLease({
-        namespace: this.namespace.name,
-        machineId: this.machineId,
-        owner: this.engine.owner,
-        nowUs,
-        untilUs: nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND,
-      });
-      if (result.acquired) {
-        this.#lease = result.lease;
-        this.#adopt(result.record);
-        this.engine.leaseKeeper.track(this);
-        return;
-      }
-      // Another node runs this machine: wait for its lease to end, its release or our deadline.
-      if (nowUs >= deadlineUs) throw new DeadlineExceededError("the machine stayed busy on another node");
-      const waitUntilUs = Math.min(
-        result.heldUntilUs,
-        deadlineUs,
-        nowUs + backoffMs * MICROSECONDS_PER_MILLISECOND,
-      );
-      await this.engine.waitForWake(waitUntilUs);
-      backoffMs = Math.min(backoffMs * 2, 100);
-    }
-  }
-
-  async #release(): Promise<void> {
-    const lease = this.#lease;
-    this.#dropLease();
-    if (lease !== null)
-      await this.engine.storage.releaseLease(lease).catch((error) => this.engine.reportError(error, lease));
-  }
-
-  #dropLease(): void {
-    this.#lease = null;
+  /** Claimed work still queued belongs to a lost lease; the scheduler will claim it again. */
+  #dropClaimedWork(): void {
     this.#chainedSteps = 0;
-    this.engine.leaseKeeper.untrack(this);
-    if (this.#notificationWaits) {
-      this.#notificationWaits = false;
-      this.engine.timerArmed(this.engine.clock.nowUs());
-    }
-  }
-
-  /** Forgets the lease and everything cached: the next step starts from storage. */
-  #forget(): void {
-    this.#dropLease();
-    this.#record = null;
-    this.#history = null;
-    // Claimed work still queued belongs to the lost lease; the scheduler will claim it again.
     for (let index = this.#queue.length - 1; index >= 0; index -= 1) {
       const work = this.#queue[index] as Work;
       if (isRequest(work)) continue;
