@@ -20,8 +20,9 @@ export class SchemaOutdatedError extends Error {
 
 /** Two migrators creating the schema or the version table at once: the loser waits for the winner's commit and
  * then fails with one of these. unique_violation (23505) on the catalogs, duplicate_schema (42P06),
- * duplicate_table (42P07). Running the IF NOT EXISTS statements again then finds the objects. */
-const CREATE_CLASH_CODES: ReadonlySet<string> = new Set([UNIQUE_VIOLATION, "42P06", "42P07"]);
+ * duplicate_table (42P07), duplicate_object (42710: the table's row type, seen when several race). Running the
+ * IF NOT EXISTS statements again then finds the objects. */
+const CREATE_CLASH_CODES: ReadonlySet<string> = new Set([UNIQUE_VIOLATION, "42P06", "42P07", "42710"]);
 
 /** One clash is expected per racing migrator; a third means something else is wrong. */
 const BOOTSTRAP_ATTEMPTS_MAX = 3;
