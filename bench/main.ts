@@ -15,6 +15,8 @@ import { postgresCeiling } from "./ceiling-postgres.js";
 import { sqliteCeiling } from "./ceiling-sqlite.js";
 import type { RelayResult } from "./relay.js";
 import { runRelay } from "./relay.js";
+import type { TimerResult } from "./timers.js";
+import { runTimers } from "./timers.js";
 import type { WoodyCallResult } from "./woody-call.js";
 import { runWoodyCalls } from "./woody-call.js";
 import type { CallResult, ChainResult } from "./workloads.js";
@@ -104,7 +106,12 @@ async function postgresRun(): Promise<{
       machines: MACHINES,
       seconds: SECONDS,
     });
-    return { chain, calls, ceiling, relay };
+    const timers = await runTimers({
+      storage: { kind: "postgres", url: await fresh(), migrate: false },
+      machines: 200,
+      rounds: quick ? 5 : 20,
+    });
+    return { chain, calls, ceiling, relay, timers };
   } finally {
     for (const database of databases) await database.drop();
     await template.drop();
@@ -143,6 +150,10 @@ async function main(): Promise<void> {
   console.log(
     `  relay    ${round(postgres.relay.publishedPerSecond)} events/s to NATS JetStream; commit → consumer lag p50 ${round(postgres.relay.lagP50Ms, 1)} ms, p99 ${round(postgres.relay.lagP99Ms, 1)} ms (${postgres.relay.consumed} events consumed)`,
   );
+  const { timers } = postgres;
+  console.log(
+    `  timers   ${timers.timers} timers fired late by p50 ${round(timers.p50Ms, 1)} ms, p99 ${round(timers.p99Ms, 1)} ms, max ${round(timers.maxMs, 1)} ms`,
+  );
   const woody: WoodyCallResult = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS });
   console.log("\nWoody (Automaton over HTTP, processor over HTTP, SQLite)");
   console.log(
@@ -162,6 +173,8 @@ async function main(): Promise<void> {
     relay_nats_events_per_s: round(postgres.relay.publishedPerSecond),
     relay_lag_p50_ms: round(postgres.relay.lagP50Ms, 1),
     relay_lag_p99_ms: round(postgres.relay.lagP99Ms, 1),
+    timer_pg_lateness_p50_ms: round(timers.p50Ms, 1),
+    timer_pg_lateness_p99_ms: round(timers.p99Ms, 1),
     woody_call_calls_per_s: round(woody.callsPerSecond),
     woody_call_p50_ms: round(woody.p50Ms, 2),
     woody_call_p99_ms: round(woody.p99Ms, 2),
