@@ -65,6 +65,7 @@ async function postgresRun(): Promise<{
   calls: CallResult;
   ceiling: number;
   relay: RelayResult;
+  timers: TimerResult;
 }> {
   const template = await createMigratedTemplate(ADMIN_URL, {
     prefix: "ratchet_bench_tpl",
