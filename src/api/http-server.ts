@@ -1,6 +1,6 @@
 /**
  * A node's one HTTP server: `POST /v1/automaton` is MG's Automaton service, `GET /health` says whether the node
- * serves, anything else is a plain 404 (machinegun-protocol.md §3.1). Connections are bounded, request bodies
+ * serves, `GET /metrics` (when given a registry) is Prometheus' text format, anything else is a plain 404 (machinegun-protocol.md §3.1). Connections are bounded, request bodies
  * are bounded by the woody router, and `close()` stops accepting, lets requests in flight finish, then resolves.
  */
 import http from "node:http";
@@ -10,6 +10,7 @@ import { createAutomatonService } from "./woody/automaton-service.js";
 
 export const AUTOMATON_PATH = "/v1/automaton";
 export const HEALTH_PATH = "/health";
+export const METRICS_PATH = "/metrics";
 
 /** MG's `woody_server` defaults. */
 export const CONNECTIONS_MAX_DEFAULT = 1024;
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   readonly bodyBytesMax?: number;
   /** Sees every failure answered with 500, for logging. */
   readonly onUnexpectedError?: (error: Error, method: string) => void;
+  /** Serves `GET /metrics` in Prometheus' text format when given. */
+  readonly metrics?: { readonly contentType: string; metrics(): Promise<string> };
 }
 
 export interface RatchetHttpServer {
@@ -79,6 +82,13 @@ export function createHttpServer(options: HttpServerOptions): RatchetHttpServer 
       const healthy = state === SERVING;
       const body = { status: healthy ? "ok" : "shutting down", namespaces: options.engine.namespaces() };
       writePlain(request, response, healthy ? 200 : 503, "application/json", JSON.stringify(body));
+    } else if (path === METRICS_PATH && options.metrics !== undefined && request.method === "GET") {
+      const { metrics } = options;
+      metrics.metrics().then(
+        (text) => writePlain(request, response, 200, metrics.contentType, text),
+        (error: unknown) =>
+          writePlain(request, response, 503, "text/plain", `metrics unavailable: ${String(error)}\n`),
+      );
     } else if (path === HEALTH_PATH) {
       response.setHeader("allow", "GET, HEAD");
       writePlain(request, response, 405, "text/plain", "method not allowed\n");
