@@ -34,6 +34,8 @@ export interface NodeFromConfigHooks {
   /**
    * Whether the node publishes its sinks (default true). Without relays its steps still write their outbox
    * records, and a node that runs relays publishes them: the CLI's one-off nodes open no broker connection.
+   * Such a node answers its callers once a step is committed even where `reply_after: sink_ack` says
+   * otherwise: the acknowledgement would depend on another node's relay, or never come if none runs.
    */
   readonly relaysEnabled?: boolean;
   /** PostgreSQL: apply pending migrations at start (default true); false refuses an outdated schema. */
@@ -93,6 +95,7 @@ export function nodeOptionsFromConfig(
     (namespace): NamespaceOptions => ({
       ...namespaceOptionsOf(namespace, processorOf, modernizerOf),
       ...namespaceSinksOf(plans, namespace.name),
+      replyAfter: hooks.relaysEnabled === false ? "commit" : namespace.replyAfter,
     }),
   );
   const options: NodeOptions = {
@@ -180,15 +183,7 @@ export function unappliedSettings(
   config: RatchetConfig,
   plans: readonly SinkPlan[] = sinkPlansOf(config),
 ): string[] {
-  const lines: string[] = [];
-  for (const namespace of Object.values(config.namespaces)) {
-    if (namespace.replyAfter === "sink_ack") {
-      lines.push(
-        `namespaces.${namespace.name}.reply_after: sink_ack is not applied: callers are answered once the step is committed, before the sinks acknowledge it`,
-      );
-    }
-  }
-  lines.push(...unappliedKafkaSettings(config, plans));
+  const lines = unappliedKafkaSettings(config, plans);
   if (config.metrics !== null) lines.push("metrics is not applied: this build serves no metrics endpoint");
   return lines;
 }
