@@ -10,6 +10,7 @@ import type { EventSpan } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
+import { type OutboxRow, outboxFromRow } from "../outbox-rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,
@@ -34,8 +35,6 @@ import {
   type MachineRow,
   machineFromRow,
   notificationToRow,
-  type OutboxRow,
-  outboxFromRow,
 } from "./rows.js";
 import { DEFAULT_SCHEMA_NAME, type QuotedSchemaName, quoteSchemaName, wakeChannelOf } from "./schema-name.js";
 import * as claims from "./sql/claims.js";

@@ -11,6 +11,7 @@ import { LeaseLostError, MachineAlreadyExistsError, MachineNotFoundError } from 
 import type { EventSpan } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
+import { type OutboxRow, outboxFromRow, outboxToRow } from "../outbox-rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,
@@ -23,15 +24,13 @@ import type {
   StoredOutboxRecord,
 } from "../storage.js";
 import { migrateSqlite } from "./migrate.js";
-import type { EventRow, MachineRow, NotificationRow, OutboxRow } from "./rows.js";
+import type { EventRow, MachineRow, NotificationRow } from "./rows.js";
 import {
   eventFromRow,
   machineFromRow,
   machineToRow,
   notificationFromRow,
   notificationToRow,
-  outboxFromRow,
-  outboxToRow,
 } from "./rows.js";
 import { translateSqliteError } from "./sqlite-errors.js";
 import * as sql from "./statements.js";
