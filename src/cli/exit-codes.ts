@@ -12,6 +12,7 @@ import {
   NotificationNotFoundError,
 } from "../core/errors.js";
 import { UsageError } from "./command-arguments.js";
+import { StorageMissingError } from "./storage-target.js";
 
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, notFound: 3 });
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -20,6 +21,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 const EXIT_CODE_OF_ERROR: readonly (readonly [abstract new (...args: never[]) => Error, ExitCode])[] = [
   [UsageError, EXIT.usage],
   [ConfigError, EXIT.usage],
+  [StorageMissingError, EXIT.usage],
   // Arguments that break a documented rule (bad JSON shape, bad id or range) or exceed a limit: nothing ran.
   [InvalidRequestError, EXIT.usage],
   [LimitExceededError, EXIT.usage],

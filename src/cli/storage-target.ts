@@ -15,6 +15,11 @@ import type { Storage } from "../storage/storage.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 
+/** The SQLite file a command should read does not exist. Exit code 2: the path is wrong, or nothing ran yet. */
+export class StorageMissingError extends Error {
+  readonly code = "storage_missing";
+}
+
 /** The parseArgs options every storage-reaching command takes. */
 export const STORAGE_OPTIONS = {
   config: { type: "string" },
@@ -69,7 +74,9 @@ export function checkNamespace(target: StorageTarget, namespace: string): void {
 export async function openExistingStorage(target: StorageTarget): Promise<Storage> {
   const { storage } = target;
   if (storage.type === "sqlite" && storage.path !== ":memory:" && !existsSync(storage.path)) {
-    throw new UsageError(`there is no SQLite database at ${storage.path}`);
+    throw new StorageMissingError(
+      `there is no SQLite database at ${storage.path} (ratchet migrate or the first node creates it)`,
+    );
   }
   return openStorage(storageChoiceOf(storage, { migrate: false }), new SystemClock());
 }
