@@ -196,6 +196,7 @@ function saslOptionsOf(
  * uncompressed, with its own retry bounds; only `ack_timeout` is taken from the configuration.
  */
 export function unappliedKafkaSettings(config: RatchetConfig, plans: readonly SinkPlan[]): string[] {
+  // MG's defaults exactly as the schema fills them, so this list cannot drift from kafka.ts.
   const defaults = kafkaClientSchema().parse({ endpoints: [{ host: "default", port: 9092 }] }).producer;
   const clients = new Set(
     plans.flatMap((plan) => (plan.target.type === "kafka" ? [plan.target.client] : [])),
@@ -214,7 +215,7 @@ export function unappliedKafkaSettings(config: RatchetConfig, plans: readonly Si
   return lines;
 }
 
-/** `maxBatchSizeBytes` → `max_batch_size`, the key as the file spells it. */
+/** A producer setting's name as the file spells it: `maxBatchSizeBytes` → `max_batch_size`. */
 function snakeCase(key: string): string {
   const renamed: Record<string, string> = {
     ackTimeoutMs: "ack_timeout",
