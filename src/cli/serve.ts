@@ -5,10 +5,17 @@
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { AUTOMATON_PATH, createHttpServer, HEALTH_PATH, type RatchetHttpServer } from "../api/http-server.js";
+import {
+  AUTOMATON_PATH,
+  createHttpServer,
+  HEALTH_PATH,
+  METRICS_PATH,
+  type RatchetHttpServer,
+} from "../api/http-server.js";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
 import type { RatchetNode } from "../runtime/create-node.js";
+import { createNodeMetrics } from "../runtime/metrics.js";
 import { createNodeFromConfig, describeStorage, unappliedSettings } from "../runtime/node-from-config.js";
 import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
 import { SystemClock } from "../runtime/system-clock.js";
@@ -84,6 +91,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     idleTimeoutMs: server.idleTimeoutMs,
     bodyBytesMax: bodyBytesMaxOf(config),
     onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
+    metrics: createNodeMetrics(node),
   });
   let address: AddressInfo;
   try {
@@ -99,7 +107,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   for (const plan of sinkPlansOf(config))
     options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
   options.write(
-    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, health at ${HEALTH_PATH})`,
+    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
   );
   return {
     node,

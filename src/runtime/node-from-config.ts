@@ -184,6 +184,8 @@ export function unappliedSettings(
   plans: readonly SinkPlan[] = sinkPlansOf(config),
 ): string[] {
   const lines = unappliedKafkaSettings(config, plans);
-  if (config.metrics !== null) lines.push("metrics is not applied: this build serves no metrics endpoint");
+  if (config.metrics !== null) {
+    lines.push("metrics.port is not applied: metrics are served at /metrics on the woody_server port");
+  }
   return lines;
 }

@@ -182,7 +182,7 @@ test("settings the sinks do not apply are listed: Kafka producer keys off MG's d
   assert.deepEqual(unappliedSettings(configWith(tuned, "metrics: {port: 9102}")), [
     "kafka.main.producer.compression is not applied: the Kafka sink sends each relay batch as one all-replica, uncompressed produce",
     "kafka.main.producer.required_acks is not applied: the Kafka sink sends each relay batch as one all-replica, uncompressed produce",
-    "metrics is not applied: this build serves no metrics endpoint",
+    "metrics.port is not applied: metrics are served at /metrics on the woody_server port",
   ]);
   assert.deepEqual(unappliedSettings(configWith(PLAIN_CLIENT)), []);
 });
