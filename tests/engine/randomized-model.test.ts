@@ -2,7 +2,7 @@
  * A randomized test (MG's mg_core_machine_full_test_SUITE): many machines driven concurrently through random
  * start / call / fail / repair / simple repair / remove sequences. A model predicts every outcome (result or typed
  * error) and the final state; at the end every machine's history is checked for contiguous ids and its count.
- * The seed is printed, and RATCHET_SEED replays a run.
+ * The seed is printed, and RATCHET_SEED replays a run. It runs on SQLite and on PostgreSQL: one engine, two stores.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -12,12 +12,19 @@ import {
   MachineFailedError,
   MachineNotFoundError,
 } from "../../src/core/errors.js";
+import {
+  createDisposableDatabase,
+  createMigratedTemplate,
+} from "../../src/storage/postgres/disposable-database.js";
+import { PostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { createCounterProcessor } from "../support/counter-processor.js";
 import { createTestEngine } from "../support/engine-fixture.js";
 import { json, parse } from "../support/json-payload.js";
 
 type ModelState = { exists: false } | { exists: true; failed: boolean; count: number; events: number };
 type Operation = "start" | "inc" | "get" | "fail" | "repair" | "simpleRepair" | "remove";
+const ADMIN_URL = process.env.RATCHET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const OPERATIONS: Operation[] = ["start", "inc", "inc", "get", "fail", "repair", "simpleRepair", "remove"];
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
@@ -32,12 +39,46 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-test("random operations on 10 machines match the model, transition by transition", async () => {
+test("random operations on 10 machines match the model, transition by transition (SQLite)", () =>
+  runRandomizedModel(undefined));
+
+test("random operations on 10 machines match the model, transition by transition (PostgreSQL)", async () => {
+  const template = await createMigratedTemplate(ADMIN_URL, {
+    prefix: "ratchet_model_tpl",
+    schema: "ratchet",
+    nowUs: Date.now() * 1000,
+  });
+  const database = await createDisposableDatabase(ADMIN_URL, {
+    prefix: "ratchet_model",
+    template: template.name,
+  });
+  const storage = await PostgresStorage.open({
+    connectionString: database.connectionString,
+    poolSize: 4,
+    statementTimeoutMs: 10_000,
+    applicationName: "ratchet-model",
+    nowUs: () => Date.now() * 1000,
+    migrate: false,
+  });
+  try {
+    await runRandomizedModel(storage);
+  } finally {
+    await storage.close();
+    await database.drop();
+    await template.drop();
+  }
+});
+
+/** Drives the machines on the given storage (a fresh in-memory SQLite database when none is given). */
+async function runRandomizedModel(storage: Storage | undefined): Promise<void> {
   const seed = Number(process.env.RATCHET_SEED ?? Math.floor(Math.random() * 2 ** 31));
   console.log(`randomized model seed: ${seed}`);
   const random = seededRandom(seed);
   const { processor, control } = createCounterProcessor();
-  const fixture = createTestEngine({ namespaces: [{ name: "r", processor }] });
+  const fixture = createTestEngine({
+    namespaces: [{ name: "r", processor }],
+    ...(storage ? { storage } : {}),
+  });
   const machineIds = Array.from({ length: 10 }, (_, index) => `m${index}`);
   const plans = machineIds.map(() =>
     Array.from({ length: 40 }, () => OPERATIONS[Math.floor(random() * OPERATIONS.length)] as Operation),
@@ -124,4 +165,4 @@ test("random operations on 10 machines match the model, transition by transition
       `${id} event ids are contiguous from 1`,
     );
   }
-});
+}
