@@ -34,12 +34,7 @@ import {
 } from "./rows.js";
 import { translateSqliteError } from "./sqlite-errors.js";
 import * as sql from "./statements.js";
-
-interface PendingWrite {
-  readonly work: () => unknown;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+import { WriteBatch } from "./write-batch.js";
 
 export interface SqliteStorageOptions {
   /** A file path, or ":memory:". Parent directories are created. */
@@ -53,7 +48,7 @@ export interface SqliteStorageOptions {
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
   readonly #statements: Map<string, Database.Statement> = new Map();
-  #writes: PendingWrite[] = [];
+  readonly #writes: WriteBatch;
 
   constructor(options: SqliteStorageOptions) {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
@@ -63,6 +58,7 @@ export class SqliteStorage implements Storage {
     // Another process on the same file (a CLI next to a running node) waits rather than failing at once.
     this.#db.pragma("busy_timeout = 5000");
     migrateSqlite(this.#db, options.nowUs());
+    this.#writes = new WriteBatch(this.#db);
   }
 
   #statement(text: string): Database.Statement {
@@ -74,43 +70,9 @@ export class SqliteStorage implements Storage {
     return statement;
   }
 
-  /**
-   * Queues a write; all writes queued in one event-loop turn run in one transaction, each in its own savepoint,
-   * and are answered after it commits. Every durable commit costs an fsync, so sharing one between the lease
-   * acquisitions, releases and step commits of many machines is what lets the embedded store keep up.
-   */
+  /** Queues a write into this turn's shared transaction (see WriteBatch). */
   #write<T>(work: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#writes.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (this.#writes.length === 1) setImmediate(() => this.#flushWrites());
-    });
-  }
-
-  #flushWrites(): void {
-    const batch = this.#writes;
-    this.#writes = [];
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      this.#db
-        .transaction(() => {
-          for (const pending of batch) {
-            try {
-              outcomes.push({ ok: true, value: this.#db.transaction(pending.work)() });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
-    } catch (error) {
-      for (const pending of batch) pending.reject(translateSqliteError(error));
-      return;
-    }
-    for (const [index, pending] of batch.entries()) {
-      const outcome = outcomes[index];
-      if (outcome?.ok) pending.resolve(outcome.value);
-      else pending.reject(translateSqliteError(outcome?.error));
-    }
+    return this.#writes.write(work);
   }
 
   #run<T>(work: () => T): T {
