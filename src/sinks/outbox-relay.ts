@@ -127,7 +127,8 @@ export class OutboxRelay {
       return false;
     }
     this.#lease = result.lease;
-    // Renew well before expiry, so a batch in flight never outlives the lease that let it start.
+    // Renewed between batches, a third of the way into the lease: a batch that takes longer than the other two
+    // thirds (or a frozen process) can overlap the next leader, which publishes duplicates, never gaps.
     this.#leaseRenewAtUs = nowUs + leaseUs / 3;
     this.stats.mode = MODES.leading;
     return true;

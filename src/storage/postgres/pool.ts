@@ -57,7 +57,8 @@ export function createPool(
   assert.ok(Number.isSafeInteger(options.poolSize) && options.poolSize >= 1, "poolSize must be ≥ 1");
   const pool = new pg.Pool({
     ...clientConfigOf(options),
-    ...(options.synchronousCommit === false ? { options: "-c synchronous_commit=off" } : {}),
+    // Set either way, so a step's durability never rests on the server's or the role's default.
+    options: `-c synchronous_commit=${options.synchronousCommit === false ? "off" : "on"}`,
     max: options.poolSize,
     min: 0,
     idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
