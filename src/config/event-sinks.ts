@@ -15,6 +15,12 @@ export type EventSinkConfig =
       readonly client: string;
       /** The topic the events go to. */
       readonly topic: string;
+      /**
+       * Ratchet extension: `kafka_default` (Kafka's murmur2, the default) or `mg_phash2` (MG's
+       * `erlang:phash2(key) rem partitions`, for a topic shared with a running MG so each machine stays on one
+       * partition).
+       */
+      readonly partitioner: "kafka_default" | "mg_phash2";
     }
   /** Ratchet extension: events published to NATS JetStream. */
   | {
@@ -60,7 +66,12 @@ function subjectPrefix() {
 /** The sink schema. */
 export function eventSinkSchema() {
   return z.discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("kafka"), client: text(), topic: text() }),
+    z.strictObject({
+      type: z.literal("kafka"),
+      client: text(),
+      topic: text(),
+      partitioner: z.enum(["kafka_default", "mg_phash2"]).prefault("kafka_default"),
+    }),
     z.strictObject({
       type: z.literal("nats"),
       // The Node NATS client speaks TCP (and TLS) only; WebSocket URLs would fail at the first publish.

@@ -41,7 +41,12 @@ export function sinkPlansOf(config: RatchetConfig): SinkPlan[] {
   }
   const pulse = config.lifecyclePulse;
   if (pulse !== null) {
-    const target: EventSinkConfig = { type: "kafka", client: pulse.client, topic: pulse.topic };
+    const target: EventSinkConfig = {
+      type: "kafka",
+      client: pulse.client,
+      topic: pulse.topic,
+      partitioner: "kafka_default",
+    };
     plans.push({ name: LIFECYCLE_PULSE_SINK, path: "lifecycle_pulse", namespace: null, target });
   }
   refuseSharedNames(plans);
@@ -127,6 +132,7 @@ function sinkOf(config: RatchetConfig, plan: SinkPlan, security: ReadonlyMap<str
     topic: target.topic,
     ...(plan.namespace === null ? { lifecycleTopic: target.topic } : {}),
     ackTimeoutMs: client.producer.ackTimeoutMs,
+    partitioner: target.partitioner === "mg_phash2" ? "mg-phash2" : "kafka-default",
     ...security.get(target.client),
   });
 }

@@ -214,7 +214,12 @@ test("config/example.yaml loads: two namespaces, routes, limits, sinks, retries 
   });
   assert.equal(invoice!.modernizer?.currentFormatVersion, 2);
   assert.deepEqual(invoice!.eventSinks, {
-    kafka: { type: "kafka", client: "default_kafka_client", topic: "mg-events-invoice" },
+    kafka: {
+      type: "kafka",
+      client: "default_kafka_client",
+      topic: "mg-events-invoice",
+      partitioner: "kafka_default",
+    },
   });
   assert.deepEqual(party!.retries.timers, {
     backoff: { kind: "linear", initialIntervalMs: 5000, incrementMs: 0 },
@@ -262,7 +267,12 @@ test("an MG config.yaml loads; Erlang, Consul, cluster and logger keys come back
   assert.equal(client.producer.maxBatchSizeBytes, 1024 ** 2);
   const namespace = config.namespaces.mg_test_ns!;
   assert.deepEqual(namespace.eventSinks, {
-    kafka: { type: "kafka", client: "default_kafka_client", topic: "mg_test_ns" },
+    kafka: {
+      type: "kafka",
+      client: "default_kafka_client",
+      topic: "mg_test_ns",
+      partitioner: "kafka_default",
+    },
   });
   assert.deepEqual(namespace.timers, {
     scanIntervalMs: 60_000,

@@ -47,7 +47,7 @@ namespaces:
   invoice:
     processor: {url: 'http://127.0.0.1:1/p'}
     event_sinks:
-      kafka: {type: kafka, client: main, topic: mg-events-invoice}
+      kafka: {type: kafka, client: main, topic: mg-events-invoice, partitioner: mg_phash2}
       nats: {type: nats, stream: EVENTS}
   party:
     processor: {url: 'http://127.0.0.1:1/p'}
@@ -93,6 +93,12 @@ test("one sink per namespace event sink, named <ns>/<key>, and lifecycle_pulse f
     assert.equal(events.settings.ssl, undefined);
     assert.equal(events.options.topic, "mg-events-invoice");
     assert.equal(events.options.lifecycleTopic, undefined, "an event sink publishes no lifecycle records");
+    assert.equal(events.options.partitioner, "mg-phash2", "MG's partitioning, chosen in the configuration");
+    assert.equal(
+      kafkaInternals(sinks[2]).options.partitioner,
+      "kafka-default",
+      "Kafka's partitioner by default",
+    );
     assert.ok(sinks[1] instanceof NatsSink);
     assert.equal(sinks[1].name, "invoice/nats");
     assert.equal(kafkaInternals(sinks[2]).options.lifecycleTopic, "machine_lifecycle");
