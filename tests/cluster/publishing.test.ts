@@ -105,7 +105,16 @@ test("every committed event reaches NATS in order per machine through a relay ki
           timeoutMs: 60_000,
         },
       );
-      const messages = await reader.messages(stream);
+      // The reader's own connection comes back after the restart on its own time; JetStream may answer its
+      // first requests late while it recovers the stream from disk.
+      const messages = await waitFor(
+        "the stream to be readable after the restart",
+        () => reader.messages(stream),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+        },
+      );
       assert.ok(publishedBeforeRestart < machines.length * target, "the crashes happened mid-run");
       let duplicates = 0;
       for (const id of machines) {
