@@ -11,6 +11,7 @@ import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
 import { type OutboxRow, outboxFromRow } from "../outbox-rows.js";
+import { type EventRow, eventFromRow, type MachineRow, machineFromRow, notificationToRow } from "../rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,
@@ -28,13 +29,8 @@ import { clientConfigOf, createPool, withClient } from "./pool.js";
 import {
   type ClaimedNotificationRow,
   claimedNotificationFromRow,
-  type EventRow,
-  eventFromRow,
   type LeaseRow,
   leaseFromRow,
-  type MachineRow,
-  machineFromRow,
-  notificationToRow,
 } from "./rows.js";
 import { DEFAULT_SCHEMA_NAME, type QuotedSchemaName, quoteSchemaName, wakeChannelOf } from "./schema-name.js";
 import * as claims from "./sql/claims.js";

@@ -12,6 +12,14 @@ import type { EventSpan } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
 import { type OutboxRow, outboxFromRow, outboxToRow } from "../outbox-rows.js";
+import type { EventRow, MachineRow, NotificationRow } from "../rows.js";
+import {
+  eventFromRow,
+  machineFromRow,
+  machineToRow,
+  notificationFromRow,
+  notificationToRow,
+} from "../rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,
@@ -24,14 +32,6 @@ import type {
   StoredOutboxRecord,
 } from "../storage.js";
 import { migrateSqlite } from "./migrate.js";
-import type { EventRow, MachineRow, NotificationRow } from "./rows.js";
-import {
-  eventFromRow,
-  machineFromRow,
-  machineToRow,
-  notificationFromRow,
-  notificationToRow,
-} from "./rows.js";
 import { translateSqliteError } from "./sqlite-errors.js";
 import * as sql from "./statements.js";
 import { WriteBatch } from "./write-batch.js";

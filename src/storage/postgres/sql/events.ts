@@ -5,8 +5,8 @@
 import type pg from "pg";
 import type { EventSpan } from "../../../core/history-range.js";
 import type { Content } from "../../../core/machine.js";
+import type { EventRow } from "../../rows.js";
 import type { Lease } from "../../storage.js";
-import type { EventRow } from "../rows.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
 /** Appends events; each row is fenced by the epoch of the step it belongs to. Returns nothing; count rows. */

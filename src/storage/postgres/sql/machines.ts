@@ -3,8 +3,8 @@
  * holds it; batches pass one array per column and `unnest` them, so N machines cost one statement.
  */
 import type pg from "pg";
+import type { MachineRow } from "../../rows.js";
 import type { Lease } from "../../storage.js";
-import type { MachineRow } from "../rows.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
 export const MACHINE_COLUMNS = `namespace, machine_id, status, aux_state, aux_format_version, last_event_id,

@@ -1,7 +1,7 @@
 /** Notification statements: store one for a live machine, settle those a batch of steps delivered or retried. */
 import type pg from "pg";
+import { diagnosticText, type NotificationRow } from "../../rows.js";
 import type { Lease, NotificationOutcome } from "../../storage.js";
-import { diagnosticText, type NotificationRow } from "../rows.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
 /**

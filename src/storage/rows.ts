@@ -1,7 +1,12 @@
-/** Row shapes of the SQLite tables and their one mapping to and from core types. */
-import type { Event, MachineRecord } from "../../core/machine.js";
-import { dueAtUsOf, statusOf } from "../../core/machine.js";
-import type { Notification } from "../../core/notification.js";
+/**
+ * Row shapes of the tables both adapters keep, in column names, and their one mapping to and from core types.
+ * Integer columns arrive as JS numbers: the mapping asserts they are safe integers (µs reach 2^53 in 2255).
+ * Text columns never carry U+0000, which PostgreSQL cannot store, so both adapters keep the same rows.
+ */
+import assert from "node:assert/strict";
+import type { Event, MachineRecord } from "../core/machine.js";
+import { dueAtUsOf, statusOf } from "../core/machine.js";
+import type { Notification } from "../core/notification.js";
 import {
   contextFromJson,
   contextToJson,
@@ -13,7 +18,16 @@ import {
   retryToJson,
   timerFromJson,
   timerToJson,
-} from "../json-columns.js";
+} from "./json-columns.js";
+
+function safeInteger(value: number, column: string): number {
+  assert.ok(Number.isSafeInteger(value), `${column} = ${value} is not a safe integer`);
+  return value;
+}
+
+function safeIntegerOrNull(value: number | null, column: string): number | null {
+  return value === null ? null : safeInteger(value, column);
+}
 
 export interface MachineRow {
   namespace: string;
@@ -55,28 +69,43 @@ export function machineToRow(record: MachineRecord): MachineRow {
     status: statusOf(record),
     aux_state: record.auxState.data,
     aux_format_version: record.auxState.formatVersion ?? null,
-    last_event_id: record.lastEventId,
+    last_event_id: safeInteger(record.lastEventId, "last_event_id"),
     timer: timerToJson(record.timer),
-    timer_due_at_us: record.timer?.dueAtUs ?? null,
+    timer_due_at_us: safeIntegerOrNull(record.timer?.dueAtUs ?? null, "timer_due_at_us"),
     retry: retryToJson(record.retry),
     failure: failureToJson(record.failure),
-    due_at_us: dueAtUsOf(record),
-    created_at_us: record.createdAtUs,
-    updated_at_us: record.updatedAtUs,
+    due_at_us: safeIntegerOrNull(dueAtUsOf(record), "due_at_us"),
+    created_at_us: safeInteger(record.createdAtUs, "created_at_us"),
+    updated_at_us: safeInteger(record.updatedAtUs, "updated_at_us"),
   };
 }
 
 export interface EventRow {
+  namespace: string;
+  machine_id: string;
   event_id: number;
   created_at_us: number;
   format_version: number | null;
   data: Uint8Array;
 }
 
-export function eventFromRow(row: EventRow): Event {
+export function eventFromRow(
+  row: Pick<EventRow, "event_id" | "created_at_us" | "format_version" | "data">,
+): Event {
   return row.format_version === null
     ? { id: row.event_id, createdAtUs: row.created_at_us, data: row.data }
     : { id: row.event_id, createdAtUs: row.created_at_us, formatVersion: row.format_version, data: row.data };
+}
+
+export function eventToRow(namespace: string, machineId: string, event: Event): EventRow {
+  return {
+    namespace,
+    machine_id: machineId,
+    event_id: safeInteger(event.id, "event_id"),
+    created_at_us: safeInteger(event.createdAtUs, "created_at_us"),
+    format_version: event.formatVersion ?? null,
+    data: event.data,
+  };
 }
 
 export interface NotificationRow {
@@ -118,10 +147,18 @@ export function notificationToRow(notification: Notification): NotificationRow {
     args: notification.args,
     range: rangeToJson(notification.range),
     context: contextToJson(notification.context),
-    created_at_us: notification.createdAtUs,
-    due_at_us: notification.dueAtUs,
+    created_at_us: safeInteger(notification.createdAtUs, "created_at_us"),
+    due_at_us: safeInteger(notification.dueAtUs, "due_at_us"),
     attempt: notification.attempt,
-    first_failed_at_us: notification.firstFailedAtUs ?? null,
-    last_error: notification.lastError ?? null,
+    first_failed_at_us: safeIntegerOrNull(notification.firstFailedAtUs ?? null, "first_failed_at_us"),
+    last_error: diagnosticText(notification.lastError ?? null),
   };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and one such character would fail the whole group commit it rides in.
+ * Error messages come from processors we do not control, so they lose that character instead.
+ */
+export function diagnosticText(text: string | null): string | null {
+  return text === null ? null : text.replaceAll("\u0000", "\uFFFD");
 }
