@@ -9,6 +9,7 @@ import { FaultPoints } from "../../src/engine/fault-points.js";
 import { createCounterProcessor } from "../support/counter-processor.js";
 import { createTestEngine } from "../support/engine-fixture.js";
 import { json, parse } from "../support/json-payload.js";
+import { pauseNextCommit } from "../support/pause.js";
 
 test("a failure after the processor answered and before the commit leaves the machine as it was", async () => {
   const faults = new FaultPoints();
@@ -40,28 +41,16 @@ test("a step paused before its commit holds the machine; a second call waits and
   const fixture = createTestEngine({ namespaces: [{ name: "f", processor }], faults });
   try {
     await fixture.engine.start("f", "m", json({}));
-    let release: () => void = () => {};
-    const paused = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached: () => void = () => {};
-    const atFault = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    faults.arm("afterProcessorBeforeCommit", async () => {
-      faults.disarm("afterProcessorBeforeCommit");
-      reached();
-      await paused;
-    });
+    const pause = pauseNextCommit(faults);
     const first = fixture.engine.call("f", "m", json({ op: "inc" }));
-    await atFault;
+    await pause.reached;
     const second = fixture.engine.call("f", "m", json({ op: "inc" }));
     assert.equal(
       (await fixture.engine.get("f", "m")).record.lastEventId,
       0,
       "the first step is not committed yet",
     );
-    release();
+    pause.release();
     assert.deepEqual([parse(await first), parse(await second)], [1, 2]);
     assert.equal(control.overlaps, 0);
   } finally {

@@ -11,6 +11,7 @@ import { FaultPoints } from "../../src/engine/fault-points.js";
 import { createCounterProcessor } from "../support/counter-processor.js";
 import { createTestEngine } from "../support/engine-fixture.js";
 import { json, parse } from "../support/json-payload.js";
+import { pauseNextCommit } from "../support/pause.js";
 
 test("a machine with a full queue refuses the next request with OverloadedError, and serves the queued ones", async () => {
   const faults = new FaultPoints();
@@ -18,26 +19,14 @@ test("a machine with a full queue refuses the next request with OverloadedError,
   const fixture = createTestEngine({ namespaces: [{ name: "o", processor }], faults });
   try {
     await fixture.engine.start("o", "m", json({}));
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached: () => void = () => {};
-    const atFault = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    faults.arm("afterProcessorBeforeCommit", async () => {
-      faults.disarm("afterProcessorBeforeCommit");
-      reached();
-      await held;
-    });
+    const pause = pauseNextCommit(faults);
     const first = fixture.engine.call("o", "m", json({ op: "inc" }));
-    await atFault;
+    await pause.reached;
     const queued = Array.from({ length: ENGINE_LIMITS.machineQueueLengthMax }, () =>
       fixture.engine.call("o", "m", json({ op: "inc" })),
     );
     await assert.rejects(fixture.engine.call("o", "m", json({ op: "inc" })), OverloadedError);
-    release();
+    pause.release();
     const answers = await Promise.all([first, ...queued]);
     assert.deepEqual(
       answers.map((answer) => parse<number>(answer)),
