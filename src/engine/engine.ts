@@ -184,14 +184,19 @@ export class Engine implements EngineApi {
     const target = this.#target(namespace, machineId);
     const historyRange = validateHistoryRange(range);
     const { historyPageEventsMax } = target.namespace.limits;
-    const read = await this.#options.storage.readMachineWithEvents(namespace, machineId, (record) =>
-      selectEventSpan(historyRange, 1, record.lastEventId),
-    );
+    // The span is judged inside the read, so a range over the limit is refused without reading its events.
+    let refusedCount = 0;
+    const read = await this.#options.storage.readMachineWithEvents(namespace, machineId, (record) => {
+      const span = selectEventSpan(historyRange, 1, record.lastEventId);
+      if (span === null || span.count <= historyPageEventsMax) return span;
+      refusedCount = span.count;
+      return null;
+    });
     if (read === null) throw new MachineNotFoundError(namespace, machineId);
-    if (read.events.length > historyPageEventsMax) {
+    if (refusedCount > 0) {
       throw new LimitExceededError(
         "events in one read (give the range a limit)",
-        read.events.length,
+        refusedCount,
         historyPageEventsMax,
       );
     }

@@ -24,8 +24,6 @@ export type StorageChoice =
       readonly migrate?: boolean;
     };
 
-export const DEFAULT_SQLITE_PATH = "./data/ratchet.db";
-
 export async function openStorage(choice: StorageChoice, clock: SystemClock): Promise<Storage> {
   switch (choice.kind) {
     case "sqlite":

@@ -16,6 +16,7 @@ import {
   notification,
   SECOND,
   T0,
+  takeOver,
   update,
 } from "./conformance-support.js";
 import type { Storage } from "./storage.js";
@@ -251,14 +252,7 @@ export function registerQueueCases(
     async (storage) => {
       const record = await createMachine(storage, "m", 0);
       const stale = await lease(storage, "m", "a", T0);
-      const fresh = await storage.acquireLease({
-        namespace: NS,
-        machineId: "m",
-        owner: "b",
-        nowUs: T0 + 60 * SECOND,
-        untilUs: T0 + 90 * SECOND,
-      });
-      assert.ok(fresh.acquired);
+      const fresh = await takeOver(storage, "m");
       const removed = {
         kind: "lifecycle" as const,
         namespace: NS,
@@ -273,7 +267,7 @@ export function registerQueueCases(
       assert.deepEqual(await storage.readOutbox("s", 10), []);
       await storage.commit([
         {
-          lease: fresh.lease,
+          lease: fresh,
           kind: "remove",
           record,
           events: [],

@@ -85,3 +85,16 @@ export function notification(id: string, machineId: string, dueAtUs: number) {
     attempt: 0,
   };
 }
+
+/** Another node ("b") takes the machine's lease over after the current one expired, as a stale holder's rival. */
+export async function takeOver(storage: Storage, machineId: string): Promise<Lease> {
+  const fresh = await storage.acquireLease({
+    namespace: NS,
+    machineId,
+    owner: "b",
+    nowUs: T0 + 60 * SECOND,
+    untilUs: T0 + 90 * SECOND,
+  });
+  assert.ok(fresh.acquired, `the lease on ${machineId} has expired and is taken over`);
+  return fresh.lease;
+}

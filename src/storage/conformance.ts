@@ -20,6 +20,7 @@ import {
   plainRecord,
   SECOND,
   T0,
+  takeOver,
   update,
 } from "./conformance-support.js";
 import type { Storage } from "./storage.js";
@@ -156,14 +157,7 @@ export function runStorageConformance(
     withStorage("a step under a superseded lease writes nothing and gets LeaseLostError", async (storage) => {
       const record = await createMachine(storage, "m", 1);
       const stale = await lease(storage, "m", "a", T0);
-      const fresh = await storage.acquireLease({
-        namespace: NS,
-        machineId: "m",
-        owner: "b",
-        nowUs: T0 + 60 * SECOND,
-        untilUs: T0 + 90 * SECOND,
-      });
-      assert.ok(fresh.acquired);
+      const _fresh = await takeOver(storage, "m");
       const next = { ...record, lastEventId: 2 };
       const [outcome] = await storage.commit([update(stale, next, eventsAfter(1, 1, T0))]);
       assert.ok(outcome && !outcome.ok && outcome.error instanceof LeaseLostError);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Event, MachineRecord } from "../core/machine.js";
 import { dueAtUsOf, statusOf } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
+import type { LifecycleChange } from "../core/outbox.js";
 import {
   contextFromJson,
   contextToJson,
@@ -19,6 +20,7 @@ import {
   timerFromJson,
   timerToJson,
 } from "./json-columns.js";
+import type { OutboxEntry, StoredOutboxRecord } from "./storage.js";
 
 function safeInteger(value: number, column: string): number {
   assert.ok(Number.isSafeInteger(value), `${column} = ${value} is not a safe integer`);
@@ -161,4 +163,63 @@ export function notificationToRow(notification: Notification): NotificationRow {
  */
 export function diagnosticText(text: string | null): string | null {
   return text === null ? null : text.replaceAll("\u0000", "\uFFFD");
+}
+
+/** A lifecycle record's sequence is its outbox position: assigned by storage in commit order. */
+export interface OutboxRow {
+  position: number;
+  sink: string;
+  namespace: string;
+  machine_id: string;
+  kind: string;
+  event_id: number | null;
+  created_at_us: number;
+  format_version: number | null;
+  data: Uint8Array | null;
+  change: string | null;
+}
+
+export function outboxToRow(entry: OutboxEntry): Omit<OutboxRow, "position"> {
+  const { draft } = entry;
+  const common = {
+    sink: entry.sink,
+    namespace: draft.namespace,
+    machine_id: draft.machineId,
+    kind: draft.kind,
+    created_at_us: draft.createdAtUs,
+  };
+  if (draft.kind === "event") {
+    return {
+      ...common,
+      event_id: draft.eventId,
+      format_version: draft.formatVersion ?? null,
+      data: draft.data,
+      change: null,
+    };
+  }
+  return {
+    ...common,
+    event_id: null,
+    format_version: null,
+    data: null,
+    change: JSON.stringify(draft.change),
+  };
+}
+
+export function outboxFromRow(row: OutboxRow): StoredOutboxRecord {
+  const common = { namespace: row.namespace, machineId: row.machine_id, createdAtUs: row.created_at_us };
+  if (row.kind === "event") {
+    return {
+      position: row.position,
+      record: {
+        kind: "event",
+        ...common,
+        eventId: row.event_id as number,
+        ...(row.format_version === null ? {} : { formatVersion: row.format_version }),
+        data: row.data as Uint8Array,
+      },
+    };
+  }
+  const change = JSON.parse(row.change as string) as LifecycleChange;
+  return { position: row.position, record: { kind: "lifecycle", ...common, change, sequence: row.position } };
 }

@@ -135,3 +135,25 @@ test("a result at exactly the limits is accepted", async () => {
   await fixture.engine.call("b", "m", json({ op: "many", n: 5 }));
   assert.equal((await fixture.engine.get("b", "m")).status, "idle");
 });
+
+test("a read asking for more events than one page may hold is refused; a limited range is served", async () => {
+  const paged = createTestEngine({
+    namespaces: [{ name: "p", processor, limits: { historyPageEventsMax: 3 } }],
+  });
+  try {
+    await paged.engine.start("p", "long", json({}));
+    for (const op of ["a", "b", "c"]) await paged.engine.call("p", "long", json({ op }));
+    await assert.rejects(paged.engine.get("p", "long"), (error) => {
+      assert.ok(error instanceof LimitExceededError);
+      assert.equal(error.actual, 4, "the refusal names the size of the asked range");
+      return true;
+    });
+    const page = await paged.engine.get("p", "long", { limit: 3, direction: "backward" });
+    assert.deepEqual(
+      page.history.map((event) => event.id),
+      [4, 3, 2],
+    );
+  } finally {
+    await paged.close();
+  }
+});

@@ -10,8 +10,15 @@ import type { EventSpan } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
-import { type OutboxRow, outboxFromRow } from "../outbox-rows.js";
-import { type EventRow, eventFromRow, type MachineRow, machineFromRow, notificationToRow } from "../rows.js";
+import {
+  type EventRow,
+  eventFromRow,
+  type MachineRow,
+  machineFromRow,
+  notificationToRow,
+  type OutboxRow,
+  outboxFromRow,
+} from "../rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,

@@ -11,7 +11,6 @@ import { LeaseLostError, MachineAlreadyExistsError, MachineNotFoundError } from 
 import type { EventSpan } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
-import { type OutboxRow, outboxFromRow, outboxToRow } from "../outbox-rows.js";
 import type { EventRow, MachineRow, NotificationRow } from "../rows.js";
 import {
   eventFromRow,
@@ -19,6 +18,9 @@ import {
   machineToRow,
   notificationFromRow,
   notificationToRow,
+  type OutboxRow,
+  outboxFromRow,
+  outboxToRow,
 } from "../rows.js";
 import type {
   AcquireResult,

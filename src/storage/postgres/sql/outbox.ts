@@ -1,6 +1,6 @@
 /** Outbox statements: batched inserts with the step's commit, reads and deletes by the relay, the backlog. */
 import type pg from "pg";
-import { type OutboxRow, outboxToRow } from "../../outbox-rows.js";
+import { type OutboxRow, outboxToRow } from "../../rows.js";
 import type { OutboxEntry } from "../../storage.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
