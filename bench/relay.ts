@@ -8,11 +8,11 @@ import { randomBytes } from "node:crypto";
 import { connect } from "nats";
 import { parseTimestampUs } from "../src/core/time.js";
 import type { NamespaceOptions } from "../src/engine/namespace.js";
+import { eventSink, MG_SCHEMA } from "../src/mg/thrift/generated/index.js";
+import { decodeStruct } from "../src/mg/thrift/struct-decoder.js";
 import type { StorageChoice } from "../src/runtime/create-node.js";
 import { createNode } from "../src/runtime/create-node.js";
 import { NatsSink } from "../src/sinks/nats/nats-sink.js";
-import { eventSink, MG_SCHEMA } from "../src/thrift/generated/index.js";
-import { decodeStruct } from "../src/thrift/struct-decoder.js";
 import type { ChainResult } from "./workloads.js";
 import { benchNamespace, percentile, runChain, sleep } from "./workloads.js";
 

@@ -11,13 +11,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHttpServer } from "../src/api/http-server.js";
-import { createWoodyProcessor } from "../src/processors/woody-processor.js";
+import { createHttpServer } from "../src/http/http-server.js";
+import { createWoodyProcessor } from "../src/mg/processor/woody-processor.js";
+import { MG_SCHEMA, stateProcessing } from "../src/mg/thrift/generated/index.js";
+import { createWoodyClient, type WoodyClient } from "../src/mg/woody/client.js";
+import { createWoodyService } from "../src/mg/woody/service-router.js";
 import { createNode } from "../src/runtime/create-node.js";
 import { SystemClock } from "../src/runtime/system-clock.js";
-import { MG_SCHEMA, stateProcessing } from "../src/thrift/generated/index.js";
-import { createWoodyClient, type WoodyClient } from "../src/woody/client.js";
-import { createWoodyService } from "../src/woody/service-router.js";
 
 export interface WoodyCallResult {
   readonly calls: number;

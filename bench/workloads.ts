@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../src/engine/engine.js";
 import type { NamespaceOptions } from "../src/engine/namespace.js";
+import { encodeValue } from "../src/mg/msgpack/msgpack-value.js";
 import { localProcessor, timer } from "../src/processors/local-processor.js";
-import { encodeValue } from "../src/thrift/msgpack-value.js";
 
 export const BENCH_NAMESPACE = "bench";
 const EVENT_BYTES = 64;

@@ -1,6 +1,6 @@
 /**
- * Generates src/thrift/generated/*.ts from proto/*.thrift: TypeScript types for every struct, union, exception,
- * enum and service, plus a schema description (plain data) that the runtime codec in src/thrift walks.
+ * Generates src/mg/thrift/generated/*.ts from proto/*.thrift: TypeScript types for every struct, union, exception,
+ * enum and service, plus a schema description (plain data) that the runtime codec in src/mg/thrift walks.
  * Run with `npm run generate:thrift`; the output is committed and formatted with biome. One script of about
  * 430 lines, read top to bottom: load the IDL, resolve names, build the schema data, render TypeScript.
  */
@@ -25,7 +25,7 @@ import type {
   StructSchema,
   ThriftFileSchema,
   TypeRef,
-} from "../src/thrift/schema.js";
+} from "../src/mg/thrift/schema.js";
 
 /** In dependency order, so a file's includes are loaded before it. */
 const IDL_FILES = ["base", "msgpack", "state_processing", "event_sink", "lifecycle_sink"] as const;
@@ -75,7 +75,7 @@ function main(): void {
   );
   outputs.set("index", renderIndex([...files.keys()]));
   const written = [...outputs].map(([name, text]) => {
-    const path = join(root, "src", "thrift", "generated", `${name}.ts`);
+    const path = join(root, "src", "mg", "thrift", "generated", `${name}.ts`);
     writeFileSync(path, text);
     return path;
   });

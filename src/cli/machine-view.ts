@@ -7,8 +7,8 @@ import type { HistoryRange } from "../core/history-range.js";
 import type { Content, Event, MachineRecord, MachineStatus } from "../core/machine.js";
 import { statusOf } from "../core/machine.js";
 import { formatTimestampUs } from "../core/time.js";
-import type { JsonValue } from "../thrift/msgpack-json.js";
-import { decodeValue, valueToJson } from "../thrift/msgpack-value.js";
+import type { JsonValue } from "../mg/msgpack/msgpack-json.js";
+import { decodeValue, valueToJson } from "../mg/msgpack/msgpack-value.js";
 
 export type PayloadView =
   | { readonly encoding: "msgpack"; readonly value: JsonValue }

@@ -5,21 +5,21 @@
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import type { Environment, RatchetConfig } from "../config/config.js";
+import { loadConfig } from "../config/config.js";
 import {
   AUTOMATON_PATH,
   createHttpServer,
   HEALTH_PATH,
   METRICS_PATH,
   type RatchetHttpServer,
-} from "../api/http-server.js";
-import type { Environment, RatchetConfig } from "../config/config.js";
-import { loadConfig } from "../config/config.js";
+} from "../http/http-server.js";
+import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../mg/woody/request-reader.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNodeMetrics } from "../runtime/metrics.js";
 import { createNodeFromConfig, describeStorage, unappliedSettings } from "../runtime/node-from-config.js";
 import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
 import { SystemClock } from "../runtime/system-clock.js";
-import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../woody/request-reader.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";

@@ -4,7 +4,6 @@
  * (see ignored-keys.ts), and a sink's `client` is checked against `kafka` in references.ts.
  */
 import { z } from "zod";
-import { isSubjectPrefix } from "../sinks/nats/nats-subjects.js";
 import { describeValue, reject, text, url } from "./values.js";
 
 export type EventSinkConfig =
@@ -51,6 +50,15 @@ function streamName() {
       `must be a JetStream stream name (no ".", "*", ">", "/", "\\" or spaces); got ${describeValue(input)}`,
     );
   });
+}
+
+/**
+ * NATS's rule for a subject prefix (the NATS sink asserts the same): dot-separated tokens, none empty, no
+ * wildcards or whitespace, not a `$` system subject.
+ */
+function isSubjectPrefix(prefix: string): boolean {
+  if (prefix.startsWith("$")) return false;
+  return prefix.split(".").every((token) => token.length > 0 && !/[\s*>]/.test(token));
 }
 
 function subjectPrefix() {

@@ -3,8 +3,8 @@
  * the Thrift binary encoding of MG's msgpack.Value, so a machine written by a local processor reads the same
  * over woody as one written by an MG processor, str and bin kept apart.
  */
-import type { PlainValue } from "../thrift/msgpack-value.js";
-import { decodeValue, encodeValue, plain, value } from "../thrift/msgpack-value.js";
+import type { PlainValue } from "../mg/msgpack/msgpack-value.js";
+import { decodeValue, encodeValue, plain, value } from "../mg/msgpack/msgpack-value.js";
 
 export type { PlainValue };
 

@@ -9,10 +9,10 @@ import type { NamespaceConfig, ProcessorEndpointConfig } from "../config/namespa
 import type { StorageConfig } from "../config/schema.js";
 import { coerceError } from "../core/errors.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
+import { createWoodyModernizer } from "../mg/processor/woody-modernizer.js";
+import type { WoodyEndpointOptions } from "../mg/processor/woody-processor.js";
+import { createWoodyProcessor } from "../mg/processor/woody-processor.js";
 import type { Modernizer, Processor } from "../processors/processor.js";
-import { createWoodyModernizer } from "../processors/woody-modernizer.js";
-import type { WoodyEndpointOptions } from "../processors/woody-processor.js";
-import { createWoodyProcessor } from "../processors/woody-processor.js";
 import type { Sink } from "../sinks/sink.js";
 import type { NodeOptions, RatchetNode, StorageChoice } from "./create-node.js";
 import { createNode } from "./create-node.js";

@@ -13,9 +13,9 @@ import { after, before, test } from "node:test";
 import { parseConfig } from "../../src/config/config.js";
 import { unpack } from "../../src/processors/payload.js";
 import { createNodeFromConfig } from "../../src/runtime/node-from-config.js";
+import { e2eConfigYaml, NS } from "../mg/woody-e2e/harness.js";
+import { startTestProcessor, type TestProcessor } from "../mg/woody-e2e/mg-test-processor.js";
 import { waitFor } from "../support/wait.js";
-import { e2eConfigYaml, NS } from "../woody-e2e/harness.js";
-import { startTestProcessor, type TestProcessor } from "../woody-e2e/mg-test-processor.js";
 import { runCli, runCliOk } from "./cli-process.js";
 
 let directory: string;

@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parseConfig } from "../../src/config/config.js";
 import { createNodeFromConfig } from "../../src/runtime/node-from-config.js";
+import { startTestProcessor, type TestProcessor } from "../mg/woody-e2e/mg-test-processor.js";
 import { NATS_URL, StreamReader } from "../support/nats-stream.js";
 import { waitFor } from "../support/wait.js";
-import { startTestProcessor, type TestProcessor } from "../woody-e2e/mg-test-processor.js";
 import { runCli, runCliOk } from "./cli-process.js";
 
 const STREAM = `ratchet_cli_outbox_${randomBytes(4).toString("hex")}`;

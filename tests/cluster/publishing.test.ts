@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import pg from "pg";
-import { sinkEventValue } from "../../src/sinks/kafka/kafka-messages.js";
+import { sinkEventValue } from "../../src/mg/kafka/kafka-messages.js";
 import { RELAY_LEASE_NAMESPACE } from "../../src/sinks/outbox-relay.js";
 import {
   createDisposableDatabase,

@@ -9,11 +9,11 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { connect } from "nats";
 import { parseConfig } from "../../src/config/config.js";
+import { encodeValue } from "../../src/mg/msgpack/msgpack-value.js";
 import { createNodeFromConfig } from "../../src/runtime/node-from-config.js";
-import { encodeValue } from "../../src/thrift/msgpack-value.js";
+import { startTestProcessor, type TestProcessor } from "../mg/woody-e2e/mg-test-processor.js";
 import { NATS_URL, StreamReader } from "../support/nats-stream.js";
 import { waitFor } from "../support/wait.js";
-import { startTestProcessor, type TestProcessor } from "../woody-e2e/mg-test-processor.js";
 
 const STREAM = `ratchet_config_nats_${randomBytes(4).toString("hex")}`;
 const PREFIX = `config.${randomBytes(4).toString("hex")}`;

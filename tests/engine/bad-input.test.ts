@@ -14,7 +14,7 @@ import {
 } from "../../src/core/errors.js";
 import type { HistoryRange } from "../../src/core/history-range.js";
 import { localProcessor } from "../../src/processors/local-processor.js";
-import type { EngineFixture } from "../../tests/support/engine-fixture.js";
+import type { EngineFixture } from "../support/engine-fixture.js";
 import { createTestEngine } from "../support/engine-fixture.js";
 import { json, parse } from "../support/json-payload.js";
 

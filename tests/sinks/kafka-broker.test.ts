@@ -9,14 +9,14 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { test } from "node:test";
 import kafkajs from "kafkajs";
-import { kafkaKey, lifecycleEventValue, sinkEventValue } from "../../src/sinks/kafka/kafka-messages.js";
+import { kafkaKey, lifecycleEventValue, sinkEventValue } from "../../src/mg/kafka/kafka-messages.js";
+import { mgPartition } from "../../src/mg/kafka/phash2.js";
+import { encodeValue } from "../../src/mg/msgpack/msgpack-value.js";
 import { KafkaSink } from "../../src/sinks/kafka/kafka-sink.js";
-import { mgPartition } from "../../src/sinks/kafka/phash2.js";
 import type { OutboxRecord } from "../../src/sinks/sink.js";
 import { SinkUnavailableError } from "../../src/sinks/sink.js";
-import { encodeValue } from "../../src/thrift/msgpack-value.js";
+import { hexOf } from "../mg/thrift/hex.js";
 import { waitFor } from "../support/wait.js";
-import { hexOf } from "../thrift/hex.js";
 
 const BROKERS = process.env.KAFKA_BROKERS?.split(",").filter((broker) => broker.length > 0) ?? [];
 const PARTITION_COUNT = 3;

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import kafkajs from "kafkajs";
-import { kafkaKey, lifecycleEventValue, sinkEventValue } from "../../src/sinks/kafka/kafka-messages.js";
+import { kafkaKey, lifecycleEventValue, sinkEventValue } from "../../src/mg/kafka/kafka-messages.js";
+import { encodeValue } from "../../src/mg/msgpack/msgpack-value.js";
 import type {
   KafkaBatch,
   KafkaProducer,
@@ -15,8 +16,7 @@ import type {
 import { KafkaSink, type KafkaSinkOptions } from "../../src/sinks/kafka/kafka-sink.js";
 import type { EventRecord, LifecycleRecord, OutboxRecord } from "../../src/sinks/sink.js";
 import { SinkRejectedError, SinkUnavailableError } from "../../src/sinks/sink.js";
-import { encodeValue } from "../../src/thrift/msgpack-value.js";
-import { hexOf } from "../thrift/hex.js";
+import { hexOf } from "../mg/thrift/hex.js";
 
 const { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } =
   kafkajs;

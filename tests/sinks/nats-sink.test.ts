@@ -10,7 +10,8 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { after, before, type TestContext, test } from "node:test";
 import { connect, type JetStreamManager, type NatsConnection, nanos, StorageType } from "nats";
-import { lifecycleEventValue, sinkEventValue } from "../../src/sinks/kafka/kafka-messages.js";
+import { lifecycleEventValue, sinkEventValue } from "../../src/mg/kafka/kafka-messages.js";
+import { encodeValue } from "../../src/mg/msgpack/msgpack-value.js";
 import { NatsSink, type NatsSinkOptions } from "../../src/sinks/nats/nats-sink.js";
 import {
   decodeToken,
@@ -20,9 +21,8 @@ import {
 } from "../../src/sinks/nats/nats-subjects.js";
 import type { EventRecord, OutboxRecord } from "../../src/sinks/sink.js";
 import { SinkRejectedError, SinkUnavailableError } from "../../src/sinks/sink.js";
-import { encodeValue } from "../../src/thrift/msgpack-value.js";
+import { hexOf } from "../mg/thrift/hex.js";
 import { waitFor } from "../support/wait.js";
-import { hexOf } from "../thrift/hex.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
 const NATS_URL = process.env.RATCHET_TEST_NATS_URL ?? "nats://127.0.0.1:4222";

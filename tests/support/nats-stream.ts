@@ -3,8 +3,8 @@
  * stream order with its headers, decoded back to (machine, event id) or (machine, lifecycle change).
  */
 import { connect, type JetStreamManager, type NatsConnection } from "nats";
-import { eventSink, lifecycleSink, MG_SCHEMA } from "../../src/thrift/generated/index.js";
-import { decodeStruct } from "../../src/thrift/struct-decoder.js";
+import { eventSink, lifecycleSink, MG_SCHEMA } from "../../src/mg/thrift/generated/index.js";
+import { decodeStruct } from "../../src/mg/thrift/struct-decoder.js";
 
 export const NATS_URL = process.env.RATCHET_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 

@@ -7,10 +7,11 @@ import assert from "node:assert/strict";
 import type { ConnectionOptions } from "node:tls";
 import type { SASLOptions } from "kafkajs";
 import { coerceError } from "../../core/errors.js";
+import { kafkaKey, lifecycleEventValue, sinkEventValue } from "../../mg/kafka/kafka-messages.js";
+import { mgPartition } from "../../mg/kafka/phash2.js";
 import type { OutboxRecord, Sink } from "../sink.js";
 import { SinkRejectedError, SinkUnavailableError } from "../sink.js";
 import { classifyKafkaError } from "./kafka-errors.js";
-import { kafkaKey, lifecycleEventValue, sinkEventValue } from "./kafka-messages.js";
 import {
   createKafkajsProducer,
   type KafkaMessage,
@@ -19,7 +20,6 @@ import {
   type KafkaProducerSettings,
   type KafkaTopicMessages,
 } from "./kafka-producer.js";
-import { mgPartition } from "./phash2.js";
 
 /**
  * How a record's partition is chosen.

@@ -22,7 +22,7 @@ import {
   type StreamInfo,
 } from "nats";
 import { coerceError } from "../../core/errors.js";
-import { lifecycleEventValue, sinkEventValue } from "../kafka/kafka-messages.js";
+import { lifecycleEventValue, sinkEventValue } from "../../mg/kafka/kafka-messages.js";
 import type { OutboxRecord, Sink } from "../sink.js";
 import { SinkRejectedError, SinkUnavailableError } from "../sink.js";
 import { classifyNatsError } from "./nats-errors.js";

@@ -1,0 +1,58 @@
+/**
+ * Engine values → state_processing structs, as MG fills them (machinegun-behaviour.md §1.3): `created_at` in
+ * RFC 3339 with µs, `timer` in whole seconds, the history range echoed, no `status` for processors. Payload
+ * bytes are stored msgpack.Value encodings (msgpack-value.ts); the empty payload is MG's initial aux state.
+ */
+import type { HistoryRange } from "../core/history-range.js";
+import type { Content, Event, Payload } from "../core/machine.js";
+import { formatTimestampSeconds, formatTimestampUs } from "../core/time.js";
+import type { MachineView } from "../processors/processor.js";
+import { decodeValue, type Value } from "./msgpack/msgpack-value.js";
+import { ThriftDecodeError } from "./thrift/errors.js";
+import type { stateProcessing } from "./thrift/generated/index.js";
+
+/** MG's aux state of a machine whose processor never set one: `bin ""`. */
+const EMPTY_PAYLOAD_VALUE: Value = Object.freeze({ bin: new Uint8Array(0) });
+
+/** A stored payload as the Value it encodes. The empty payload (never a valid encoding) stands for `bin ""`. */
+export function payloadToValue(payload: Payload, field: string): Value {
+  if (payload.byteLength === 0) return EMPTY_PAYLOAD_VALUE;
+  try {
+    return decodeValue(payload);
+  } catch (error) {
+    throw error instanceof ThriftDecodeError ? error.within(field) : error;
+  }
+}
+
+export function contentToThrift(content: Content, field: string): stateProcessing.Content {
+  const data = payloadToValue(content.data, `${field}.data`);
+  return content.formatVersion === undefined ? { data } : { format_version: content.formatVersion, data };
+}
+
+export function eventToThrift(event: Event, field = "event"): stateProcessing.Event {
+  const common = { id: BigInt(event.id), created_at: formatTimestampUs(event.createdAtUs) };
+  const data = payloadToValue(event.data, `${field}.data`);
+  return event.formatVersion === undefined
+    ? { ...common, data }
+    : { ...common, format_version: event.formatVersion, data };
+}
+
+export function historyRangeToThrift(range: HistoryRange): stateProcessing.HistoryRange {
+  return {
+    ...(range.after !== undefined && { after: BigInt(range.after) }),
+    ...(range.limit !== undefined && { limit: range.limit }),
+    direction: range.direction,
+  };
+}
+
+/** The Machine a processor receives. */
+export function machineToThrift(machine: MachineView): stateProcessing.Machine {
+  return {
+    ns: machine.namespace,
+    id: machine.id,
+    history: machine.history.map((event, index) => eventToThrift(event, `history[${index}]`)),
+    history_range: historyRangeToThrift(machine.historyRange),
+    aux_state: contentToThrift(machine.auxState, "aux_state"),
+    ...(machine.timerDueAtUs !== null && { timer: formatTimestampSeconds(machine.timerDueAtUs) }),
+  };
+}

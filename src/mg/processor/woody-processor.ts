@@ -1,0 +1,118 @@
+/**
+ * The Processor port over woody: calls an MG processor (`ProcessSignal`, `ProcessCall`, `ProcessRepair`) at a
+ * URL, converting between the engine's types and state_processing structs, and classifying failures as MG does:
+ * resource unavailable and result unknown are transient, a `RepairFailed` refuses the repair, anything else
+ * fails the machine.
+ */
+import {
+  coerceError,
+  ProcessorFailedError,
+  ProcessorTimeoutError,
+  ProcessorUnavailableError,
+  RepairFailedError,
+} from "../../core/errors.js";
+import type { StepResult } from "../../core/processor-result.js";
+import type { ProcessOptions, Processor, ProcessorRequest } from "../../processors/processor.js";
+import { machineToThrift, payloadToValue } from "../machine-to-thrift.js";
+import { encodeValue } from "../msgpack/msgpack-value.js";
+import { stepResultFromThrift } from "../step-result-from-thrift.js";
+import { MG_SCHEMA, stateProcessing } from "../thrift/generated/index.js";
+import { createWoodyClient, type WoodyCallOptions, type WoodyClient } from "../woody/client.js";
+import { fromRequestContext } from "../woody/context.js";
+import { WoodyBusinessError, WoodySystemError } from "../woody/errors.js";
+
+export interface WoodyEndpointOptions {
+  /** e.g. `http://invoicing:8022/v1/stateproc/invoice`. */
+  readonly url: string;
+  /** Pooled connections to the URL; MG's default is 50. */
+  readonly poolSize?: number;
+  /** Idle pooled connections close after this long; MG's default is 4 s. */
+  readonly keepAliveMs?: number;
+  readonly responseBytesMax?: number;
+  /** The current instant in µs, to turn deadlines into timeouts. */
+  readonly nowUs: () => number;
+}
+
+type ProcessorClient = WoodyClient<stateProcessing.ProcessorMethods>;
+
+export function createWoodyProcessor(options: WoodyEndpointOptions): Processor {
+  const client: ProcessorClient = createWoodyClient({
+    ...options,
+    schema: MG_SCHEMA,
+    service: stateProcessing.SERVICE.Processor,
+  });
+  return {
+    async process(request: ProcessorRequest, processOptions: ProcessOptions): Promise<StepResult> {
+      const callOptions: WoodyCallOptions = {
+        deadlineUs: processOptions.deadlineUs,
+        signal: processOptions.signal,
+        ...(processOptions.context !== undefined && { context: fromRequestContext(processOptions.context) }),
+      };
+      try {
+        return await callProcessor(client, request, callOptions);
+      } catch (error) {
+        throw processorErrorOf(error, `processor ${options.url}`);
+      }
+    },
+    async close(): Promise<void> {
+      client.close();
+    },
+  };
+}
+
+/** The one place that picks the method and argument struct for each kind of step. */
+async function callProcessor(
+  client: ProcessorClient,
+  request: ProcessorRequest,
+  callOptions: WoodyCallOptions,
+): Promise<StepResult> {
+  const machine = machineToThrift(request.machine);
+  switch (request.kind) {
+    case "init": {
+      const signal = { init: { arg: payloadToValue(request.args, "args") } };
+      return stepResultFromThrift(
+        await client.call("ProcessSignal", { a: { signal, machine } }, callOptions),
+      );
+    }
+    case "timeout":
+      return stepResultFromThrift(
+        await client.call("ProcessSignal", { a: { signal: { timeout: {} }, machine } }, callOptions),
+      );
+    case "notification": {
+      const signal = { notification: { arg: payloadToValue(request.args, "args") } };
+      return stepResultFromThrift(
+        await client.call("ProcessSignal", { a: { signal, machine } }, callOptions),
+      );
+    }
+    case "call": {
+      const a = { arg: payloadToValue(request.args, "args"), machine };
+      return stepResultFromThrift(await client.call("ProcessCall", { a }, callOptions));
+    }
+    case "repair": {
+      const a = { arg: payloadToValue(request.args, "args"), machine };
+      return stepResultFromThrift(await client.call("ProcessRepair", { a }, callOptions));
+    }
+  }
+}
+
+/**
+ * MG's reading of a processor failure: resource unavailable → ProcessorUnavailableError, result unknown →
+ * ProcessorTimeoutError (both transient), `RepairFailed` → RepairFailedError with the reason's stored bytes,
+ * anything else (result unexpected, a reply that cannot be decoded or breaks the contract, a stored payload
+ * that is not a msgpack.Value) → ProcessorFailedError, which fails the machine.
+ */
+export function processorErrorOf(thrown: unknown, peer: string): Error {
+  if (thrown instanceof WoodySystemError) {
+    const message = `${peer}: ${thrown.message}`;
+    if (thrown.errorClass === "resource unavailable")
+      return new ProcessorUnavailableError(message, { cause: thrown });
+    if (thrown.errorClass === "result unknown") return new ProcessorTimeoutError(message, { cause: thrown });
+    return new ProcessorFailedError(message, { cause: thrown });
+  }
+  if (thrown instanceof WoodyBusinessError && thrown.typeName === "RepairFailed") {
+    const { reason } = thrown.exception as stateProcessing.RepairFailed;
+    return new RepairFailedError(encodeValue(reason));
+  }
+  const error = coerceError(thrown);
+  return new ProcessorFailedError(`${peer}: ${error.message}`, { cause: error });
+}
