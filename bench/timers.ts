@@ -25,7 +25,7 @@ export async function runTimers(options: {
     name: "timers",
     processor: localProcessor({
       init: () => ({ timer: timer.after(50 + Math.random() * 100) }),
-      timeout: ({ machine }) => {
+      timer: ({ machine }) => {
         latenessUs.push(Date.now() * 1000 - (machine.timerDueAtUs ?? 0));
         return { timer: timer.after(50 + Math.random() * 100) };
       },

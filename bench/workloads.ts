@@ -17,7 +17,7 @@ export function benchNamespace(): NamespaceOptions {
   const event = () => ({ data: encodeValue({ bin: randomBytes(EVENT_BYTES) }) });
   const processor = localProcessor({
     init: ({ args }) => ({ events: [event()], timer: args.byteLength > 0 ? timer.now() : timer.unset() }),
-    timeout: () => ({ events: [event()], timer: timer.now() }),
+    timer: () => ({ events: [event()], timer: timer.now() }),
     call: () => ({ events: [event()], response: new Uint8Array(0) }),
   });
   return { name: BENCH_NAMESPACE, processor, limits: { historyPageEventsMax: 10_000_000 } };

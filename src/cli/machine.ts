@@ -5,11 +5,12 @@
  * serving node's relays publish them.
  */
 import { parseArgs } from "node:util";
-import { coerceError, InvalidRequestError, MachineNotFoundError } from "../core/errors.js";
+import { coerceError, InvalidRequestError } from "../core/errors.js";
 import type { HistoryRange } from "../core/history-range.js";
-import { selectEventSpan, validateHistoryRange } from "../core/history-range.js";
+import { validateHistoryRange } from "../core/history-range.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
+import { readMachineSnapshot } from "../engine/read-machine.js";
 import { valueFromJson } from "../mg/msgpack/msgpack-json.js";
 import { encodeValue } from "../mg/msgpack/msgpack-value.js";
 import type { RatchetNode } from "../runtime/create-node.js";
@@ -88,14 +89,12 @@ async function getMachine(args: readonly string[], io: CliIo): Promise<number> {
   const target = await storageTargetOf(values, io);
   checkNamespace(target, namespace);
   const range = historyRangeOf(values, target, namespace);
+  const limits = target.config?.namespaces[namespace]?.limits ?? DEFAULT_LIMITS;
   const storage = await openExistingStorage(target);
   try {
-    const read = await storage.readMachineWithEvents(namespace, machineId, (record) =>
-      selectEventSpan(range, 1, record.lastEventId),
-    );
-    if (read === null) throw new MachineNotFoundError(namespace, machineId);
-    if (values.json) io.write(JSON.stringify(machineView(read.record, read.events, range)));
-    else for (const line of machineLines(read.record, read.events, range)) io.write(line);
+    const read = await readMachineSnapshot(storage, { namespace, machineId, range, limits });
+    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range)));
+    else for (const line of machineLines(read.record, read.history, range)) io.write(line);
     return EXIT.ok;
   } finally {
     await storage.close();

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Limits } from "../core/limits.js";
 import { resolveLimits } from "../core/limits.js";
-import type { StimulusKind } from "../core/step.js";
+import type { StepKind } from "../core/step.js";
 import type { EventSinkConfig, EventSinkDraft } from "./event-sinks.js";
 import { completeEventSink, eventSinkSchema } from "./event-sinks.js";
 import { limitsSchema } from "./limits.js";
@@ -40,7 +40,7 @@ export interface NamespaceConfig {
   /** Ratchet extension: more processors by name, for `routes`. */
   readonly processors: Readonly<Record<string, ProcessorEndpointConfig>>;
   /** Ratchet extension: the processor name of each kind of step; absent kinds go to `processor`. */
-  readonly routes: Partial<Readonly<Record<StimulusKind, string>>>;
+  readonly routes: Partial<Readonly<Record<StepKind, string>>>;
   /** Deadline of start, call, repair and remove when the caller sends none, ms (MG: 30 s). */
   readonly defaultProcessingTimeoutMs: number;
   /** Deadline of a timer step, ms (MG: 60 s). */
@@ -89,11 +89,11 @@ const ROUTES = z
     init: text().optional(),
     call: text().optional(),
     repair: text().optional(),
-    timeout: text().optional(),
+    timer: text().optional(),
     notification: text().optional(),
   })
   .prefault({})
-  .transform((routes): Partial<Record<StimulusKind, string>> => {
+  .transform((routes): Partial<Record<StepKind, string>> => {
     const named = Object.entries(routes).filter(([, name]) => name !== undefined && name !== DEFAULT_ROUTE);
     return Object.fromEntries(named);
   });

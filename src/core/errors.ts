@@ -1,12 +1,31 @@
 /**
- * Operating errors: every failure a caller may see, each a class with a stable string `code`.
- * Edges (Thrift, JSON, CLI) map these one-to-one; programmer errors are assertions instead.
+ * Operating errors: every failure a caller may see, each a class with a stable string `code` and the class of
+ * failure it is for the caller's step. Edges (Thrift, JSON, CLI) map these one-to-one; programmer errors are
+ * assertions instead.
  */
+
+/**
+ * What a failed request tells its caller about its step (DESIGN invariant 9). Each edge answers the three
+ * classes distinctly: woody 503 / 504 / a business exception or 500; JSON 503 / 504 / 4xx.
+ */
+export type FailureClass =
+  /** Nothing was applied: the caller may send the same request again. */
+  | "not_processed"
+  /** The step may have been applied (a commit in flight when storage went away, a deadline that passed while
+   * the step ran): the caller must read the machine before it decides to send the request again. */
+  | "result_unknown"
+  /** The request was handled and refused (not found, failed machine, bad input): sending it again changes
+   * nothing until something else changes. */
+  | "processed";
 
 export abstract class RatchetError extends Error {
   abstract readonly code: string;
+  /** The class of this failure for the caller's step; see FailureClass. */
+  readonly failureClass: FailureClass = "processed";
   /** A transient error may succeed when retried; a caller can tell it from a final answer. */
-  readonly transient: boolean = false;
+  get transient(): boolean {
+    return this.failureClass !== "processed";
+  }
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -106,14 +125,14 @@ export class NotificationNotFoundError extends RatchetError {
 
 /** The processor could not be reached or said it could not serve; nothing was applied. */
 export class ProcessorUnavailableError extends RatchetError {
+  override readonly failureClass = "not_processed";
   readonly code = "processor_unavailable";
-  override readonly transient = true;
 }
 
 /** The processor did not answer in time; it may or may not have acted, nothing was applied. */
 export class ProcessorTimeoutError extends RatchetError {
+  override readonly failureClass = "result_unknown";
   readonly code = "processor_timeout";
-  override readonly transient = true;
 }
 
 /** The processor answered with something that breaks the contract; the machine fails with this reason. */
@@ -128,20 +147,38 @@ export class ProcessorFailedError extends RatchetError {
 
 /** The request's deadline passed before its step could commit; the step may still complete later. */
 export class DeadlineExceededError extends RatchetError {
+  override readonly failureClass = "result_unknown";
   readonly code = "deadline_exceeded";
-  override readonly transient = true;
 }
 
 /** Storage could not be reached; nothing was committed by this attempt. */
 export class StorageUnavailableError extends RatchetError {
+  override readonly failureClass = "not_processed";
   readonly code = "storage_unavailable";
-  override readonly transient = true;
+}
+
+/**
+ * A write was in flight when the connection to storage broke (a COMMIT sent, no answer): it may or may not have
+ * been applied. Never reported as StorageUnavailableError, whose promise is that nothing was written.
+ */
+export class StorageResultUnknownError extends RatchetError {
+  readonly code = "storage_result_unknown";
+  override readonly failureClass = "result_unknown";
+}
+
+/**
+ * Storage refused this step's writes for a reason of its own (a value it cannot hold, a broken invariant), and
+ * nothing of it was committed; the steps it shared a transaction with were committed without it.
+ */
+export class StorageRejectedError extends RatchetError {
+  readonly code = "storage_rejected";
+  override readonly failureClass = "not_processed";
 }
 
 /** This node no longer holds the machine's lease: its step is discarded and another node takes over. */
 export class LeaseLostError extends RatchetError {
   readonly code = "lease_lost";
-  override readonly transient = true;
+  override readonly failureClass = "not_processed";
   constructor(
     readonly namespace: string,
     readonly machineId: string,
@@ -152,14 +189,14 @@ export class LeaseLostError extends RatchetError {
 
 /** A bounded queue is full; the caller should back off and retry. */
 export class OverloadedError extends RatchetError {
+  override readonly failureClass = "not_processed";
   readonly code = "overloaded";
-  override readonly transient = true;
 }
 
 /** The engine is shutting down and takes no new work. */
 export class ShuttingDownError extends RatchetError {
   readonly code = "shutting_down";
-  override readonly transient = true;
+  override readonly failureClass = "not_processed";
   constructor() {
     super("the engine is shutting down");
   }

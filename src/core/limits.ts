@@ -72,6 +72,45 @@ export const ENGINE_LIMITS = Object.freeze({
   schedulerConcurrencyMax: 256,
   /** Chained zero-delay timers one lease holder runs before yielding the machine to the scheduler. */
   chainedStepsMax: 10_000,
-  /** Events of complete histories kept in memory per node, least recently used out first. */
-  historyCacheEventsMax: 1_000_000,
+});
+
+/** A cached event costs its payload bytes and about this much for the object around them (V8, measured). */
+export const CACHED_EVENT_OVERHEAD_BYTES = 120;
+
+/** The engine's defaults a node's configuration may change, each with its unit last. */
+export const ENGINE_DEFAULTS = Object.freeze({
+  /** How long a lease lives without renewal; a dead node's machines resume after this. */
+  leaseDurationMs: 30_000,
+  /** Longest scheduler sleep without a wake-up: bounds how late work is found if a wake-up was missed. */
+  pollIntervalMs: 1000,
+  /** How long closing lets running steps finish before the leases are given up. */
+  drainTimeoutMs: 5000,
+  /** Bytes of complete histories kept in memory per node (payloads plus CACHED_EVENT_OVERHEAD_BYTES each). */
+  historyCacheBytesMax: 64 * 1024 * 1024,
+  /** First and longest pause between tries while another node holds a lease a request needs. */
+  acquireBackoffMsMin: 2,
+  acquireBackoffMsMax: 100,
+});
+
+/**
+ * A processor call must end before its lease can expire, with room for the commit: its deadline is at most the
+ * lease's expiry less this part of the lease duration (3 s of the default 30 s).
+ */
+export const LEASE_MARGIN_FRACTION = 0.1;
+
+/** Bounds on the engine defaults: a configuration outside them is refused. */
+export const ENGINE_DEFAULT_BOUNDS = Object.freeze({
+  leaseDurationMs: { min: 100, max: 24 * 60 * 60 * 1000 },
+  historyCacheBytesMax: { min: 0, max: 64 * 1024 * 1024 * 1024 },
+});
+
+/** The outbox relays' defaults, each with its unit last. */
+export const RELAY_DEFAULTS = Object.freeze({
+  /** Records published per batch. */
+  batchRecordsMax: 500,
+  /** Longest sleep of an idle leader without a wake: bounds the lag of records committed on other nodes. */
+  pollIntervalMs: 100,
+  /** First and longest pause between retries of a failing sink. */
+  backoffMsMin: 50,
+  backoffMsMax: 5000,
 });

@@ -12,8 +12,8 @@ import type { RetryPolicy } from "./retry-policy.js";
 import { nextRetryDelayMs } from "./retry-policy.js";
 import { MICROSECONDS_PER_MILLISECOND } from "./time.js";
 
-/** What made a step happen. */
-export type StimulusKind = "init" | "call" | "repair" | "timeout" | "notification";
+/** The kind of step: what made it happen. */
+export type StepKind = "init" | "call" | "repair" | "timer" | "notification";
 
 export function newMachineRecord(namespace: string, id: string, nowUs: number): MachineRecord {
   return {
@@ -38,7 +38,7 @@ export interface AppliedStep {
 export function applyStepResult(
   record: MachineRecord,
   result: StepResult,
-  options: { stimulus: StimulusKind; nowUs: number; context?: RequestContext },
+  options: { kind: StepKind; nowUs: number; context?: RequestContext },
 ): AppliedStep {
   const { nowUs } = options;
   const events: Event[] = result.events.map((content, index) => ({
@@ -48,7 +48,7 @@ export function applyStepResult(
     data: content.data,
   }));
   // A timer is one-shot: the timeout step consumed it, whatever the processor now decides.
-  const currentTimer = options.stimulus === "timeout" ? null : record.timer;
+  const currentTimer = options.kind === "timer" ? null : record.timer;
   const next: MachineRecord = {
     ...record,
     auxState: result.auxState ?? record.auxState,

@@ -44,7 +44,7 @@ export interface DemoOptions {
 export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): NamespaceOptions[] {
   let riskFailuresLeft = 1;
   const risk = localProcessor({
-    timeout: ({ machine }) => {
+    timer: ({ machine }) => {
       if (riskFailuresLeft > 0) {
         riskFailuresLeft -= 1;
         throw new ProcessorUnavailableError("the risk scorer is warming up");
@@ -71,7 +71,7 @@ export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): N
         timer: timer.now({ processor: "risk" }),
       };
     },
-    timeout: async ({ machine }) => {
+    timer: async ({ machine }) => {
       const current = read(machine.auxState.data);
       if (current.stage === "risk_checked") {
         await engine().start(
@@ -125,7 +125,7 @@ export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): N
       events: [event("asked_bank")],
       timer: timer.after(options.bankDelayMs),
     }),
-    timeout: async ({ machine }) => {
+    timer: async ({ machine }) => {
       const session = unpack(machine.auxState.data) as { payment: string; answers: boolean };
       if (!session.answers) return { events: [event("bank_silent")], timer: timer.unset() };
       await engine().notify(PAYMENTS, session.payment, pack({ approved: true }));

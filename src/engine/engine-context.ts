@@ -1,14 +1,14 @@
-/** What a machine runner needs from its engine: the ports, the node's identity, and a few callbacks. */
+/** What a machine runner and its steps need from their engine: the ports, the node's identity, a few callbacks. */
 import type { Clock } from "../core/time.js";
-import type { OutboxEntry, Storage } from "../storage/storage.js";
-import type { CommitBatcher } from "./commit-batcher.js";
+import type { MachineStore, OutboxEntry } from "../storage/machine-store.js";
 import type { FaultPoints } from "./fault-points.js";
+import type { GroupCommitter } from "./group-committer.js";
 import type { HistoryCache } from "./history-cache.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 
 export interface EngineContext {
-  readonly storage: Storage;
-  readonly committer: CommitBatcher;
+  readonly storage: MachineStore;
+  readonly committer: GroupCommitter;
   readonly clock: Clock;
   readonly random: () => number;
   /** This node's identity in leases; unique per process. */

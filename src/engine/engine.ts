@@ -1,40 +1,42 @@
 /**
  * The engine: validates requests, routes each to its machine's runner, and runs the scheduler, the lease keeper
- * and the group committer. It talks only to the Storage, Processor and Clock ports; the composition root picks
- * the adapters.
+ * and the group committer. It talks only to its ports (the machine store, the outbox's pending count, the
+ * Processor and the Clock); the composition root picks the adapters.
  */
 import {
   coerceError,
   DeadlineExceededError,
-  LimitExceededError,
-  MachineNotFoundError,
   NamespaceNotFoundError,
   ShuttingDownError,
 } from "../core/errors.js";
 import type { HistoryRange } from "../core/history-range.js";
-import { FULL_HISTORY, selectEventSpan, validateHistoryRange } from "../core/history-range.js";
+import { FULL_HISTORY, validateHistoryRange } from "../core/history-range.js";
 import { validateArgs, validateMachineId } from "../core/ids.js";
-import { ENGINE_LIMITS } from "../core/limits.js";
+import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
-import { machineKey, statusOf } from "../core/machine.js";
+import { machineKey } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { ClaimedMachine, ClaimedNotification, Storage } from "../storage/storage.js";
-import { CommitBatcher } from "./commit-batcher.js";
+import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
+import type { OutboxStore } from "../storage/outbox-store.js";
 import type { EngineApi, MachineSnapshot, RangedRequestOptions, RequestOptions } from "./engine-api.js";
 import type { EngineContext } from "./engine-context.js";
 import { FaultPoints } from "./fault-points.js";
+import { GroupCommitter } from "./group-committer.js";
 import { HistoryCache } from "./history-cache.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { MachineRunner } from "./machine-runner.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
 import { STEP_FINISHED } from "./processor-call.js";
+import { readMachineSnapshot } from "./read-machine.js";
 import { Scheduler } from "./scheduler.js";
 import type { Reply, Work } from "./work.js";
 
 export interface EngineOptions {
-  readonly storage: Storage;
+  readonly storage: MachineStore;
+  /** The outbox, for namespaces that answer only once their sinks have acknowledged a step. */
+  readonly outbox?: Pick<OutboxStore, "outboxPending">;
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter of retry intervals. */
   readonly random: () => number;
@@ -49,6 +51,8 @@ export interface EngineOptions {
   readonly leaseDurationMs?: number;
   /** Longest scheduler sleep without a wake-up. */
   readonly pollIntervalMs?: number;
+  /** Bytes of complete histories kept in memory (ENGINE_DEFAULTS.historyCacheBytesMax). */
+  readonly historyCacheBytesMax?: number;
   /** Whether this node runs due timers and notifications (a read-only node may not). */
   readonly schedulerEnabled?: boolean;
   readonly faults?: FaultPoints;
@@ -58,6 +62,12 @@ export interface EngineOptions {
   readonly onOutboxWritten?: (sinks: ReadonlySet<string>) => void;
 }
 
+/**
+ * How often a caller waiting for its sinks' acknowledgement looks again when no relay of this node tells it
+ * sooner (the records may be published by another node's relay): the relays' own poll interval.
+ */
+const PUBLISHED_RECHECK_MS = 100;
+
 export class Engine implements EngineApi {
   readonly #options: EngineOptions;
   readonly #namespaces: NamespaceRegistry;
@@ -65,9 +75,13 @@ export class Engine implements EngineApi {
   readonly #context: EngineContext;
   readonly #scheduler: Scheduler;
   readonly #leaseKeeper: LeaseKeeper;
-  readonly committer: CommitBatcher;
-  readonly historyCache = new HistoryCache(ENGINE_LIMITS.historyCacheEventsMax);
+  readonly committer: GroupCommitter;
+  readonly historyCache: HistoryCache;
   #storageWake = new AbortController();
+  /** Aborted when a relay of this node publishes: callers waiting for their sinks look again. */
+  #published = new AbortController();
+  /** Aborted when the last runner goes idle while the engine closes. */
+  readonly #drained = new AbortController();
   #unsubscribeWake: (() => void) | undefined;
   #closing = false;
 
@@ -75,25 +89,33 @@ export class Engine implements EngineApi {
     this.#options = options;
     this.#namespaces = new NamespaceRegistry(options.namespaces);
     const { storage, clock } = options;
-    const leaseDurationMs = options.leaseDurationMs ?? 30_000;
+    const leaseDurationMs = options.leaseDurationMs ?? ENGINE_DEFAULTS.leaseDurationMs;
     const reportError = (error: unknown, context: object) => options.onError?.(coerceError(error), context);
-    this.committer = new CommitBatcher(storage, {
+    this.committer = new GroupCommitter(storage, {
       batchStepsMax: ENGINE_LIMITS.commitBatchStepsMax,
       queueLengthMax: ENGINE_LIMITS.commitQueueLengthMax,
       defer: options.defer,
     });
+    this.historyCache = new HistoryCache(
+      options.historyCacheBytesMax ?? ENGINE_DEFAULTS.historyCacheBytesMax,
+    );
     this.#leaseKeeper = new LeaseKeeper(storage, clock, leaseDurationMs, (error) =>
       reportError(error, { in: "lease keeper" }),
     );
     this.#scheduler = new Scheduler(storage, clock, {
       owner: options.owner,
+      namespaces: this.#namespaces.names(),
       leaseDurationMs,
       claimBatchMax: ENGINE_LIMITS.schedulerClaimBatchMax,
       concurrencyMax: ENGINE_LIMITS.schedulerConcurrencyMax,
-      pollIntervalMs: options.pollIntervalMs ?? 1000,
-      runMachine: (claim) => this.#runClaimed(claim, (done) => ({ kind: "timeout", done })),
-      runNotification: (claim) =>
-        this.#runClaimed(claim, (done) => ({ kind: "notification", notification: claim.notification, done })),
+      pollIntervalMs: options.pollIntervalMs ?? ENGINE_DEFAULTS.pollIntervalMs,
+      runTimer: (claim, untilUs) => this.#runClaimed(claim, untilUs, (done) => ({ kind: "timer", done })),
+      runNotification: (claim, untilUs) =>
+        this.#runClaimed(claim, untilUs, (done) => ({
+          kind: "notification",
+          notification: claim.notification,
+          done,
+        })),
       onError: (error) => reportError(error, { in: "scheduler" }),
     });
     this.#context = {
@@ -182,25 +204,12 @@ export class Engine implements EngineApi {
     range: HistoryRange = FULL_HISTORY,
   ): Promise<MachineSnapshot> {
     const target = this.#target(namespace, machineId);
-    const historyRange = validateHistoryRange(range);
-    const { historyPageEventsMax } = target.namespace.limits;
-    // The span is judged inside the read, so a range over the limit is refused without reading its events.
-    let refusedCount = 0;
-    const read = await this.#options.storage.readMachineWithEvents(namespace, machineId, (record) => {
-      const span = selectEventSpan(historyRange, 1, record.lastEventId);
-      if (span === null || span.count <= historyPageEventsMax) return span;
-      refusedCount = span.count;
-      return null;
+    return readMachineSnapshot(this.#options.storage, {
+      namespace,
+      machineId: target.machineId,
+      range: validateHistoryRange(range),
+      limits: target.namespace.limits,
     });
-    if (read === null) throw new MachineNotFoundError(namespace, machineId);
-    if (refusedCount > 0) {
-      throw new LimitExceededError(
-        "events in one read (give the range a limit)",
-        refusedCount,
-        historyPageEventsMax,
-      );
-    }
-    return { record: read.record, status: statusOf(read.record), history: read.events, historyRange };
   }
 
   async notify(
@@ -211,6 +220,7 @@ export class Engine implements EngineApi {
   ): Promise<string> {
     const target = this.#target(namespace, machineId);
     validateArgs(args, target.namespace.limits);
+    const range = validateHistoryRange(options.range ?? FULL_HISTORY);
     this.#refuseWhenClosing();
     const nowUs = this.#options.clock.nowUs();
     const id = this.#options.newId();
@@ -219,7 +229,7 @@ export class Engine implements EngineApi {
       id,
       machineId,
       args,
-      range: validateHistoryRange(options.range ?? FULL_HISTORY),
+      range,
       ...context(options),
       createdAtUs: nowUs,
       dueAtUs: nowUs,
@@ -250,19 +260,25 @@ export class Engine implements EngineApi {
     }));
   }
 
+  /** A relay of this node deleted published records: callers waiting for their sinks look again now. */
+  outboxPublished(): void {
+    this.#published.abort();
+    this.#published = new AbortController();
+  }
+
   /** Stops taking work, lets running steps finish (up to `drainTimeoutMs`), and releases this node's leases. */
   async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     this.#unsubscribeWake?.();
     await this.#scheduler.stop();
-    const drainUntilUs =
-      this.#options.clock.nowUs() + (options.drainTimeoutMs ?? 5000) * MICROSECONDS_PER_MILLISECOND;
-    while (
-      [...this.#runners.values()].some((runner) => runner.busy) &&
-      this.#options.clock.nowUs() < drainUntilUs
-    ) {
-      await this.#options.clock.waitUntil(this.#options.clock.nowUs() + 5 * MICROSECONDS_PER_MILLISECOND);
+    const { clock } = this.#options;
+    const drainTimeoutMs = options.drainTimeoutMs ?? ENGINE_DEFAULTS.drainTimeoutMs;
+    if (this.#runners.size > 0) {
+      await clock.waitUntil(
+        clock.nowUs() + drainTimeoutMs * MICROSECONDS_PER_MILLISECOND,
+        this.#drained.signal,
+      );
     }
     await this.#leaseKeeper.stop();
     this.#storageWake.abort();
@@ -275,6 +291,8 @@ export class Engine implements EngineApi {
       scheduledInFlight: this.#scheduler.inFlight,
       commitFlushes: this.committer.stats.flushes,
       committedSteps: this.committer.stats.steps,
+      historyCacheBytes: this.historyCache.bytes,
+      historyCacheEntries: this.historyCache.entries,
     };
   }
 
@@ -338,17 +356,21 @@ export class Engine implements EngineApi {
     machine: { sinks: readonly string[]; namespace: string; machineId: string },
     deadlineUs: number,
   ): Promise<void> {
-    const { clock, storage } = this.#options;
+    const { clock } = this.#options;
+    const outbox = this.#options.outbox;
+    if (outbox === undefined) return;
     const query = { ...machine, eventIdMax: Number.MAX_SAFE_INTEGER, committedAtUsMax: clock.nowUs() };
-    let pauseMs = 2;
-    while ((await storage.outboxPending(query)) > 0) {
+    for (;;) {
+      // Taken before the count, so a publish that lands between the count and the wait ends the wait at once.
+      const published = this.#published.signal;
+      if ((await outbox.outboxPending(query)) === 0) return;
       if (clock.nowUs() >= deadlineUs) {
         throw new DeadlineExceededError(
           "the step committed, but its sinks did not acknowledge it before the deadline",
         );
       }
-      await clock.waitUntil(Math.min(deadlineUs, clock.nowUs() + pauseMs * MICROSECONDS_PER_MILLISECOND));
-      pauseMs = Math.min(pauseMs * 2, 50);
+      const recheckUs = clock.nowUs() + PUBLISHED_RECHECK_MS * MICROSECONDS_PER_MILLISECOND;
+      await clock.waitUntil(Math.min(deadlineUs, recheckUs), published);
     }
   }
 
@@ -372,10 +394,25 @@ export class Engine implements EngineApi {
     );
   }
 
-  #runClaimed(claim: ClaimedMachine | ClaimedNotification, build: (done: () => void) => Work): Promise<void> {
-    const namespace = this.#namespaces.get(claim.record.namespace);
+  /** Runs claimed work on its machine's runner; the promise settles when the step is done. */
+  #runClaimed(
+    claim: ClaimedMachine | ClaimedNotification,
+    untilUs: number,
+    build: (done: () => void) => Work,
+  ): Promise<void> {
     return new Promise<void>((resolve) => {
-      this.#runner(namespace, claim.record.id).adoptClaim(claim.lease, claim.record, build(resolve));
+      let namespace: Namespace;
+      try {
+        namespace = this.#namespaces.get(claim.record.namespace);
+      } catch (error) {
+        // Claims name only this node's namespaces, so this is a storage that ignored them: give the lease back.
+        void this.#options.storage.releaseLease(claim.lease).catch(() => undefined);
+        this.#context.reportError(error, claim.lease);
+        resolve();
+        return;
+      }
+      const runner = this.#runner(namespace, claim.record.id);
+      runner.runClaimed({ lease: claim.lease, record: claim.record, untilUs }, build(resolve));
     });
   }
 
@@ -383,12 +420,16 @@ export class Engine implements EngineApi {
     const key = machineKey(namespace.name, machineId);
     let runner = this.#runners.get(key);
     if (runner === undefined) {
-      runner = new MachineRunner(this.#context, namespace, machineId, (idle) => {
-        if (!idle.busy && this.#runners.get(key) === idle) this.#runners.delete(key);
-      });
+      runner = new MachineRunner(this.#context, namespace, machineId, (idle) => this.#runnerIdle(key, idle));
       this.#runners.set(key, runner);
     }
     return runner;
+  }
+
+  #runnerIdle(key: string, runner: MachineRunner): void {
+    if (runner.busy || this.#runners.get(key) !== runner) return;
+    this.#runners.delete(key);
+    if (this.#closing && this.#runners.size === 0) this.#drained.abort();
   }
 }
 

@@ -12,7 +12,8 @@ export type FaultPointName =
 export interface FaultContext {
   readonly namespace: string;
   readonly machineId: string;
-  readonly stimulus: string;
+  /** The kind of step, or "modernize". */
+  readonly kind: string;
 }
 
 export type FaultHandler = (context: FaultContext) => Promise<void> | void;

@@ -7,11 +7,13 @@
  */
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { Lease, Storage } from "../storage/storage.js";
+import type { Lease, MachineStore } from "../storage/machine-store.js";
 
 export interface LeaseHolder {
   /** The lease held now, if any. */
   heldLease(): Lease | null;
+  /** Called when the storage extended the lease to `untilUs`. */
+  leaseRenewed(lease: Lease, untilUs: number): void;
   /** Called when the storage says the lease is gone. */
   leaseLost(lease: Lease): void;
 }
@@ -22,7 +24,7 @@ export class LeaseKeeper {
   #loop: Promise<void> | null = null;
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: Pick<MachineStore, "renewLeases">,
     private readonly clock: Clock,
     private readonly leaseDurationMs: number,
     private readonly onError: (error: unknown) => void,
@@ -66,7 +68,11 @@ export class LeaseKeeper {
       [...held.values()].map((entry) => entry.lease),
       untilUs,
     );
-    for (const lease of lost) held.get(leaseKey(lease))?.holder.leaseLost(lease);
+    const lostKeys = new Set(lost.map(leaseKey));
+    for (const [key, { lease, holder }] of held) {
+      if (lostKeys.has(key)) holder.leaseLost(lease);
+      else holder.leaseRenewed(lease, untilUs);
+    }
   }
 }
 

@@ -1,42 +1,38 @@
 /**
- * One machine's runner: a FIFO of work executed one step at a time, so steps of a machine never overlap on
- * this node, and the machine's lease so they never overlap across nodes. The runner owns every decision of a
- * step (which processor, what the outcome means, what to commit, whether to keep the lease and chain the next
- * timer step); the pure transitions come from core.
+ * One machine's runner: a FIFO of work executed one step at a time, so steps of a machine never overlap on this
+ * node, and the machine's lease, so they never overlap across nodes. The runner owns the queue, the lease (taking
+ * it for requests, adopting the scheduler's claims, giving it up when the queue is empty) and the decision to keep
+ * the lease and chain the next timer step; each kind of step decides its own outcome in steps/.
  */
-import assert from "node:assert/strict";
-import {
-  DeadlineExceededError,
-  MachineAlreadyExistsError,
-  MachineAlreadyWorkingError,
-  MachineFailedError,
-  MachineNotFoundError,
-  OverloadedError,
-} from "../core/errors.js";
-import type { HistoryRange } from "../core/history-range.js";
-import { FULL_HISTORY, selectEventSpan } from "../core/history-range.js";
-import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
+import { DeadlineExceededError, OverloadedError } from "../core/errors.js";
+import { ENGINE_DEFAULTS } from "../core/limits.js";
+import type { MachineRecord } from "../core/machine.js";
 import { dueAtUsOf } from "../core/machine.js";
-import type { Notification } from "../core/notification.js";
-import type { StimulusKind } from "../core/step.js";
-import { failRecord, newMachineRecord, restoreRecord, retryTimerStep } from "../core/step.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { ProcessorRequest } from "../processors/processor.js";
-import type { Lease, NotificationOutcome, StepCommit } from "../storage/storage.js";
+import type { Lease } from "../storage/machine-store.js";
 import type { EngineContext } from "./engine-context.js";
-import type { StepToCommit } from "./machine-hold.js";
-import { MachineHold } from "./machine-hold.js";
-import { modernizeEvents } from "./modernize-events.js";
+import type { HeldLease, StepToCommit } from "./leased-machine.js";
+import { LeasedMachine } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
-import { processorFor } from "./namespace.js";
-import type { ProcessorOutcome } from "./processor-call.js";
-import { callProcessor } from "./processor-call.js";
-import { notificationRetryOf, settleOutcome } from "./step-verdict.js";
+import type { StepRun } from "./step-run.js";
+import { runCall, runRepair } from "./steps/call.js";
+import { runModernize } from "./steps/modernize.js";
+import { runNotification } from "./steps/notification.js";
+import { runRemove, runSimpleRepair } from "./steps/operator.js";
+import { runStart } from "./steps/start.js";
+import { runTimer } from "./steps/timer.js";
 import type { Work } from "./work.js";
 import { isRequest } from "./work.js";
 
+/** A lease the scheduler claimed, with the record the claim read and the lease's expiry. */
+export interface Claim {
+  readonly lease: Lease;
+  readonly record: MachineRecord;
+  readonly untilUs: number;
+}
+
 export class MachineRunner {
-  readonly #hold: MachineHold;
+  readonly #machine: LeasedMachine;
   readonly #queue: Work[] = [];
   #draining = false;
   #chainedSteps = 0;
@@ -47,12 +43,12 @@ export class MachineRunner {
     readonly machineId: string,
     private readonly onIdle: (runner: MachineRunner) => void,
   ) {
-    this.#hold = new MachineHold(engine, namespace, machineId, () => this.#dropClaimedWork());
+    this.#machine = new LeasedMachine(engine, namespace, machineId, () => this.#dropScheduledWork());
   }
 
   /** True while the runner has work or holds the machine's lease. */
   get busy(): boolean {
-    return this.#draining || this.#queue.length > 0 || this.#hold.lease !== null;
+    return this.#draining || this.#queue.length > 0 || this.#machine.lease !== null;
   }
 
   enqueue(work: Work): void {
@@ -70,12 +66,23 @@ export class MachineRunner {
 
   /** A notification for this machine was stored while the runner holds it; claim it after the release. */
   notificationArrived(): void {
-    this.#hold.notificationArrived();
+    this.#machine.notificationArrived();
   }
 
-  /** Takes over a lease the scheduler claimed, with the record read by the claim. */
-  adoptClaim(lease: Lease, record: MachineRecord, work: Work): void {
-    this.#hold.adoptClaim(lease, record);
+  /**
+   * Runs scheduled work under a lease the scheduler claimed. A claim can only succeed once this node's own lease
+   * has expired in storage; if a step of the machine is still running here, that step must finish (and fail its
+   * fence) under the lease it began with, so the claim is given back at once and the work is claimed again.
+   */
+  runClaimed(claim: Claim, work: Work): void {
+    if (this.busy) {
+      void this.engine.storage
+        .releaseLease(claim.lease)
+        .catch((error) => this.engine.reportError(error, claim.lease));
+      if (!isRequest(work)) work.done?.();
+      return;
+    }
+    this.#machine.adopt(claim.lease, claim.record, claim.untilUs);
     this.enqueue(work);
   }
 
@@ -85,8 +92,8 @@ export class MachineRunner {
       // Work may arrive while the lease is being released: look at the queue again after each release.
       for (;;) {
         while (this.#queue.length > 0) await this.#execute(this.#queue.shift() as Work);
-        if (this.#hold.lease === null) break;
-        await this.#hold.release();
+        if (this.#machine.lease === null) break;
+        await this.#machine.release();
         if (this.#queue.length === 0) break;
       }
     } finally {
@@ -97,15 +104,17 @@ export class MachineRunner {
 
   async #execute(work: Work): Promise<void> {
     try {
+      let held: HeldLease | null;
       if (isRequest(work)) {
         if (this.engine.clock.nowUs() >= work.deadlineUs) {
           throw new DeadlineExceededError("the request's deadline passed while it waited for the machine");
         }
-        await this.#hold.acquire(work.deadlineUs);
-      } else if (this.#hold.lease === null) {
-        return; // a claimed lease was lost before its step could run; the scheduler will claim it again
+        held = await this.#acquire(work.deadlineUs);
+      } else {
+        held = this.#machine.held();
+        if (held === null) return; // the lease was lost before this step could run; it is claimed again
       }
-      await this.#dispatch(work);
+      await this.#dispatch(work, this.#stepRun(held));
     } catch (error) {
       if (isRequest(work)) work.reply.reject(error);
       else this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId });
@@ -114,276 +123,73 @@ export class MachineRunner {
     }
   }
 
-  async #dispatch(work: Work): Promise<void> {
+  async #dispatch(work: Work, run: StepRun): Promise<void> {
     switch (work.kind) {
       case "start":
-        return work.reply.resolve(await this.#start(work.args, work.deadlineUs, work.context));
+        return work.reply.resolve(await runStart(run, work));
       case "call":
-        return work.reply.resolve(await this.#call(work.args, work.range, work.deadlineUs, work.context));
+        return work.reply.resolve(await runCall(run, work));
       case "repair":
-        return work.reply.resolve(await this.#repair(work.args, work.range, work.deadlineUs, work.context));
+        return work.reply.resolve(await runRepair(run, work));
       case "simpleRepair":
-        return work.reply.resolve(await this.#simpleRepair());
+        return work.reply.resolve(await runSimpleRepair(run));
       case "remove":
-        return work.reply.resolve(await this.#remove());
+        return work.reply.resolve(await runRemove(run));
       case "modernize":
-        return work.reply.resolve(await this.#modernize(work.range, work.deadlineUs, work.context));
-      case "timeout":
-        return this.#timeout();
+        return work.reply.resolve(await runModernize(run, work));
+      case "timer":
+        return runTimer(run);
       case "notification":
-        return this.#notification(work.notification);
+        return runNotification(run, work.notification);
     }
   }
 
-  async #start(args: Payload, deadlineUs: number, context?: RequestContext): Promise<void> {
-    if (this.#hold.record !== null) throw new MachineAlreadyExistsError(this.namespace.name, this.machineId);
-    const fresh = newMachineRecord(this.namespace.name, this.machineId, this.engine.clock.nowUs());
-    this.#hold.beginMachine();
-    const outcome = await this.#invoke(fresh, { kind: "init", args }, FULL_HISTORY, deadlineUs, context);
-    const verdict = this.#verdict(fresh, outcome, "init", context);
-    // A failed start writes nothing: the id stays free.
-    if (verdict.kind === "transient" || verdict.kind === "repair_failed") throw verdict.error;
-    if (verdict.kind === "failed")
-      throw new MachineFailedError(this.namespace.name, this.machineId, verdict.reason);
-    if (verdict.remove) return; // created and removed in one step: nothing remains
-    await this.#commit({ kind: "create", record: verdict.record, events: verdict.events });
-  }
-
-  async #call(
-    args: Payload,
-    range: HistoryRange,
-    deadlineUs: number,
-    context?: RequestContext,
-  ): Promise<Payload> {
-    const record = this.#requireWorking();
-    const outcome = await this.#invoke(record, { kind: "call", args }, range, deadlineUs, context);
-    const verdict = this.#verdict(record, outcome, "call", context);
-    if (verdict.kind === "transient") throw verdict.error;
-    if (verdict.kind !== "applied") {
-      const reason = verdict.kind === "failed" ? verdict.reason : verdict.error.message;
-      await this.#commitFailure(record, reason);
-      throw new MachineFailedError(this.namespace.name, this.machineId, reason);
-    }
-    await this.#commitApplied(verdict);
-    return verdict.response;
-  }
-
-  async #repair(
-    args: Payload,
-    range: HistoryRange,
-    deadlineUs: number,
-    context?: RequestContext,
-  ): Promise<Payload> {
-    const record = this.#requireFailed();
-    const outcome = await this.#invoke(record, { kind: "repair", args }, range, deadlineUs, context);
-    const verdict = this.#verdict(record, outcome, "repair", context);
-    if (verdict.kind === "transient" || verdict.kind === "repair_failed") throw verdict.error;
-    // A broken repair leaves the machine failed with its original reason; the caller learns why.
-    if (verdict.kind === "failed")
-      throw new MachineFailedError(this.namespace.name, this.machineId, verdict.reason);
-    await this.#commitApplied(verdict);
-    return verdict.response;
-  }
-
-  async #simpleRepair(): Promise<void> {
-    const record = this.#requireFailed();
-    await this.#commit({
-      kind: "update",
-      record: restoreRecord(record, this.engine.clock.nowUs()),
-      events: [],
-    });
-  }
-
-  async #remove(): Promise<void> {
-    const record = this.#hold.record;
-    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
-    await this.#commit({ kind: "remove", record, events: [] });
-  }
-
-  /**
-   * Rewrites outdated event bodies through the modernizer, under the lease so no step runs meanwhile. The record
-   * is touched first, in a commit of its own: that invalidates every node's cached history of the machine before
-   * any body changes, so no processor is handed an old body afterwards (MG's stash had this hole).
-   */
-  async #modernize(range: HistoryRange, deadlineUs: number, context?: RequestContext): Promise<number> {
-    const record = this.#hold.record;
-    const modernizer = this.namespace.modernizer;
-    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
-    assert.ok(modernizer !== undefined, "the engine checks the namespace has a modernizer");
-    const history = await this.#hold.historyFor(record, selectEventSpan(range, 1, record.lastEventId));
-    const updates = await modernizeEvents(modernizer, history, {
-      namespace: this.namespace.name,
-      machineId: this.machineId,
-      clock: this.engine.clock,
-      deadlineUs,
-      ...(context === undefined ? {} : { context }),
-    });
-    if (updates.length === 0) return 0;
-    await this.#commit(
-      { kind: "update", record: { ...record, updatedAtUs: this.engine.clock.nowUs() }, events: [] },
-      { keepLease: true },
-    );
-    this.#hold.invalidateHistory();
-    return this.engine.storage.updateEventContents(this.namespace.name, this.machineId, updates);
-  }
-
-  async #timeout(): Promise<void> {
-    const record = this.#hold.record;
-    const nowUs = this.engine.clock.nowUs();
-    const dueAtUs = record === null ? null : dueAtUsOf(record);
-    if (record === null || dueAtUs === null || dueAtUs > nowUs) return; // stale: the timer changed meanwhile
-    const timer = record.timer;
-    assert.ok(timer !== null, "a due machine that is not failed has a timer");
-    const deadlineUs = nowUs + this.namespace.timerProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND;
-    const request = { kind: "timeout" as const };
-    const outcome = await this.#invoke(
-      record,
-      request,
-      timer.range,
-      deadlineUs,
-      timer.context,
-      timer.processor,
-    );
-    const verdict = this.#verdict(record, outcome, "timeout", timer.context);
-    if (verdict.kind === "transient") {
-      const { timerRetryPolicy: policy } = this.namespace;
-      const error = verdict.error.message;
-      const next = retryTimerStep(record, {
-        error,
-        nowUs: this.engine.clock.nowUs(),
-        policy,
-        random: this.engine.random,
+  /** Takes the lease, waiting (until the deadline) while another node holds it. */
+  async #acquire(deadlineUs: number): Promise<HeldLease> {
+    let backoffMs: number = ENGINE_DEFAULTS.acquireBackoffMsMin;
+    for (;;) {
+      const held = this.#machine.held();
+      if (held !== null) return held;
+      const nowUs = this.engine.clock.nowUs();
+      const untilUs = nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND;
+      const result = await this.engine.storage.acquireLease({
+        namespace: this.namespace.name,
+        machineId: this.machineId,
+        owner: this.engine.owner,
+        nowUs,
+        untilUs,
       });
-      await this.#commit({ kind: "update", record: next, events: [] });
-    } else if (verdict.kind === "applied") {
-      await this.#commitApplied(verdict);
-    } else {
-      await this.#commitFailure(record, verdict.kind === "failed" ? verdict.reason : verdict.error.message);
-    }
-  }
-
-  async #notification(notification: Notification): Promise<void> {
-    const record = this.#hold.record;
-    if (record === null || record.failure !== null) return; // removed, or failed: it waits for repair
-    const nowUs = this.engine.clock.nowUs();
-    const deadlineUs = nowUs + this.namespace.notificationProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND;
-    const request = { kind: "notification" as const, args: notification.args };
-    const outcome = await this.#invoke(record, request, notification.range, deadlineUs, notification.context);
-    const verdict = this.#verdict(record, outcome, "notification", notification.context);
-    const settled = (outcome: NotificationOutcome) => ({ id: notification.id, outcome });
-    if (verdict.kind === "applied") {
-      await this.#commitApplied(verdict, settled({ kind: "delivered" }));
-    } else if (verdict.kind !== "transient") {
-      // The notification stays stored: it is delivered again after the machine is repaired.
-      await this.#commitFailure(record, verdict.kind === "failed" ? verdict.reason : verdict.error.message);
-    } else {
-      const retry = notificationRetryOf(notification, verdict.error.message, {
-        policy: this.namespace.notificationRetryPolicy,
-        nowUs: this.engine.clock.nowUs(),
-        random: this.engine.random,
-      });
-      if (retry !== null) {
-        await this.#commit({ kind: "update", record, events: [], notification: settled(retry) });
-        return;
+      if (result.acquired) {
+        this.#machine.adopt(result.lease, result.record, untilUs);
+        continue;
       }
-      const reason = `notification ${notification.id} retries exhausted: ${verdict.error.message}`;
-      const reset = {
-        kind: "retry",
-        dueAtUs: nowUs,
-        attempt: 0,
-        firstFailedAtUs: nowUs,
-        lastError: reason,
-      } as const;
-      const failed = failRecord(record, reason, this.engine.clock.nowUs());
-      await this.#commit({ kind: "update", record: failed, events: [], notification: settled(reset) });
+      // Another node runs this machine: wait for its lease to end, its release or our deadline.
+      if (nowUs >= deadlineUs) throw new DeadlineExceededError("the machine stayed busy on another node");
+      const waitUntilUs = Math.min(
+        result.heldUntilUs,
+        deadlineUs,
+        nowUs + backoffMs * MICROSECONDS_PER_MILLISECOND,
+      );
+      await this.engine.waitForWake(waitUntilUs);
+      backoffMs = Math.min(backoffMs * 2, ENGINE_DEFAULTS.acquireBackoffMsMax);
     }
   }
 
-  #requireWorking(): MachineRecord {
-    const record = this.#hold.record;
-    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
-    if (record.failure !== null)
-      throw new MachineFailedError(this.namespace.name, this.machineId, record.failure.reason);
-    return record;
-  }
-
-  #requireFailed(): MachineRecord {
-    const record = this.#hold.record;
-    if (record === null) throw new MachineNotFoundError(this.namespace.name, this.machineId);
-    if (record.failure === null) throw new MachineAlreadyWorkingError(this.namespace.name, this.machineId);
-    return record;
-  }
-
-  /** Builds the machine view, calls the routed processor, and passes the fault points around the call. */
-  async #invoke(
-    record: MachineRecord,
-    request: { kind: StimulusKind; args?: Payload },
-    range: HistoryRange,
-    deadlineUs: number,
-    context?: RequestContext,
-    timerRoute?: string,
-  ): Promise<ProcessorOutcome> {
-    const history = await this.#hold.historyFor(record, selectEventSpan(range, 1, record.lastEventId));
-    const machine = {
-      namespace: record.namespace,
-      id: record.id,
-      history,
-      historyRange: range,
-      auxState: record.auxState,
-      timerDueAtUs: record.timer?.dueAtUs ?? null,
+  #stepRun(held: HeldLease): StepRun {
+    return {
+      engine: this.engine,
+      namespace: this.namespace,
+      machine: this.#machine,
+      held,
+      commit: (step, options) => this.#commit(held, step, options?.keepLease === true),
     };
-    const fault = { namespace: record.namespace, machineId: record.id, stimulus: request.kind };
-    await this.engine.faults.reach("beforeProcessorCall", fault);
-    const processor = processorFor(this.namespace, request.kind, timerRoute);
-    const processorRequest = { ...request, machine } as ProcessorRequest;
-    const outcome = await callProcessor(this.engine.clock, processor, processorRequest, {
-      deadlineUs,
-      ...(context === undefined ? {} : { context }),
-    });
-    await this.engine.faults.reach("afterProcessorBeforeCommit", fault);
-    return outcome;
-  }
-
-  #verdict(
-    record: MachineRecord,
-    outcome: ProcessorOutcome,
-    stimulus: StimulusKind,
-    context?: RequestContext,
-  ) {
-    const nowUs = this.engine.clock.nowUs();
-    return settleOutcome(this.namespace, record, outcome, {
-      stimulus,
-      nowUs,
-      ...(context === undefined ? {} : { context }),
-    });
-  }
-
-  async #commitFailure(record: MachineRecord, reason: string): Promise<void> {
-    await this.#commit({
-      kind: "update",
-      record: failRecord(record, reason, this.engine.clock.nowUs()),
-      events: [],
-    });
-  }
-
-  async #commitApplied(
-    applied: { record: MachineRecord; events: readonly Event[]; remove: boolean },
-    notification?: StepCommit["notification"],
-  ): Promise<void> {
-    const kind = applied.remove ? "remove" : "update";
-    await this.#commit({
-      kind,
-      record: applied.record,
-      events: applied.events,
-      ...(notification ? { notification } : {}),
-    });
   }
 
   /**
    * Commits a step. The lease is kept when more work waits here or the new timer is already due: the hot path,
    * where the next step runs at once from the state held in memory, with no round trip through the scheduler.
    */
-  async #commit(step: StepToCommit, options: { keepLease?: boolean } = {}): Promise<void> {
+  async #commit(held: HeldLease, step: StepToCommit, keepLease: boolean): Promise<void> {
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -391,15 +197,15 @@ export class MachineRunner {
       dueAtUs <= nowUs &&
       this.#chainedSteps < this.engine.chainedStepsMax &&
       !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
-    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
-    await this.#hold.commit(step, keep);
+    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || keepLease);
+    await this.#machine.commit(step, { held, keep });
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
-    if (chain) this.#queue.push({ kind: "timeout" });
+    if (chain) this.#queue.push({ kind: "timer" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
   }
 
-  /** Claimed work still queued belongs to a lost lease; the scheduler will claim it again. */
-  #dropClaimedWork(): void {
+  /** Scheduled work still queued belongs to a lost lease; the scheduler will claim it again. */
+  #dropScheduledWork(): void {
     this.#chainedSteps = 0;
     for (let index = this.#queue.length - 1; index >= 0; index -= 1) {
       const work = this.#queue[index] as Work;

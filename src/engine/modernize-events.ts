@@ -1,6 +1,6 @@
 /** Asks a namespace's modernizer for the current body of each outdated event, under one deadline. */
 
-import { ProcessorFailedError } from "../core/errors.js";
+import { LeaseLostError, ProcessorFailedError } from "../core/errors.js";
 import type { Content, Event, RequestContext } from "../core/machine.js";
 import { decideModernizedContent, needsModernization } from "../core/modernize.js";
 import type { Clock } from "../core/time.js";
@@ -15,19 +15,24 @@ export async function modernizeEvents(
     machineId: string;
     clock: Clock;
     deadlineUs: number;
+    /** The lease's loss stops the modernizer's calls, as a processor call's. */
+    leaseLost: AbortSignal;
     context?: RequestContext;
   },
 ): Promise<{ eventId: number; content: Content }[]> {
-  const { namespace, machineId, clock, deadlineUs } = options;
+  const { namespace, machineId, clock, deadlineUs, leaseLost } = options;
   const updates: { eventId: number; content: Content }[] = [];
   const abort = new AbortController();
   void clock.waitUntil(deadlineUs, abort.signal).then(() => abort.abort());
+  const onLeaseLost = () => abort.abort(leaseLost.reason);
+  leaseLost.addEventListener("abort", onLeaseLost, { once: true });
   try {
     for (const event of history) {
+      if (leaseLost.aborted) throw new LeaseLostError(namespace, machineId);
       if (!needsModernization(event, modernizer.currentFormatVersion)) continue;
       const callOptions = {
         deadlineUs,
-        signal: abort.signal,
+        abortSignal: abort.signal,
         ...(options.context ? { context: options.context } : {}),
       };
       const content = await modernizer.processor
@@ -41,6 +46,7 @@ export async function modernizeEvents(
       if (decided !== null) updates.push({ eventId: event.id, content: decided });
     }
   } finally {
+    leaseLost.removeEventListener("abort", onLeaseLost);
     abort.abort(STEP_FINISHED);
   }
   return updates;

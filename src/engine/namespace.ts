@@ -11,7 +11,7 @@ import {
   DEFAULT_TIMER_RETRY_POLICY,
   validateRetryPolicy,
 } from "../core/retry-policy.js";
-import type { StimulusKind } from "../core/step.js";
+import type { StepKind } from "../core/step.js";
 import type { Modernizer, Processor } from "../processors/processor.js";
 
 export const DEFAULT_PROCESSOR = "default";
@@ -23,7 +23,7 @@ export interface NamespaceOptions {
   /** More processors by name, for per-step routing. */
   readonly processors?: Readonly<Record<string, Processor>>;
   /** The processor of each kind of step, by name; absent kinds go to the default processor. */
-  readonly routes?: Partial<Readonly<Record<StimulusKind, string>>>;
+  readonly routes?: Partial<Readonly<Record<StepKind, string>>>;
   readonly modernizer?: { readonly processor: Modernizer; readonly currentFormatVersion: number };
   /** Deadline of start, call, repair and remove when the caller gives none (MG: 30 s). */
   readonly defaultProcessingTimeoutMs?: number;
@@ -49,7 +49,7 @@ export interface Namespace {
   readonly name: string;
   readonly processors: ReadonlyMap<string, Processor>;
   readonly processorNames: ReadonlySet<string>;
-  readonly routes: Partial<Readonly<Record<StimulusKind, string>>>;
+  readonly routes: Partial<Readonly<Record<StepKind, string>>>;
   readonly modernizer: NamespaceOptions["modernizer"];
   readonly defaultProcessingTimeoutMs: number;
   readonly timerProcessingTimeoutMs: number;
@@ -98,7 +98,7 @@ export function resolveNamespace(options: NamespaceOptions): Namespace {
 }
 
 /** The processor for a step: the timer's own route wins, then the namespace's route for the kind. */
-export function processorFor(namespace: Namespace, kind: StimulusKind, timerRoute?: string): Processor {
+export function processorFor(namespace: Namespace, kind: StepKind, timerRoute?: string): Processor {
   const name = timerRoute ?? namespace.routes[kind] ?? DEFAULT_PROCESSOR;
   const processor = namespace.processors.get(name);
   if (processor === undefined) throw new Error(`namespace ${namespace.name} has no processor ${name}`);

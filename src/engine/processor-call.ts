@@ -1,9 +1,10 @@
 /**
- * One call to a processor, bounded by its deadline, and the classification of how it ended: a result, a
- * transient failure (nothing applied, the machine keeps running), a refused repair, or a fatal failure.
+ * One call to a processor, bounded by its deadline and by its lease, and the classification of how it ended: a
+ * result, a transient failure (nothing applied, the machine keeps running), a refused repair, or a fatal failure.
  */
 import {
   coerceError,
+  LeaseLostError,
   ProcessorTimeoutError,
   ProcessorUnavailableError,
   RepairFailedError,
@@ -23,11 +24,18 @@ export type ProcessorOutcome =
   | { readonly kind: "repair_failed"; readonly error: RepairFailedError }
   | { readonly kind: "fatal"; readonly error: Error };
 
+export interface ProcessorCallOptions {
+  readonly deadlineUs: number;
+  /** Aborted when the step's lease is lost: the call stops at once and the step ends as transient. */
+  readonly leaseLost: AbortSignal;
+  readonly context?: RequestContext;
+}
+
 export async function callProcessor(
   clock: Clock,
   processor: Processor,
   request: ProcessorRequest,
-  options: { deadlineUs: number; context?: RequestContext },
+  options: ProcessorCallOptions,
 ): Promise<ProcessorOutcome> {
   if (clock.nowUs() >= options.deadlineUs) {
     return {
@@ -35,18 +43,27 @@ export async function callProcessor(
       error: new ProcessorUnavailableError("the step's deadline passed before the call"),
     };
   }
+  if (options.leaseLost.aborted) return leaseLostOutcome(request);
   const abort = new AbortController();
-  const deadlinePassed = clock.waitUntil(options.deadlineUs, abort.signal).then(() => "deadline" as const);
+  let onLeaseLost = () => {};
+  const ended = new Promise<"deadline" | "lease lost">((resolve) => {
+    onLeaseLost = () => resolve("lease lost");
+    void clock.waitUntil(options.deadlineUs, abort.signal).then(() => resolve("deadline"));
+  });
+  // Removed when the call ends: one lease carries up to thousands of chained steps.
+  options.leaseLost.addEventListener("abort", onLeaseLost, { once: true });
   try {
     const call = processor.process(request, {
       deadlineUs: options.deadlineUs,
-      signal: abort.signal,
+      abortSignal: abort.signal,
       ...(options.context === undefined ? {} : { context: options.context }),
     });
-    // A processor that never answers must not hold the machine forever: the deadline ends the step.
-    const winner = await Promise.race([call, deadlinePassed]);
-    if (winner === "deadline") {
+    // A processor that never answers must not hold the machine forever, nor run on after another node could
+    // claim the machine: the deadline (which ends before the lease can) or the lease's loss ends the step.
+    const winner = await Promise.race([call, ended]);
+    if (winner === "deadline" || winner === "lease lost") {
       call.catch(() => {}); // its late answer or failure is of no use any more
+      if (winner === "lease lost") return leaseLostOutcome(request);
       return {
         kind: "transient",
         error: new ProcessorTimeoutError("the processor did not answer before the deadline"),
@@ -56,8 +73,13 @@ export async function callProcessor(
   } catch (thrown) {
     return classifyProcessorError(thrown);
   } finally {
+    options.leaseLost.removeEventListener("abort", onLeaseLost);
     abort.abort(STEP_FINISHED);
   }
+}
+
+function leaseLostOutcome(request: ProcessorRequest): ProcessorOutcome {
+  return { kind: "transient", error: new LeaseLostError(request.machine.namespace, request.machine.id) };
 }
 
 export function classifyProcessorError(thrown: unknown): Exclude<ProcessorOutcome, { kind: "result" }> {

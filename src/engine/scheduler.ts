@@ -1,6 +1,6 @@
 /**
- * The scheduler: claims due timers, timer retries and notifications from storage and hands them to machine
- * runners. It sleeps until the earliest due instant storage reports, and any sooner wake (a local step arming
+ * The scheduler: claims due timers (a timer retry is the timer of a retried step) and notifications of this
+ * node's namespaces from storage and hands them to machine runners. It sleeps until the earliest due instant storage reports, and any sooner wake (a local step arming
  * an earlier timer, a notification, another node's commit heard through storage) cuts the sleep short.
  *
  * States: sleeping → claiming (on wake or due time) → sleeping; any → stopped. Claims stop while the node runs
@@ -9,21 +9,23 @@
 import assert from "node:assert/strict";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { ClaimedMachine, ClaimedNotification, Storage } from "../storage/storage.js";
+import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
 
 const MODES = Object.freeze({ sleeping: "sleeping", claiming: "claiming", stopped: "stopped" });
 type Mode = (typeof MODES)[keyof typeof MODES];
 
 export interface SchedulerOptions {
   readonly owner: string;
+  /** The namespaces this node serves: it claims their work only (nodes of one database may differ). */
+  readonly namespaces: readonly string[];
   readonly leaseDurationMs: number;
   readonly claimBatchMax: number;
   readonly concurrencyMax: number;
   /** Longest sleep without a wake: bounds how late work is found if a wake-up was missed. */
   readonly pollIntervalMs: number;
-  /** Runs claimed work; the promise settles when its step is done. */
-  readonly runMachine: (claim: ClaimedMachine) => Promise<void>;
-  readonly runNotification: (claim: ClaimedNotification) => Promise<void>;
+  /** Runs claimed work under the claimed lease (which lives until `untilUs`); settles when its step is done. */
+  readonly runTimer: (claim: ClaimedMachine, untilUs: number) => Promise<void>;
+  readonly runNotification: (claim: ClaimedNotification, untilUs: number) => Promise<void>;
   readonly onError: (error: unknown) => void;
 }
 
@@ -38,7 +40,7 @@ export class Scheduler {
   #loop: Promise<void> | null = null;
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: Pick<MachineStore, "claimDueTimers" | "claimDueNotifications" | "nextDueAtUs">,
     private readonly clock: Clock,
     private readonly options: SchedulerOptions,
   ) {}
@@ -95,15 +97,16 @@ export class Scheduler {
       nowUs,
       untilUs: nowUs + this.options.leaseDurationMs * MICROSECONDS_PER_MILLISECOND,
       limit: Math.min(capacity, this.options.claimBatchMax),
+      namespaces: this.options.namespaces,
     };
-    const machines = await this.storage.claimDueMachines(claim);
-    for (const claimed of machines) this.#track(this.options.runMachine(claimed));
+    const machines = await this.storage.claimDueTimers(claim);
+    for (const claimed of machines) this.#track(this.options.runTimer(claimed, claim.untilUs));
     const remaining = capacity - machines.length;
     const notifications =
       remaining > 0
         ? await this.storage.claimDueNotifications({ ...claim, limit: Math.min(remaining, claim.limit) })
         : [];
-    for (const claimed of notifications) this.#track(this.options.runNotification(claimed));
+    for (const claimed of notifications) this.#track(this.options.runNotification(claimed, claim.untilUs));
     return machines.length + notifications.length > 0;
   }
 
@@ -119,7 +122,7 @@ export class Scheduler {
     const nowUs = this.clock.nowUs();
     let untilUs = nowUs + this.options.pollIntervalMs * MICROSECONDS_PER_MILLISECOND;
     if (this.#inFlight < this.options.concurrencyMax) {
-      const nextDueAtUs = await this.storage.nextDueAtUs().catch((error) => {
+      const nextDueAtUs = await this.storage.nextDueAtUs(this.options.namespaces).catch((error) => {
         this.options.onError(error);
         return null;
       });

@@ -24,7 +24,7 @@ export type Work =
   | (Requested & { readonly kind: "simpleRepair" | "remove"; readonly reply: Reply<void> })
   | (Requested & { readonly kind: "modernize"; readonly range: HistoryRange; readonly reply: Reply<number> })
   /** A due timer or timer retry: claimed by the scheduler, or chained by the lease holder. */
-  | { readonly kind: "timeout"; readonly done?: () => void }
+  | { readonly kind: "timer"; readonly done?: () => void }
   | { readonly kind: "notification"; readonly notification: Notification; readonly done?: () => void };
 
 export type RequestWork = Extract<Work, { reply: unknown }>;

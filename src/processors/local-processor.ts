@@ -17,7 +17,7 @@ export interface LocalHandlers {
   readonly init?: Handler<{ readonly args: Payload }>;
   readonly call?: Handler<{ readonly args: Payload }>;
   readonly repair?: Handler<{ readonly args: Payload }>;
-  readonly timeout?: Handler<object>;
+  readonly timer?: Handler<object>;
   readonly notification?: Handler<{ readonly args: Payload }>;
 }
 

@@ -18,7 +18,7 @@ export interface MachineView {
 
 export type ProcessorRequest =
   | { readonly kind: "init"; readonly args: Payload; readonly machine: MachineView }
-  | { readonly kind: "timeout"; readonly machine: MachineView }
+  | { readonly kind: "timer"; readonly machine: MachineView }
   | { readonly kind: "notification"; readonly args: Payload; readonly machine: MachineView }
   | { readonly kind: "call"; readonly args: Payload; readonly machine: MachineView }
   | { readonly kind: "repair"; readonly args: Payload; readonly machine: MachineView };
@@ -29,7 +29,7 @@ export interface ProcessOptions {
   /** Trace ids and metadata of the request that caused the step. */
   readonly context?: RequestContext;
   /** Aborted when the deadline passes or the engine stops. */
-  readonly signal: AbortSignal;
+  readonly abortSignal: AbortSignal;
 }
 
 export interface Processor {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { ENGINE_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
 import { Engine } from "../engine/engine.js";
 import type { FaultPoints } from "../engine/fault-points.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
@@ -52,8 +53,12 @@ export interface NodeOptions {
   readonly onError?: (error: unknown, context: object) => void;
   /** Sinks by name, each published to by its outbox relay; namespaces name them in eventSinks/lifecycleSinks. */
   readonly sinks?: readonly Sink[];
-  /** Relay settings; the defaults suit a cluster (100 ms poll bounds the lag of records from other nodes). */
-  readonly relay?: Partial<Pick<OutboxRelayOptions, "batchRecordsMax" | "pollIntervalMs" | "backoffMsMax">>;
+  /** Relay settings; the defaults (RELAY_DEFAULTS) suit a cluster. */
+  readonly relay?: Partial<
+    Pick<OutboxRelayOptions, "batchRecordsMax" | "pollIntervalMs" | "backoffMsMin" | "backoffMsMax">
+  >;
+  /** Bytes of complete histories the engine keeps in memory (ENGINE_DEFAULTS.historyCacheBytesMax). */
+  readonly historyCacheBytesMax?: number;
 }
 
 export interface RatchetNode {
@@ -69,21 +74,21 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
   const clock = new SystemClock();
   const storage = await openStorage(options.storage, clock);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const leaseDurationMs = options.leaseDurationMs ?? 30_000;
+  const leaseDurationMs = options.leaseDurationMs ?? ENGINE_DEFAULTS.leaseDurationMs;
   const reportError = (error: unknown, context: object) => options.onError?.(error, context);
+  let engine: Engine | undefined;
   const relays = (options.sinks ?? []).map(
     (sink) =>
       new OutboxRelay(storage, sink, clock, {
+        ...RELAY_DEFAULTS,
+        ...options.relay,
         owner,
-        batchRecordsMax: options.relay?.batchRecordsMax ?? 500,
         leaseDurationMs,
-        pollIntervalMs: options.relay?.pollIntervalMs ?? 100,
-        backoffMsMax: options.relay?.backoffMsMax ?? 5000,
         onError: (error) => reportError(error, { in: `relay ${sink.name}` }),
+        onPublished: () => engine?.outboxPublished(),
       }),
   );
   const relayOf = new Map(relays.map((relay) => [relay.sink.name, relay]));
-  let engine: Engine | undefined;
   const engineRef = () => {
     if (engine === undefined) throw new Error("the engine is not started yet");
     return engine;
@@ -91,6 +96,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
   try {
     engine = new Engine({
       storage,
+      outbox: storage,
       clock,
       random: Math.random,
       newId: randomUUID,
@@ -101,6 +107,9 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.schedulerEnabled === undefined ? {} : { schedulerEnabled: options.schedulerEnabled }),
       ...(options.faults === undefined ? {} : { faults: options.faults }),
+      ...(options.historyCacheBytesMax === undefined
+        ? {}
+        : { historyCacheBytesMax: options.historyCacheBytesMax }),
       onError: reportError,
       onOutboxWritten: (sinks) => {
         for (const name of sinks) relayOf.get(name)?.wake();

@@ -6,17 +6,25 @@
  * in the step's own transaction.
  *
  * One relay per sink leads across all nodes, holding a lease on the sink's name in the same lease table as
- * machines, so a machine's records are never published by two nodes at once out of order.
+ * machines. Its reads, deletes and parks are fenced by that lease's epoch in storage, and it publishes only while
+ * its lease has at least a third of its life left (renewing it first when less is left), so a stalled leader
+ * cannot publish or delete after another node took over.
+ *
+ * A record the sink rejects for good is parked (outbox-store.ts): the machine's later records for this sink wait,
+ * every other machine keeps flowing. When the sink cannot say which record it rejected, the relay publishes one
+ * record at a time until it finds it.
  *
  * States: following (another node leads; wait for its lease to end) → leading (read a batch, publish, delete;
  * sleep when the outbox is empty until a wake or the poll interval) → backing off (the sink failed; the same
  * batch is retried after a growing pause) → leading; any → stopped.
  */
-import { coerceError } from "../core/errors.js";
+import { coerceError, LeaseLostError } from "../core/errors.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { Lease, Storage, StoredOutboxRecord } from "../storage/storage.js";
+import type { Lease } from "../storage/machine-store.js";
+import type { OutboxStore, StoredOutboxRecord } from "../storage/outbox-store.js";
 import type { Sink } from "./sink.js";
+import { SinkRejectedError } from "./sink.js";
 
 /** The pseudo-namespace of relay leases: sink names are their ids. */
 export const RELAY_LEASE_NAMESPACE = "ratchet.outbox-relay";
@@ -36,9 +44,12 @@ export interface OutboxRelayOptions {
   readonly leaseDurationMs: number;
   /** Longest sleep of an idle leader without a wake (bounds the lag of records committed on other nodes). */
   readonly pollIntervalMs: number;
-  /** Longest pause between retries of a failing sink. */
+  /** First and longest pause between retries of a failing sink. */
+  readonly backoffMsMin: number;
   readonly backoffMsMax: number;
   readonly onError: (error: Error) => void;
+  /** Records were published and deleted (callers waiting for their sinks may look again). */
+  readonly onPublished?: () => void;
 }
 
 export interface RelayStats {
@@ -46,6 +57,8 @@ export interface RelayStats {
   published: number;
   batches: number;
   failures: number;
+  /** Records this relay parked. */
+  parked: number;
   /** Commit-to-acknowledgement delays of the last records published, µs. */
   readonly lagsUs: number[];
 }
@@ -53,15 +66,24 @@ export interface RelayStats {
 const LAG_SAMPLES_MAX = 10_000;
 
 export class OutboxRelay {
-  readonly stats: RelayStats = { mode: MODES.following, published: 0, batches: 0, failures: 0, lagsUs: [] };
+  readonly stats: RelayStats = {
+    mode: MODES.following,
+    published: 0,
+    batches: 0,
+    failures: 0,
+    parked: 0,
+    lagsUs: [],
+  };
   #lease: Lease | null = null;
-  #leaseRenewAtUs = 0;
+  #leaseExpiresAtUs = 0;
+  /** The sink rejected a record without saying which: publish one at a time until it is found. */
+  #oneAtATime = false;
   #wake = new AbortController();
   readonly #stop = new AbortController();
   #loop: Promise<void> | null = null;
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: OutboxStore,
     readonly sink: Sink,
     private readonly clock: Clock,
     private readonly options: OutboxRelayOptions,
@@ -97,20 +119,35 @@ export class OutboxRelay {
         this.stats.mode = MODES.leading;
         if (!published) await this.#sleep(this.options.pollIntervalMs);
       } catch (error) {
+        if (error instanceof LeaseLostError) {
+          this.#lease = null; // another node leads now; follow it
+          continue;
+        }
         this.stats.failures += 1;
         this.stats.mode = MODES.backingOff;
         this.options.onError(coerceError(error));
-        backoffMs = Math.min(this.options.backoffMsMax, Math.max(50, backoffMs * 2));
+        backoffMs = Math.min(this.options.backoffMsMax, Math.max(this.options.backoffMsMin, backoffMs * 2));
         await this.#sleep(backoffMs);
       }
     }
   }
 
-  /** Holds or renews the sink's lease; waits while another node leads. True when this relay leads. */
+  /**
+   * Holds the sink's lease with at least two thirds of its life left (renewing it, or taking it when free);
+   * waits while another node leads. True when this relay leads.
+   */
   async #lead(): Promise<boolean> {
     const nowUs = this.clock.nowUs();
-    if (this.#lease !== null && nowUs < this.#leaseRenewAtUs) return true;
     const leaseUs = this.options.leaseDurationMs * MICROSECONDS_PER_MILLISECOND;
+    if (this.#lease !== null && nowUs < this.#leaseExpiresAtUs - (2 * leaseUs) / 3) return true;
+    if (this.#lease !== null) {
+      const lost = await this.storage.renewLeases([this.#lease], nowUs + leaseUs);
+      if (lost.length === 0) {
+        this.#leaseExpiresAtUs = nowUs + leaseUs;
+        return true;
+      }
+      this.#lease = null;
+    }
     const result = await this.storage.acquireLease({
       namespace: RELAY_LEASE_NAMESPACE,
       machineId: this.sink.name,
@@ -119,7 +156,6 @@ export class OutboxRelay {
       untilUs: nowUs + leaseUs,
     });
     if (!result.acquired) {
-      this.#lease = null;
       this.stats.mode = MODES.following;
       await this.#sleep(
         Math.min(this.options.leaseDurationMs, (result.heldUntilUs - nowUs) / MICROSECONDS_PER_MILLISECOND),
@@ -127,32 +163,59 @@ export class OutboxRelay {
       return false;
     }
     this.#lease = result.lease;
-    // Renewed between batches, a third of the way into the lease: a batch that takes longer than the other two
-    // thirds (or a frozen process) can overlap the next leader, which publishes duplicates, never gaps.
-    this.#leaseRenewAtUs = nowUs + leaseUs / 3;
+    this.#leaseExpiresAtUs = nowUs + leaseUs;
     this.stats.mode = MODES.leading;
     return true;
   }
 
   /** Publishes the oldest batch and deletes it; false when the outbox was empty. */
   async #publishBatch(): Promise<boolean> {
-    const batch: StoredOutboxRecord[] = await this.storage.readOutbox(
-      this.sink.name,
-      this.options.batchRecordsMax,
-    );
+    const lease = this.#lease as Lease;
+    const limit = this.#oneAtATime ? 1 : this.options.batchRecordsMax;
+    const batch = await this.storage.readOutbox({ lease, sink: this.sink.name, limit });
     if (batch.length === 0) return false;
-    await this.sink.publish(batch.map((stored) => stored.record));
-    await this.storage.deleteOutbox(
-      this.sink.name,
-      batch.map((stored) => stored.position),
-    );
+    try {
+      await this.sink.publish(batch.map((stored) => stored.record));
+    } catch (error) {
+      if (!(error instanceof SinkRejectedError)) throw error;
+      await this.#park(lease, batch, error);
+      return true;
+    }
+    this.#oneAtATime = false;
+    await this.storage.deleteOutbox({
+      lease,
+      sink: this.sink.name,
+      positions: batch.map((stored) => stored.position),
+    });
     const nowUs = this.clock.nowUs();
     this.stats.published += batch.length;
     this.stats.batches += 1;
     for (const stored of batch) this.stats.lagsUs.push(nowUs - stored.record.createdAtUs);
     if (this.stats.lagsUs.length > LAG_SAMPLES_MAX)
       this.stats.lagsUs.splice(0, this.stats.lagsUs.length - LAG_SAMPLES_MAX);
+    this.options.onPublished?.();
     return true;
+  }
+
+  /**
+   * Parks the record the sink rejected. Earlier records of the batch may have been stored by the sink already;
+   * they are published again with the next batch (at-least-once), which keeps them in order.
+   */
+  async #park(lease: Lease, batch: readonly StoredOutboxRecord[], error: SinkRejectedError): Promise<void> {
+    const rejected = batch.length === 1 ? batch[0] : batch.find((stored) => sameRecord(stored, error.record));
+    if (rejected === undefined) {
+      this.#oneAtATime = true; // the sink did not say which: find it one record at a time
+      return;
+    }
+    await this.storage.parkOutboxRecord({
+      lease,
+      sink: this.sink.name,
+      position: rejected.position,
+      reason: error.message,
+      nowUs: this.clock.nowUs(),
+    });
+    this.stats.parked += 1;
+    this.options.onError(error);
   }
 
   async #sleep(ms: number): Promise<void> {
@@ -160,4 +223,12 @@ export class OutboxRelay {
     const untilUs = this.clock.nowUs() + Math.max(0, ms) * MICROSECONDS_PER_MILLISECOND;
     await this.clock.waitUntil(untilUs, this.#wake.signal);
   }
+}
+
+function sameRecord(stored: StoredOutboxRecord, record: SinkRejectedError["record"]): boolean {
+  if (record === undefined) return false;
+  const candidate = stored.record;
+  if (candidate.namespace !== record.namespace || candidate.machineId !== record.machineId) return false;
+  if (candidate.kind === "event") return record.kind === "event" && record.eventId === candidate.eventId;
+  return record.kind === "lifecycle" && record.sequence === candidate.sequence;
 }

@@ -28,7 +28,7 @@ export interface Sink {
 /** The broker could not be reached or could not take the batch now; the relay retries the whole batch. */
 export class SinkUnavailableError extends RatchetError {
   readonly code = "sink_unavailable";
-  override readonly transient = true;
+  override readonly failureClass = "not_processed";
   constructor(
     readonly sinkName: string,
     message: string,

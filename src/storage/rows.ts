@@ -20,7 +20,8 @@ import {
   timerFromJson,
   timerToJson,
 } from "./json-columns.js";
-import type { OutboxEntry, StoredOutboxRecord } from "./storage.js";
+import type { OutboxEntry } from "./machine-store.js";
+import type { ParkedOutboxRecord, StoredOutboxRecord } from "./outbox-store.js";
 
 function safeInteger(value: number, column: string): number {
   assert.ok(Number.isSafeInteger(value), `${column} = ${value} is not a safe integer`);
@@ -222,4 +223,13 @@ export function outboxFromRow(row: OutboxRow): StoredOutboxRecord {
   }
   const change = JSON.parse(row.change as string) as LifecycleChange;
   return { position: row.position, record: { kind: "lifecycle", ...common, change, sequence: row.position } };
+}
+
+export interface ParkedOutboxRow extends OutboxRow {
+  reason: string;
+  parked_at_us: number;
+}
+
+export function parkedFromRow(row: ParkedOutboxRow): ParkedOutboxRecord {
+  return { ...outboxFromRow(row), sink: row.sink, reason: row.reason, parkedAtUs: row.parked_at_us };
 }

@@ -293,7 +293,7 @@ test("Ratchet extensions: named processors with routes, a NATS sink with its def
     [
       "processors:",
       "  fast: {url: 'https://fast:8022/p'}",
-      "routes: {call: fast, timeout: fast, init: processor}",
+      "routes: {call: fast, timer: fast, init: processor}",
       "event_sinks:",
       "  stream: {type: nats}",
       "  other: {type: nats, url: 'tls://n:4222', stream: EVENTS, subject_prefix: prod.events}",
@@ -301,7 +301,7 @@ test("Ratchet extensions: named processors with routes, a NATS sink with its def
     ].join("\n"),
   );
   const invoice = parseConfig(yaml, {}).namespaces.invoice!;
-  assert.deepEqual(invoice.routes, { call: "fast", timeout: "fast" }, "routes to `processor` are left out");
+  assert.deepEqual(invoice.routes, { call: "fast", timer: "fast" }, "routes to `processor` are left out");
   assert.deepEqual(invoice.eventSinks, {
     stream: { type: "nats", url: "nats://localhost:4222", stream: "ratchet", subjectPrefix: "ratchet" },
     other: { type: "nats", url: "tls://n:4222", stream: "EVENTS", subjectPrefix: "prod.events" },

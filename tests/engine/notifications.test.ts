@@ -41,7 +41,7 @@ test("notify returns an id at once; the notification arrives later as a signal",
 test("notifying a machine that does not exist gets MachineNotFound and stores nothing", async () => {
   await assert.rejects(fixture.engine.notify("n", "missing", json("x")), MachineNotFoundError);
   await assert.rejects(fixture.engine.notify("nope", "w1", json("x")), NamespaceNotFoundError);
-  assert.equal(await fixture.storage.nextDueAtUs(), null, "no notification is pending");
+  assert.equal(await fixture.storage.nextDueAtUs(["n"]), null, "no notification is pending");
 });
 
 test("a notification that fails the machine is kept and delivered after repair", async () => {

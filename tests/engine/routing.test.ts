@@ -15,10 +15,10 @@ const wrote = (who: string, what: string) => ({ events: [{ data: json({ who, wha
 test("routes send each kind of step to its processor, and a timer can choose the next step's processor", async () => {
   const main = localProcessor({
     init: () => ({ ...wrote("main", "init"), timer: timer.now({ processor: "scoring" }) }),
-    timeout: () => wrote("main", "timeout"),
+    timer: () => wrote("main", "timer"),
   });
   const scoring = localProcessor({
-    timeout: () => ({ ...wrote("scoring", "timeout"), timer: timer.after(10) }),
+    timer: () => ({ ...wrote("scoring", "timer"), timer: timer.after(10) }),
   });
   const support = localProcessor({
     call: () => ({ ...wrote("support", "call"), response: json("handled by support") }),
@@ -46,8 +46,8 @@ test("routes send each kind of step to its processor, and a timer can choose the
     );
     assert.deepEqual(steps, [
       { who: "main", what: "init" },
-      { who: "scoring", what: "timeout" },
-      { who: "main", what: "timeout" },
+      { who: "scoring", what: "timer" },
+      { who: "main", what: "timer" },
       { who: "support", what: "call" },
     ]);
   } finally {

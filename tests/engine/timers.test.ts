@@ -21,14 +21,14 @@ import { waitFor } from "../support/wait.js";
 /** Counts the claims that found work, to tell the scheduler's path from the lease holder's. */
 function countingClaims(storage: Storage): { storage: Storage; claimed: () => number } {
   let claimed = 0;
-  const claimDueMachines: Storage["claimDueMachines"] = async (options) => {
-    const result = await storage.claimDueMachines(options);
+  const claimDueTimers: Storage["claimDueTimers"] = async (options) => {
+    const result = await storage.claimDueTimers(options);
     claimed += result.length;
     return result;
   };
   const wrapped = new Proxy(storage, {
     get(target, property) {
-      if (property === "claimDueMachines") return claimDueMachines;
+      if (property === "claimDueTimers") return claimDueTimers;
       const value = Reflect.get(target, property);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -45,7 +45,7 @@ function chainProcessor(length: number): Processor {
   });
   return localProcessor({
     init: () => step(1),
-    timeout: ({ machine }) => step(parse<number>(machine.auxState.data) + 1),
+    timer: ({ machine }) => step(parse<number>(machine.auxState.data) + 1),
   });
 }
 
@@ -79,7 +79,7 @@ test("a delayed timer fires after its due time, not before", async () => {
   let dueAtUs = 0;
   const processor = localProcessor({
     init: () => ({ timer: timer.after(40) }),
-    timeout: ({ machine }) => {
+    timer: ({ machine }) => {
       firedAt.push(Date.now() * 1000);
       return { events: [{ data: json(machine.timerDueAtUs) }] };
     },
@@ -172,7 +172,7 @@ test("a timer armed before a shutdown fires after a restart on the same database
     await before.engine.call("p", "m", json({ op: "set_timer", ms: 300 }));
     await before.close();
     assert.equal(
-      first.control.steps.filter((step) => step.endsWith("timeout")).length,
+      first.control.steps.filter((step) => step.endsWith("timer")).length,
       0,
       "not fired before shutdown",
     );
@@ -183,7 +183,7 @@ test("a timer armed before a shutdown fires after a restart on the same database
         "the timer after restart",
         async () => (await after.engine.get("p", "m")).record.lastEventId === 1,
       );
-      assert.deepEqual(second.control.steps, ["m:timeout"]);
+      assert.deepEqual(second.control.steps, ["m:timer"]);
     } finally {
       await after.close();
     }

@@ -120,11 +120,12 @@ test("two storages claiming due machines in parallel claim each exactly once", a
     ]);
     const claimLoop = async (storage: PostgresStorage, owner: string) => {
       for (;;) {
-        const claimed = await storage.claimDueMachines({
+        const claimed = await storage.claimDueTimers({
           owner,
           nowUs: T0 + SECOND,
           untilUs: T0 + 60 * SECOND,
           limit: CLAIM_LIMIT,
+          namespaces: [NS],
         });
         if (claimed.length === 0) return;
         claimedBy.get(owner)?.push(...claimed);
@@ -195,14 +196,14 @@ test("a claim skips a machine whose expired lease is locked by a commit in fligh
       "SELECT 1 FROM ratchet.leases WHERE namespace = $1 AND machine_id = 'm' AND epoch = $2 FOR UPDATE",
       [NS, expired.epoch],
     );
-    const claimOptions = { owner: "b", nowUs: T0, untilUs: T0 + SECOND, limit: 10 };
+    const claimOptions = { owner: "b", nowUs: T0, untilUs: T0 + SECOND, limit: 10, namespaces: [NS] };
     assert.deepEqual(
-      await storage.claimDueMachines(claimOptions),
+      await storage.claimDueTimers(claimOptions),
       [],
       "skipped while the commit holds the lease",
     );
     await raw.query("ROLLBACK");
-    const claimed = await storage.claimDueMachines(claimOptions);
+    const claimed = await storage.claimDueTimers(claimOptions);
     assert.deepEqual(
       claimed.map((entry) => [entry.record.id, entry.lease.owner]),
       [["m", "b"]],

@@ -3,7 +3,7 @@
  * a template migrated once for this file, and the database is dropped after the test, whatever its result.
  */
 import { after } from "node:test";
-import { runStorageConformance } from "../../src/storage/conformance.js";
+import { runStorageConformance } from "../../src/storage/conformance/index.js";
 import {
   createDisposableDatabase,
   createMigratedTemplate,

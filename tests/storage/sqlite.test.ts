@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runStorageConformance } from "../../src/storage/conformance.js";
+import { runStorageConformance } from "../../src/storage/conformance/index.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 
 const nowUs = () => Date.now() * 1000;

@@ -43,7 +43,7 @@ export function chainNamespace(
 ): NamespaceOptions {
   const processor = localProcessor({
     init: ({ args }) => stepResult({ ...readChainPayload<ChainPlan>(args), step: 1 }),
-    timeout: async ({ machine }) => {
+    timer: async ({ machine }) => {
       const previous = readChainPayload<ChainState>(machine.auxState.data);
       const next = { ...previous, step: previous.step + 1 };
       if (next.step === next.slowStep) {

@@ -96,8 +96,8 @@ export function createCounterProcessor() {
             throw new Error(`unknown op ${input.op}`);
         }
       }),
-    timeout: ({ machine }) =>
-      guard(machine, "timeout", () => {
+    timer: ({ machine }) =>
+      guard(machine, "timer", () => {
         if (control.timerFatal) throw new Error("timer failed on purpose");
         if (control.timerFailuresLeft > 0) {
           control.timerFailuresLeft -= 1;

@@ -29,7 +29,7 @@ export function createWoodyModernizer(options: WoodyEndpointOptions): Modernizer
           { ev },
           {
             deadlineUs: processOptions.deadlineUs,
-            signal: processOptions.signal,
+            abortSignal: processOptions.abortSignal,
             ...(processOptions.context !== undefined && {
               context: fromRequestContext(processOptions.context),
             }),

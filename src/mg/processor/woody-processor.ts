@@ -45,7 +45,7 @@ export function createWoodyProcessor(options: WoodyEndpointOptions): Processor {
     async process(request: ProcessorRequest, processOptions: ProcessOptions): Promise<StepResult> {
       const callOptions: WoodyCallOptions = {
         deadlineUs: processOptions.deadlineUs,
-        signal: processOptions.signal,
+        abortSignal: processOptions.abortSignal,
         ...(processOptions.context !== undefined && { context: fromRequestContext(processOptions.context) }),
       };
       try {
@@ -74,7 +74,7 @@ async function callProcessor(
         await client.call("ProcessSignal", { a: { signal, machine } }, callOptions),
       );
     }
-    case "timeout":
+    case "timer":
       return stepResultFromThrift(
         await client.call("ProcessSignal", { a: { signal: { timeout: {} }, machine } }, callOptions),
       );

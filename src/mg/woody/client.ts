@@ -40,7 +40,7 @@ export interface WoodyCallOptions {
   readonly context?: WoodyContext;
   /** Absolute deadline in µs, sent as `woody.deadline` and enforced as the request timeout. */
   readonly deadlineUs?: number;
-  readonly signal?: AbortSignal;
+  readonly abortSignal?: AbortSignal;
 }
 
 export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
@@ -101,7 +101,7 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
       body,
       timeoutMs,
       responseBytesMax,
-      signal: callOptions.signal,
+      abortSignal: callOptions.abortSignal,
     });
     return outcomeOf(answer, (replyBody) => decodeReply(options.schema, schema, replyBody, { seqid: SEQID }));
   }

@@ -21,7 +21,7 @@ export interface ExchangeOptions {
   /** Give up after this long; the request may have been executed if it was sent. */
   readonly timeoutMs: number;
   readonly responseBytesMax: number;
-  readonly signal?: AbortSignal;
+  readonly abortSignal?: AbortSignal;
 }
 
 /** setTimeout fires at once for longer delays (a signed 32-bit count of ms); a later deadline waits this long. */
@@ -40,7 +40,7 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      options.abortSignal?.removeEventListener("abort", onAbort);
       outcome();
     };
     const fail = (why: string, cause?: unknown) => {
@@ -61,8 +61,8 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
         ),
       Math.min(options.timeoutMs, TIMER_DELAY_MS_MAX),
     );
-    if (options.signal?.aborted === true) return onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.abortSignal?.aborted === true) return onAbort();
+    options.abortSignal?.addEventListener("abort", onAbort, { once: true });
     request.on("socket", (socket) => {
       if (!socket.connecting) connected = true;
       else socket.once("connect", () => (connected = true));

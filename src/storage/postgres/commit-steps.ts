@@ -8,10 +8,10 @@
  */
 import assert from "node:assert/strict";
 import pg from "pg";
-import { LeaseLostError, MachineAlreadyExistsError, StorageUnavailableError } from "../../core/errors.js";
+import { LeaseLostError, MachineAlreadyExistsError, StorageResultUnknownError } from "../../core/errors.js";
 import { dueAtUsOf, machineKey } from "../../core/machine.js";
+import type { CommitOutcome, StepCommit } from "../machine-store.js";
 import { eventToRow, machineToRow } from "../rows.js";
-import type { CommitOutcome, StepCommit } from "../storage.js";
 import type { QuotedSchemaName } from "./schema-name.js";
 import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
@@ -41,7 +41,7 @@ export async function commitSteps(
       outcomes[index] = error === undefined ? { ok: true } : { ok: false, error };
       if (error === undefined) survivors.push(step);
     }
-    await writeSurvivors(client, target, survivors);
+    await writeFencedSteps(client, target, survivors);
   }
   if (first) return outcomes; // every round was empty: no transaction was opened
   const committed = await commitOrExplain(client);
@@ -51,18 +51,18 @@ export async function commitSteps(
 
 /**
  * A server error on COMMIT means it did not commit; a connection lost while COMMIT was in flight means nobody
- * knows. StorageUnavailableError promises "nothing was committed", so that case says otherwise in its message.
+ * knows: the server may have committed before the answer was lost. That is StorageResultUnknownError, never
+ * StorageUnavailableError, whose promise is that nothing was committed (a caller told so would retry, and a
+ * retried call would run twice).
  */
 async function commitOrExplain(client: pg.PoolClient): Promise<pg.QueryResult> {
   try {
     return await client.query("COMMIT");
   } catch (error) {
     if (error instanceof pg.DatabaseError) throw error;
-    throw new StorageUnavailableError(
-      "postgres: the connection broke during COMMIT; the batch may have committed",
-      {
-        cause: error,
-      },
+    throw new StorageResultUnknownError(
+      "postgres: the connection broke while COMMIT was in flight; the batch may have committed",
+      { cause: error },
     );
   }
 }
@@ -135,7 +135,7 @@ async function fenceRound(
 }
 
 /** Round trip 2: everything the steps that passed their fences write, as one statement per kind of write. */
-async function writeSurvivors(
+async function writeFencedSteps(
   client: pg.PoolClient,
   { schema, wakeChannel }: Target,
   steps: readonly StepCommit[],
@@ -160,10 +160,13 @@ async function writeSurvivors(
     step.notification === undefined ? [] : [{ lease: step.lease, ...step.notification }],
   );
   const outboxEntries = steps.flatMap((step) => step.outbox ?? []);
+  const contents = kept.flatMap((step) =>
+    (step.eventContents ?? []).map((update) => ({ lease: step.lease, ...update })),
+  );
   const skip = Promise.resolve(undefined);
   // The machine rows go before their events and notifications: a concurrent insertNotification holds the
   // machine row, and the later statements' snapshots then include what it inserted.
-  const [updated, , , , inserted, , , settledLeases] = await Promise.all([
+  const [updated, , , , inserted, , , , settledLeases] = await Promise.all([
     updates.length === 0 ? skip : client.query(machines.updateMachines(schema, updates)),
     removed.length === 0 ? skip : client.query(machines.deleteMachines(schema, removed)),
     removed.length === 0 ? skip : client.query(events.deleteEvents(schema, removed)),
@@ -171,6 +174,7 @@ async function writeSurvivors(
     newEvents.length === 0 ? skip : client.query(events.insertEvents(schema, newEvents)),
     settled.length === 0 ? skip : client.query(notifications.settleNotifications(schema, settled)),
     outboxEntries.length === 0 ? skip : client.query(outbox.insertOutbox(schema, outboxEntries)),
+    contents.length === 0 ? skip : client.query(events.updateEventContents(schema, contents)),
     client.query<{ settled_count: number }>(
       leases.settleLeases(schema, {
         leases: steps.map((step) => step.lease),

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import pg from "pg";
-import { translatePostgresError } from "./postgres-errors.js";
+import { RatchetError, StorageResultUnknownError } from "../../core/errors.js";
+import { isSocketError, translatePostgresError } from "./postgres-errors.js";
 
 export interface ConnectionOptions {
   readonly connectionString: string;
@@ -73,9 +74,14 @@ export function createPool(
 
 /**
  * Runs `work` on one pooled connection. On failure the session is rolled back (a harmless warning outside a
- * transaction), so a connection never returns to the pool inside a transaction.
+ * transaction), so a connection never returns to the pool inside a transaction. `write` marks work that is one
+ * autocommitted write: a connection lost while it ran leaves its outcome unknown (StorageResultUnknownError).
  */
-export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  options: { write?: boolean } = {},
+): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -93,8 +99,16 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
   try {
     return await work(client);
   } catch (error) {
+    if (broken === undefined && isSocketError(error)) broken = error as Error;
     const connectionLost = broken !== undefined;
     if (!connectionLost) broken = await rollbackAfterFailure(client);
+    // A server's answer (a DatabaseError) says the write failed; no answer at all leaves it unknown.
+    const answered = error instanceof pg.DatabaseError || error instanceof RatchetError;
+    if (connectionLost && options.write === true && !answered) {
+      throw new StorageResultUnknownError("postgres: the connection broke with a write in flight", {
+        cause: error,
+      });
+    }
     throw translatePostgresError(error, connectionLost);
   } finally {
     client.off("error", onError);

@@ -59,6 +59,13 @@ export function isTransientPostgresError(error: unknown): boolean {
   return typeof code === "string" && SOCKET_ERROR_CODES.has(code);
 }
 
+/** A failure of the socket itself (reset, refused, broken pipe), before or outside any PostgreSQL message. */
+export function isSocketError(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && SOCKET_ERROR_CODES.has(code);
+}
+
 /**
  * Translates a driver error. `connectionLost` says the client reported its connection broken while the work
  * ran: node-postgres then fails the pending queries with a plain Error that carries no code at all.

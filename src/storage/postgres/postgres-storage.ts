@@ -5,20 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type pg from "pg";
-import { coerceError, MachineNotFoundError } from "../../core/errors.js";
+import { coerceError, LeaseLostError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
-import type { Content, Event, MachineRecord } from "../../core/machine.js";
+import type { Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
-import {
-  type EventRow,
-  eventFromRow,
-  type MachineRow,
-  machineFromRow,
-  notificationToRow,
-  type OutboxRow,
-  outboxFromRow,
-} from "../rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,
@@ -27,9 +18,23 @@ import type {
   CommitOutcome,
   Lease,
   StepCommit,
-  Storage,
-  StoredOutboxRecord,
-} from "../storage.js";
+} from "../machine-store.js";
+import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
+import {
+  diagnosticText,
+  type EventRow,
+  eventFromRow,
+  type MachineRow,
+  machineFromRow,
+  type NotificationRow,
+  notificationFromRow,
+  notificationToRow,
+  type OutboxRow,
+  outboxFromRow,
+  type ParkedOutboxRow,
+  parkedFromRow,
+} from "../rows.js";
+import type { Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
@@ -40,12 +45,14 @@ import {
   leaseFromRow,
 } from "./rows.js";
 import { DEFAULT_SCHEMA_NAME, type QuotedSchemaName, quoteSchemaName, wakeChannelOf } from "./schema-name.js";
-import * as claims from "./sql/claims.js";
 import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
+import * as notificationClaims from "./sql/notification-claims.js";
 import * as notifications from "./sql/notifications.js";
 import * as outbox from "./sql/outbox.js";
+import * as parkedOutbox from "./sql/parked-outbox.js";
+import * as timers from "./sql/timers.js";
 import { WakeListener } from "./wake-listener.js";
 
 export interface PostgresStorageOptions {
@@ -238,9 +245,9 @@ export class PostgresStorage implements Storage {
     return result.rows.map(eventFromRow);
   }
 
-  async claimDueMachines(options: ClaimOptions): Promise<ClaimedMachine[]> {
+  async claimDueTimers(options: ClaimOptions): Promise<ClaimedMachine[]> {
     const result = await withClient(this.#leasePool, (client) =>
-      client.query<MachineRow & { epoch: number }>(claims.claimDueMachines(this.#schema, options)),
+      client.query<MachineRow & { epoch: number }>(timers.claimDueTimers(this.#schema, options)),
     );
     return result.rows.map((row) => ({
       lease: leaseFromRow({ ...row, owner: options.owner }),
@@ -252,7 +259,7 @@ export class PostgresStorage implements Storage {
     const candidateLimit = options.limit * NOTIFICATION_CANDIDATES_PER_CLAIM;
     const result = await withClient(this.#leasePool, (client) =>
       client.query<ClaimedNotificationRow>(
-        claims.claimDueNotifications(this.#schema, { ...options, candidateLimit }),
+        notificationClaims.claimDueNotifications(this.#schema, { ...options, candidateLimit }),
       ),
     );
     return result.rows.map((row) => ({
@@ -262,32 +269,25 @@ export class PostgresStorage implements Storage {
     }));
   }
 
-  async nextDueAtUs(): Promise<number | null> {
+  async nextDueAtUs(namespaces: readonly string[]): Promise<number | null> {
     const result = await withClient(this.#pool, (client) =>
-      client.query<{ due_at_us: number | null }>(claims.nextDueAtUs(this.#schema, NEXT_DUE_CANDIDATES)),
+      client.query<{ due_at_us: number | null }>(
+        timers.nextDueAtUs(this.#schema, { candidateLimit: NEXT_DUE_CANDIDATES, namespaces }),
+      ),
     );
     return result.rows[0]?.due_at_us ?? null;
   }
 
   async insertNotification(notification: Notification): Promise<void> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query(
-        notifications.insertNotification(this.#schema, notificationToRow(notification), this.#wakeChannel),
-      ),
+    const result = await withClient(
+      this.#pool,
+      (client) =>
+        client.query(
+          notifications.insertNotification(this.#schema, notificationToRow(notification), this.#wakeChannel),
+        ),
+      { write: true },
     );
     if (result.rowCount === 0) throw new MachineNotFoundError(notification.namespace, notification.machineId);
-  }
-
-  async updateEventContents(
-    namespace: string,
-    machineId: string,
-    updates: readonly { eventId: number; content: Content }[],
-  ): Promise<number> {
-    if (updates.length === 0) return 0;
-    const result = await withClient(this.#pool, (client) =>
-      client.query(events.updateEventContents(this.#schema, { namespace, machineId, updates })),
-    );
-    return result.rowCount ?? 0;
   }
 
   async listMachines(
@@ -317,17 +317,90 @@ export class PostgresStorage implements Storage {
     };
   }
 
-  async readOutbox(sink: string, limit: number): Promise<StoredOutboxRecord[]> {
+  async readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
     const result = await withClient(this.#pool, (client) =>
-      client.query<OutboxRow>(outbox.readOutbox(this.#schema, sink, limit)),
+      client.query<{ held: number } & Partial<OutboxRow>>(outbox.readOutbox(this.#schema, options)),
     );
-    return result.rows.map(outboxFromRow);
+    if (result.rows[0]?.held !== 1) throw new LeaseLostError(options.lease.namespace, options.sink);
+    return result.rows.filter((row) => row.position != null).map((row) => outboxFromRow(row as OutboxRow));
   }
 
-  async deleteOutbox(sink: string, positions: readonly number[]): Promise<number> {
-    if (positions.length === 0) return 0;
+  async deleteOutbox(options: { lease: Lease; sink: string; positions: readonly number[] }): Promise<number> {
+    if (options.positions.length === 0) return 0;
     const result = await withClient(this.#pool, (client) =>
-      client.query(outbox.deleteOutbox(this.#schema, sink, positions)),
+      client.query<{ held: number; deleted: number }>(outbox.deleteOutbox(this.#schema, options)),
+    );
+    const row = result.rows[0];
+    if (row?.held !== 1) throw new LeaseLostError(options.lease.namespace, options.sink);
+    return row.deleted;
+  }
+
+  async parkOutboxRecord(options: {
+    lease: Lease;
+    sink: string;
+    position: number;
+    reason: string;
+    nowUs: number;
+  }): Promise<void> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<{ held: number }>(
+        parkedOutbox.parkOutboxRecord(this.#schema, {
+          ...options,
+          reason: diagnosticText(options.reason) ?? "",
+        }),
+      ),
+    );
+    if (result.rows[0]?.held !== 1) throw new LeaseLostError(options.lease.namespace, options.sink);
+  }
+
+  async listParked(options: {
+    sink?: string;
+    afterPosition?: number;
+    limit: number;
+  }): Promise<ParkedOutboxRecord[]> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<ParkedOutboxRow>(
+        parkedOutbox.listParked(this.#schema, {
+          sink: options.sink ?? null,
+          afterPosition: options.afterPosition ?? 0,
+          limit: options.limit,
+        }),
+      ),
+    );
+    return result.rows.map(parkedFromRow);
+  }
+
+  async requeueParked(options: { sink: string; positions: readonly number[] }): Promise<number> {
+    if (options.positions.length === 0) return 0;
+    const result = await withClient(this.#pool, (client) =>
+      client.query(parkedOutbox.requeueParked(this.#schema, options)),
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async dropParked(options: { sink: string; positions: readonly number[] }): Promise<number> {
+    if (options.positions.length === 0) return 0;
+    const result = await withClient(this.#pool, (client) =>
+      client.query(parkedOutbox.dropParked(this.#schema, options)),
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async replayEvents(options: {
+    sink: string;
+    namespace: string;
+    machineId?: string;
+    afterEventId?: number;
+  }): Promise<number> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query(
+        outbox.replayEvents(this.#schema, {
+          sink: options.sink,
+          namespace: options.namespace,
+          machineId: options.machineId ?? null,
+          afterEventId: options.afterEventId ?? 0,
+        }),
+      ),
     );
     return result.rowCount ?? 0;
   }
@@ -345,14 +418,25 @@ export class PostgresStorage implements Storage {
     return result.rows[0]?.pending ?? 0;
   }
 
-  async outboxBacklog(sink: string): Promise<{ records: number; oldestCreatedAtUs: number | null }> {
+  async outboxBacklog(sink: string): Promise<OutboxBacklog> {
     const result = await withClient(this.#pool, (client) =>
-      client.query<{ records: number; oldest_created_at_us: number | null }>(
+      client.query<{ records: number; oldest_created_at_us: number | null; parked: number }>(
         outbox.outboxBacklog(this.#schema, sink),
       ),
     );
     const row = result.rows[0];
-    return { records: row?.records ?? 0, oldestCreatedAtUs: row?.oldest_created_at_us ?? null };
+    return {
+      records: row?.records ?? 0,
+      oldestCreatedAtUs: row?.oldest_created_at_us ?? null,
+      parked: row?.parked ?? 0,
+    };
+  }
+
+  async listNotifications(namespace: string, machineId: string): Promise<Notification[]> {
+    const result = await withClient(this.#pool, (client) =>
+      client.query<NotificationRow>(notifications.listNotifications(this.#schema, { namespace, machineId })),
+    );
+    return result.rows.map(notificationFromRow);
   }
 
   async close(): Promise<void> {

@@ -129,7 +129,7 @@ function machine(overrides: Partial<MachineView> = {}): MachineView {
 }
 
 function options(overrides: Partial<ProcessOptions> = {}): ProcessOptions {
-  return { deadlineUs: nowUs() + 5_000_000, signal: new AbortController().signal, ...overrides };
+  return { deadlineUs: nowUs() + 5_000_000, abortSignal: new AbortController().signal, ...overrides };
 }
 
 function processor() {
@@ -187,10 +187,7 @@ test("init: the Machine goes out as MG builds it, and the result comes back as a
 
 test("timeout and notification signals: unset timer, remove, absent aux state keeps the current one", async () => {
   const woody = processor();
-  const timeout = await woody.process(
-    { kind: "timeout", machine: machine({ timerDueAtUs: null }) },
-    options(),
-  );
+  const timeout = await woody.process({ kind: "timer", machine: machine({ timerDueAtUs: null }) }, options());
   const timeoutArgs = received.at(-1)!.a as stateProcessing.SignalArgs;
   assert.deepEqual(timeoutArgs.signal, { timeout: {} });
   assert.equal(timeoutArgs.machine.timer, undefined);
@@ -263,7 +260,7 @@ test("failures: 503 → unavailable, past the deadline → timeout, 500 and inva
   await woody.close?.();
   const unreachable = createWoodyProcessor({ url: "http://127.0.0.1:1/", nowUs });
   await assert.rejects(
-    unreachable.process({ kind: "timeout", machine: machine() }, options()),
+    unreachable.process({ kind: "timer", machine: machine() }, options()),
     ProcessorUnavailableError,
   );
   await unreachable.close?.();

@@ -1,6 +1,7 @@
 /** Released PostgreSQL migrations, in order. A released migration is never edited; a change is a new one. */
 import { MIGRATION_0001 } from "./0001-initial.js";
 import { MIGRATION_0002 } from "./0002-outbox.js";
+import { MIGRATION_0003 } from "./0003-parked-outbox.js";
 
 export interface Migration {
   readonly version: number;
@@ -13,6 +14,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: MIGRATION_0001 },
   { version: 2, name: "outbox", sql: MIGRATION_0002 },
+  { version: 3, name: "parked outbox", sql: MIGRATION_0003 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

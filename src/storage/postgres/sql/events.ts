@@ -80,24 +80,30 @@ export function deleteEvents(schema: QuotedSchemaName, leases: readonly Lease[])
   };
 }
 
-/** Modernization: replaces bodies of existing events in one statement; missing ids match nothing. */
+/**
+ * Modernization: replaces bodies of existing events of the batch's machines in one statement, each row fenced by
+ * its step's lease epoch; missing ids match nothing.
+ */
 export function updateEventContents(
   schema: QuotedSchemaName,
-  options: {
-    namespace: string;
-    machineId: string;
-    updates: readonly { eventId: number; content: Content }[];
-  },
+  updates: readonly {
+    readonly lease: Lease;
+    readonly eventId: number;
+    readonly content: Content;
+  }[],
 ): pg.QueryConfig {
-  const { updates } = options;
   return {
     name: "ratchet_update_event_contents",
     text: `UPDATE ${schema}.events e SET format_version = u.format_version, data = u.data
-      FROM unnest($3::bigint[], $4::integer[], $5::bytea[]) AS u(event_id, format_version, data)
-      WHERE e.namespace = $1::text AND e.machine_id = $2::text AND e.event_id = u.event_id`,
+      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::integer[], $6::bytea[])
+        AS u(namespace, machine_id, epoch, event_id, format_version, data)
+      WHERE e.namespace = u.namespace AND e.machine_id = u.machine_id AND e.event_id = u.event_id
+        AND EXISTS (SELECT 1 FROM ${schema}.leases l
+          WHERE l.namespace = u.namespace AND l.machine_id = u.machine_id AND l.epoch = u.epoch)`,
     values: [
-      options.namespace,
-      options.machineId,
+      updates.map((update) => update.lease.namespace),
+      updates.map((update) => update.lease.machineId),
+      updates.map((update) => update.lease.epoch),
       updates.map((update) => update.eventId),
       updates.map((update) => update.content.formatVersion ?? null),
       updates.map((update) => update.content.data),

@@ -26,9 +26,9 @@ export interface FencedMachineRow {
 
 const MACHINE_INPUT = `unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::integer[],
     $7::bigint[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],
-    $14::bigint[], $15::bigint[])
+    $14::bigint[], $15::bigint[], $16::text[])
   AS s(namespace, machine_id, epoch, status, aux_state, aux_format_version, last_event_id, timer,
-    timer_due_at_us, retry, failure, due_at_us, created_at_us, updated_at_us, previous_last_event_id)`;
+    timer_due_at_us, retry, failure, due_at_us, created_at_us, updated_at_us, previous_last_event_id, owner)`;
 
 function machineInputValues(machines: readonly FencedMachineRow[]): unknown[] {
   const column = <K extends keyof MachineRow>(key: K) => machines.map(({ row }) => row[key]);
@@ -48,12 +48,19 @@ function machineInputValues(machines: readonly FencedMachineRow[]): unknown[] {
     column("created_at_us"),
     column("updated_at_us"),
     machines.map(({ previousLastEventId }) => previousLastEventId),
+    machines.map(({ lease }) => lease.owner),
   ];
 }
 
+/**
+ * The fence of a machine write: the lease row still names this step's holder. Owner and epoch together, as in
+ * lockLeases: lease writes are not flushed on commit, so after a server crash the epoch sequence may repeat a
+ * value, and only the pair names one holder (a create runs in the same round trip as the lock, so it must check
+ * both itself).
+ */
 function leaseHeld(schema: QuotedSchemaName): string {
   return `EXISTS (SELECT 1 FROM ${schema}.leases l
-  WHERE l.namespace = s.namespace AND l.machine_id = s.machine_id AND l.epoch = s.epoch)`;
+  WHERE l.namespace = s.namespace AND l.machine_id = s.machine_id AND l.epoch = s.epoch AND l.owner = s.owner)`;
 }
 
 export function readMachine(schema: QuotedSchemaName, namespace: string, machineId: string): pg.QueryConfig {
@@ -117,12 +124,13 @@ export function deleteMachines(schema: QuotedSchemaName, leases: readonly Lease[
   return {
     name: "ratchet_delete_machines",
     text: `DELETE FROM ${schema}.machines m
-      USING unnest($1::text[], $2::text[], $3::bigint[]) AS s(namespace, machine_id, epoch)
+      USING unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS s(namespace, machine_id, epoch, owner)
       WHERE m.namespace = s.namespace AND m.machine_id = s.machine_id AND ${leaseHeld(schema)}`,
     values: [
       leases.map((lease) => lease.namespace),
       leases.map((lease) => lease.machineId),
       leases.map((lease) => lease.epoch),
+      leases.map((lease) => lease.owner),
     ],
   };
 }

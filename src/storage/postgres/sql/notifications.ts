@@ -111,3 +111,18 @@ export function deleteMachineNotifications(
     ],
   };
 }
+
+/** The notifications of one machine that wait for delivery, in the order they are due. */
+export function listNotifications(
+  schema: QuotedSchemaName,
+  options: { namespace: string; machineId: string },
+): pg.QueryConfig {
+  return {
+    name: "ratchet_list_notifications",
+    text: `SELECT namespace, notification_id, machine_id, args, range, context, created_at_us, due_at_us, attempt,
+        first_failed_at_us, last_error
+      FROM ${schema}.notifications WHERE namespace = $1::text AND machine_id = $2::text
+      ORDER BY due_at_us, notification_id`,
+    values: [options.namespace, options.machineId],
+  };
+}

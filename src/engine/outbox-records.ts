@@ -5,10 +5,10 @@
  */
 import type { Event, MachineRecord } from "../core/machine.js";
 import type { LifecycleChange } from "../core/outbox.js";
-import type { OutboxEntry, StepCommit } from "../storage/storage.js";
+import type { OutboxEntry, StepCommit } from "../storage/machine-store.js";
 import type { Namespace } from "./namespace.js";
 
-export function outboxEntriesOf(
+export function outboxEntriesOfStep(
   namespace: Namespace,
   step: { kind: StepCommit["kind"]; record: MachineRecord; events: readonly Event[] },
   previous: MachineRecord | null,

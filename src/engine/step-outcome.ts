@@ -1,6 +1,6 @@
 /**
- * Judging a processor's answer, as pure functions: what a step commits, why the machine fails, or that the
- * failure was transient; and when a transiently failed notification is delivered again.
+ * What a processor's answer means for its step, as pure functions: what the step commits, why the machine fails,
+ * or that the failure was transient; and when a transiently failed notification is delivered again.
  */
 import { coerceError } from "../core/errors.js";
 import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
@@ -8,17 +8,17 @@ import type { Notification } from "../core/notification.js";
 import { validateStepResult } from "../core/processor-result.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
 import { nextRetryDelayMs } from "../core/retry-policy.js";
-import type { StimulusKind } from "../core/step.js";
+import type { StepKind } from "../core/step.js";
 import { applyStepResult } from "../core/step.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { NotificationOutcome } from "../storage/storage.js";
+import type { NotificationOutcome } from "../storage/machine-store.js";
 import type { Namespace } from "./namespace.js";
 import type { ProcessorOutcome } from "./processor-call.js";
 
 const EMPTY_RESPONSE = new Uint8Array(0);
 
-/** A processor's answer, judged: what to commit, why the machine fails, or a transient error. */
-export type StepVerdict =
+/** A processor's answer for its step: what to commit, why the machine fails, or a transient error. */
+export type StepOutcome =
   | {
       readonly kind: "applied";
       readonly record: MachineRecord;
@@ -30,12 +30,12 @@ export type StepVerdict =
   | Extract<ProcessorOutcome, { kind: "transient" | "repair_failed" }>;
 
 /** Validates a result against the namespace's contract and limits and applies it; a broken one fails the step. */
-export function settleOutcome(
+export function stepOutcomeOf(
   namespace: Namespace,
   record: MachineRecord,
   outcome: ProcessorOutcome,
-  options: { stimulus: StimulusKind; nowUs: number; context?: RequestContext },
-): StepVerdict {
+  options: { kind: StepKind; nowUs: number; context?: RequestContext },
+): StepOutcome {
   if (outcome.kind !== "result") {
     return outcome.kind === "fatal" ? { kind: "failed", reason: outcome.error.message } : outcome;
   }

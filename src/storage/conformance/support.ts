@@ -1,9 +1,10 @@
 /** Fixtures and helpers shared by the cases of the storage conformance suite. */
 import assert from "node:assert/strict";
-import { FULL_HISTORY } from "../core/history-range.js";
-import type { Event, MachineRecord } from "../core/machine.js";
-import { newMachineRecord } from "../core/step.js";
-import type { Lease, StepCommit, Storage } from "./storage.js";
+import { FULL_HISTORY } from "../../core/history-range.js";
+import type { Event, MachineRecord } from "../../core/machine.js";
+import { newMachineRecord } from "../../core/step.js";
+import type { ClaimOptions, Lease, StepCommit } from "../machine-store.js";
+import type { Storage } from "../storage.js";
 
 export const NS = "conformance";
 export const T0 = 1_700_000_000_000_000;
@@ -97,4 +98,46 @@ export async function takeOver(storage: Storage, machineId: string): Promise<Lea
   });
   assert.ok(fresh.acquired, `the lease on ${machineId} has expired and is taken over`);
   return fresh.lease;
+}
+
+/** Claim options for the conformance namespace, owner "a" unless given. */
+export function claimOptions(
+  nowUs: number,
+  untilUs: number,
+  extra: Partial<ClaimOptions> = {},
+): ClaimOptions {
+  return { owner: "a", nowUs, untilUs, limit: 10, namespaces: [NS], ...extra };
+}
+
+/** The sink's lease, as a relay takes it: in the same lease table, under a pseudo-namespace. */
+export const SINK_LEASE_NAMESPACE = "conformance.sink";
+
+export async function sinkLease(
+  storage: Storage,
+  sink: string,
+  owner = "relay-a",
+  nowUs = T0,
+): Promise<Lease> {
+  const result = await storage.acquireLease({
+    namespace: SINK_LEASE_NAMESPACE,
+    machineId: sink,
+    owner,
+    nowUs,
+    untilUs: nowUs + 30 * SECOND,
+  });
+  assert.ok(result.acquired, `the lease on sink ${sink} must be free`);
+  return result.lease;
+}
+
+/** An event record of machine `machineId` for the outbox. */
+export function eventDraft(machineId: string, event: Event) {
+  return {
+    kind: "event" as const,
+    namespace: NS,
+    machineId,
+    eventId: event.id,
+    createdAtUs: event.createdAtUs,
+    ...(event.formatVersion === undefined ? {} : { formatVersion: event.formatVersion }),
+    data: event.data,
+  };
 }

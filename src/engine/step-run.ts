@@ -1,0 +1,82 @@
+/**
+ * What a step function gets from its machine's runner: the machine under the lease the step began with, and the
+ * runner's services around the processor call and the commit. Step functions (steps/*.ts) own the decisions of
+ * one kind of step; the runner owns the queue, the lease and the decision to chain.
+ */
+import type { HistoryRange } from "../core/history-range.js";
+import { selectEventSpan } from "../core/history-range.js";
+import type { MachineRecord, Payload, RequestContext } from "../core/machine.js";
+import type { StepKind } from "../core/step.js";
+import type { ProcessorRequest } from "../processors/processor.js";
+import type { EngineContext } from "./engine-context.js";
+import type { HeldLease, LeasedMachine, StepToCommit } from "./leased-machine.js";
+import type { Namespace } from "./namespace.js";
+import { processorFor } from "./namespace.js";
+import type { ProcessorOutcome } from "./processor-call.js";
+import { callProcessor } from "./processor-call.js";
+import type { StepOutcome } from "./step-outcome.js";
+import { stepOutcomeOf } from "./step-outcome.js";
+
+export interface InvokeOptions {
+  readonly record: MachineRecord;
+  readonly request: { readonly kind: StepKind; readonly args?: Payload };
+  /** The history handed to the processor. */
+  readonly range: HistoryRange;
+  /** The step's own deadline; the call's is earlier when the lease would expire sooner. */
+  readonly deadlineUs: number;
+  readonly context?: RequestContext;
+  /** The processor the timer being run named, if any. */
+  readonly timerRoute?: string;
+}
+
+export interface StepRun {
+  readonly engine: EngineContext;
+  readonly namespace: Namespace;
+  readonly machine: LeasedMachine;
+  readonly held: HeldLease;
+  /** Commits under the held lease; the runner decides whether to keep it (more work, or a due timer). */
+  commit(step: StepToCommit, options?: { keepLease?: boolean }): Promise<void>;
+}
+
+/** Builds the machine view, calls the routed processor, and passes the fault points around the call. */
+export async function invokeProcessor(run: StepRun, options: InvokeOptions): Promise<ProcessorOutcome> {
+  const { record, request, range } = options;
+  const history = await run.machine.historyFor(record, selectEventSpan(range, 1, record.lastEventId));
+  const machine = {
+    namespace: record.namespace,
+    id: record.id,
+    history,
+    historyRange: range,
+    auxState: record.auxState,
+    timerDueAtUs: record.timer?.dueAtUs ?? null,
+  };
+  const fault = { namespace: record.namespace, machineId: record.id, kind: request.kind };
+  await run.engine.faults.reach("beforeProcessorCall", fault);
+  const processor = processorFor(run.namespace, request.kind, options.timerRoute);
+  const outcome = await callProcessor(
+    run.engine.clock,
+    processor,
+    { ...request, machine } as ProcessorRequest,
+    {
+      deadlineUs: run.machine.callDeadlineUs(options.deadlineUs),
+      leaseLost: run.held.lost,
+      ...(options.context === undefined ? {} : { context: options.context }),
+    },
+  );
+  await run.engine.faults.reach("afterProcessorBeforeCommit", fault);
+  return outcome;
+}
+
+/** The processor's answer checked and applied to `record`, as of now. */
+export function outcomeOfStep(
+  run: StepRun,
+  record: MachineRecord,
+  outcome: ProcessorOutcome,
+  options: { kind: StepKind; context?: RequestContext },
+): StepOutcome {
+  return stepOutcomeOf(run.namespace, record, outcome, {
+    kind: options.kind,
+    nowUs: run.engine.clock.nowUs(),
+    ...(options.context === undefined ? {} : { context: options.context }),
+  });
+}

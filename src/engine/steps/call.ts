@@ -1,0 +1,55 @@
+/** A call, and a repair through the processor: requests that run a step and return its response. */
+import { MachineFailedError } from "../../core/errors.js";
+import type { HistoryRange } from "../../core/history-range.js";
+import type { Payload, RequestContext } from "../../core/machine.js";
+import { invokeProcessor, outcomeOfStep, type StepRun } from "../step-run.js";
+import { commitApplied, commitFailure } from "./commits.js";
+import { requireFailed, requireWorking } from "./preconditions.js";
+import { contextOf } from "./start.js";
+
+interface RangedWork {
+  readonly args: Payload;
+  readonly range: HistoryRange;
+  readonly deadlineUs: number;
+  readonly context?: RequestContext;
+}
+
+/** A processor failure fails the machine, and so does a refused repair of a call (a call cannot refuse). */
+export async function runCall(run: StepRun, work: RangedWork): Promise<Payload> {
+  const record = requireWorking(run);
+  const outcome = await invokeProcessor(run, {
+    record,
+    request: { kind: "call", args: work.args },
+    range: work.range,
+    deadlineUs: work.deadlineUs,
+    ...contextOf(work),
+  });
+  const step = outcomeOfStep(run, record, outcome, { kind: "call", ...contextOf(work) });
+  if (step.kind === "transient") throw step.error;
+  if (step.kind === "applied") {
+    const failure = await commitApplied(run, record, step);
+    if (failure === null) return step.response;
+    throw new MachineFailedError(run.namespace.name, record.id, failure);
+  }
+  const reason = step.kind === "failed" ? step.reason : step.error.message;
+  await commitFailure(run, record, reason);
+  throw new MachineFailedError(run.namespace.name, record.id, reason);
+}
+
+/** A broken repair leaves the machine failed with its original reason; the caller learns why. */
+export async function runRepair(run: StepRun, work: RangedWork): Promise<Payload> {
+  const record = requireFailed(run);
+  const outcome = await invokeProcessor(run, {
+    record,
+    request: { kind: "repair", args: work.args },
+    range: work.range,
+    deadlineUs: work.deadlineUs,
+    ...contextOf(work),
+  });
+  const step = outcomeOfStep(run, record, outcome, { kind: "repair", ...contextOf(work) });
+  if (step.kind === "transient" || step.kind === "repair_failed") throw step.error;
+  if (step.kind === "failed") throw new MachineFailedError(run.namespace.name, record.id, step.reason);
+  const failure = await commitApplied(run, record, step);
+  if (failure !== null) throw new MachineFailedError(run.namespace.name, record.id, failure);
+  return step.response;
+}

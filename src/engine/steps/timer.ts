@@ -1,0 +1,42 @@
+/**
+ * A timer step: the due timer (or the retry of a timer step) runs, and its outcome is committed. A transient
+ * failure schedules the retry under the namespace's timer policy, or fails the machine when it is exhausted.
+ */
+import assert from "node:assert/strict";
+import { dueAtUsOf } from "../../core/machine.js";
+import { retryTimerStep } from "../../core/step.js";
+import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
+import { invokeProcessor, outcomeOfStep, type StepRun } from "../step-run.js";
+import { commitApplied, commitFailure } from "./commits.js";
+
+export async function runTimer(run: StepRun): Promise<void> {
+  const record = run.machine.record;
+  const nowUs = run.engine.clock.nowUs();
+  const dueAtUs = record === null ? null : dueAtUsOf(record);
+  if (record === null || dueAtUs === null || dueAtUs > nowUs) return; // stale: the timer changed meanwhile
+  const timer = record.timer;
+  assert.ok(timer !== null, "a due machine that is not failed has a timer");
+  const context = timer.context === undefined ? {} : { context: timer.context };
+  const outcome = await invokeProcessor(run, {
+    record,
+    request: { kind: "timer" },
+    range: timer.range,
+    deadlineUs: nowUs + run.namespace.timerProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND,
+    ...context,
+    ...(timer.processor === undefined ? {} : { timerRoute: timer.processor }),
+  });
+  const step = outcomeOfStep(run, record, outcome, { kind: "timer", ...context });
+  if (step.kind === "applied") {
+    await commitApplied(run, record, step);
+  } else if (step.kind === "transient") {
+    const next = retryTimerStep(record, {
+      error: step.error.message,
+      nowUs: run.engine.clock.nowUs(),
+      policy: run.namespace.timerRetryPolicy,
+      random: run.engine.random,
+    });
+    await run.commit({ kind: "update", record: next, events: [] });
+  } else {
+    await commitFailure(run, record, step.kind === "failed" ? step.reason : step.error.message);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The machine store: the engine's port to storage. Leases, the fenced commit of steps, reads of machines and
+ * their history, claims of due timers and notifications. Every adapter passes the conformance suite in
+ * `conformance/`. All instants are µs; the engine passes "now" in, storage never reads a clock of its own for
+ * decisions.
+ *
+ * Errors every method may raise, besides those it names: StorageUnavailableError (the storage could not be
+ * reached or refused for now; nothing was written) and StorageResultUnknownError (a write was in flight when the
+ * connection broke; it may or may not have been applied). Any other error means the call failed as a whole and
+ * wrote nothing.
+ */
+import type { EventSpan } from "../core/history-range.js";
+import type { Content, Event, MachineRecord } from "../core/machine.js";
+import type { Notification } from "../core/notification.js";
+import type { OutboxDraft } from "../core/outbox.js";
+
+/** The right to write one machine. Epochs grow monotonically across all leases of a storage. */
+export interface Lease {
+  readonly namespace: string;
+  readonly machineId: string;
+  readonly owner: string;
+  readonly epoch: number;
+}
+
+export type AcquireResult =
+  | { readonly acquired: true; readonly lease: Lease; readonly record: MachineRecord | null }
+  | { readonly acquired: false; readonly heldUntilUs: number };
+
+export type NotificationOutcome =
+  | { readonly kind: "delivered" }
+  | {
+      readonly kind: "retry";
+      readonly dueAtUs: number;
+      readonly attempt: number;
+      readonly firstFailedAtUs: number;
+      readonly lastError: string;
+    };
+
+/** Everything one step writes, committed atomically or not at all. */
+export interface StepCommit {
+  readonly lease: Lease;
+  /** create inserts the machine; update replaces its record; remove deletes it with its history and notifications. */
+  readonly kind: "create" | "update" | "remove";
+  /** The record after the step (for remove: the last one). */
+  readonly record: MachineRecord;
+  /** New events, ids contiguous after `record.lastEventId − events.length`. */
+  readonly events: readonly Event[];
+  /** New bodies of existing events (modernization); an id the machine does not have is skipped. */
+  readonly eventContents?: readonly { readonly eventId: number; readonly content: Content }[];
+  /** A notification this step delivered, or whose delivery failed transiently. */
+  readonly notification?: { readonly id: string; readonly outcome: NotificationOutcome };
+  /** Keep the lease until this instant (the holder runs the next step at once), or null to release it. */
+  readonly leaseUntilUs: number | null;
+  /** Records for the sinks, stored in the same transaction (kept even when the step removes the machine). */
+  readonly outbox?: readonly OutboxEntry[];
+}
+
+/** One outbox record bound for one sink. */
+export interface OutboxEntry {
+  readonly sink: string;
+  readonly draft: OutboxDraft;
+}
+
+export type CommitOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
+
+export interface ClaimedMachine {
+  readonly lease: Lease;
+  readonly record: MachineRecord;
+}
+
+export interface ClaimedNotification extends ClaimedMachine {
+  readonly notification: Notification;
+}
+
+export interface ClaimOptions {
+  readonly owner: string;
+  readonly nowUs: number;
+  /** Lease expiry for what is claimed. */
+  readonly untilUs: number;
+  readonly limit: number;
+  /** Only machines of these namespaces: the ones this node serves. */
+  readonly namespaces: readonly string[];
+}
+
+export interface MachineStore {
+  /**
+   * Takes the machine's lease if nobody holds a live one (an expired lease, or one of the same owner, is
+   * taken over with a new epoch) and reads its record in the same transaction. A machine that does not exist
+   * can be leased too: that is how start keeps two nodes from creating the same machine.
+   */
+  acquireLease(options: {
+    namespace: string;
+    machineId: string;
+    owner: string;
+    nowUs: number;
+    untilUs: number;
+  }): Promise<AcquireResult>;
+
+  /** Gives the lease up if it is still this one (same epoch); otherwise does nothing. */
+  releaseLease(lease: Lease): Promise<void>;
+
+  /** Extends live leases; returns those that were lost (expired and taken, or released). */
+  renewLeases(leases: readonly Lease[], untilUs: number): Promise<Lease[]>;
+
+  /**
+   * Commits steps, each atomically and fenced by its lease (namespace, machine, owner and epoch): a step whose
+   * lease is gone gets LeaseLostError and writes nothing, a create of an existing machine gets
+   * MachineAlreadyExistsError; the others still commit. Outcomes are in the order of `steps`. Thrown errors
+   * concern the whole batch: StorageUnavailableError and any other error mean none of it committed;
+   * StorageResultUnknownError means all of it or none of it did.
+   */
+  commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]>;
+
+  /** The committed record, or null. */
+  readMachine(namespace: string, machineId: string): Promise<MachineRecord | null>;
+
+  /** A machine's record and the events of a span of its history, read from one snapshot; null if absent.
+   * The span is computed by `selectSpan` from the record's lastEventId inside that snapshot. */
+  readMachineWithEvents(
+    namespace: string,
+    machineId: string,
+    selectSpan: (record: MachineRecord) => EventSpan | null,
+  ): Promise<{ record: MachineRecord; events: Event[] } | null>;
+
+  /** Events of a span, in the span's order. Events past the machine's committed last id are never returned. */
+  readEvents(namespace: string, machineId: string, span: EventSpan): Promise<Event[]>;
+
+  /** Claims machines whose timer (or timer retry) is due and whose lease is free, taking their leases. */
+  claimDueTimers(options: ClaimOptions): Promise<ClaimedMachine[]>;
+
+  /** Claims due notifications of machines that are not failed and not leased, at most one per machine. */
+  claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]>;
+
+  /**
+   * The earliest instant at which a claim in these namespaces could find work (due time, or lease expiry if
+   * later); null if none.
+   */
+  nextDueAtUs(namespaces: readonly string[]): Promise<number | null>;
+
+  /**
+   * Stores a notification if its machine exists; otherwise MachineNotFoundError and nothing is stored.
+   * StorageResultUnknownError when the connection broke with the insert in flight.
+   */
+  insertNotification(notification: Notification): Promise<void>;
+
+  /** Optional: calls `listener` when another node may have made work due (new timer, released lease). */
+  onWake?(listener: () => void): () => void;
+}

@@ -1,0 +1,64 @@
+/**
+ * One SQLite file in WAL mode (or `:memory:` for tests), through better-sqlite3, with its prepared statements and
+ * the two ways the adapter touches it: a read, which runs at once (better-sqlite3 is synchronous, so a read runs
+ * to completion inside one event-loop turn and never sees half of a commit), and a write, which joins this turn's
+ * shared transaction (write-batch.ts).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { migrateSqlite } from "./migrate.js";
+import { translateSqliteError } from "./sqlite-errors.js";
+import { WriteBatch } from "./write-batch.js";
+
+export interface SqliteDatabaseOptions {
+  /** A file path, or ":memory:". Parent directories are created. */
+  readonly path: string;
+  /** FULL fsyncs every commit (durable against power loss); NORMAL only at checkpoints (durable against crashes). */
+  readonly synchronous?: "full" | "normal";
+  /** Time for the current instant, used for migration bookkeeping only. */
+  readonly nowUs: () => number;
+}
+
+export class SqliteDatabase {
+  readonly db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #writes: WriteBatch;
+
+  constructor(options: SqliteDatabaseOptions) {
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${options.synchronous ?? "full"}`);
+    // Another process on the same file (a CLI next to a running node) waits rather than failing at once.
+    this.db.pragma("busy_timeout = 5000");
+    migrateSqlite(this.db, options.nowUs());
+    this.#writes = new WriteBatch(this.db);
+  }
+
+  statement(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Queues a write into this turn's shared transaction (see WriteBatch). */
+  write<T>(work: () => T): Promise<T> {
+    return this.#writes.write(work);
+  }
+
+  read<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw translateSqliteError(error);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
