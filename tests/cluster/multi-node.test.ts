@@ -94,7 +94,9 @@ test("a node frozen past its lease cannot commit when it wakes; another node has
     nodes.push(await spawnNode(url, leaseMs), await spawnNode(url, leaseMs));
     const starter = await starterNode(url);
     try {
-      await startChains(starter, ["frozen"], { target: 6, delayMs: 30, slowStep: 3, slowMs: 1500 });
+      // The slow step ends well before the deadline a lease of 600 ms allows (540 ms), so the node that takes over
+      // completes it; the frozen node wakes long after its own deadline and lease.
+      await startChains(starter, ["frozen"], { target: 6, delayMs: 30, slowStep: 3, slowMs: 300 });
       const stalled = await waitFor("a node to enter the slow step", () =>
         nodes.find((node) => node.output().includes("slow frozen")),
       );
