@@ -16,9 +16,20 @@ import type { NotificationSchedulerConfig, OverseerConfig, TimerSchedulerConfig 
 import { notificationSchema, overseerSchema, timersSchema } from "./schedulers.js";
 import { durationMs, integer, number, oneOf, text, url } from "./values.js";
 
+/** Ratchet extension: TLS of an `https://` endpoint, PEM files read when the node starts. */
+export interface EndpointTlsConfig {
+  /** CAs to trust instead of the system's. */
+  readonly caFile?: string;
+  /** A client certificate and its key, for servers that ask for one; both or neither. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
 export interface ProcessorEndpointConfig {
   /** Where the woody (Thrift over HTTP) service listens, `http://` or `https://`. */
   readonly url: string;
+  /** TLS settings of an `https://` URL; null for the system's CAs and no client certificate. */
+  readonly tls: EndpointTlsConfig | null;
   /** Connections kept to it (MG: 50). */
   readonly poolSize: number;
   /** How long an idle connection is kept open, ms (MG: 4 s). */
@@ -65,16 +76,46 @@ export interface NamespaceConfig {
   readonly replyAfter: "commit" | "sink_ack";
 }
 
+const ENDPOINT_TLS = z
+  .strictObject({ ca_file: text().optional(), cert_file: text().optional(), key_file: text().optional() })
+  .superRefine((tls, context) => {
+    if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+      context.addIssue({
+        code: "custom",
+        message: "cert_file and key_file go together",
+        path: ["cert_file"],
+      });
+    }
+  })
+  .transform(
+    (tls): EndpointTlsConfig => ({
+      ...(tls.ca_file === undefined ? {} : { caFile: tls.ca_file }),
+      ...(tls.cert_file === undefined ? {} : { certFile: tls.cert_file }),
+      ...(tls.key_file === undefined ? {} : { keyFile: tls.key_file }),
+    }),
+  );
+
+function isHttps(text: string): boolean {
+  return URL.canParse(text) && new URL(text).protocol === "https:";
+}
+
 function processorEndpointSchema() {
   return z
     .strictObject({
       url: url(["http", "https"]),
+      tls: ENDPOINT_TLS.optional(),
       pool_size: integer({ min: 1 }).prefault(50),
       http_keep_alive_timeout: durationMs().prefault("4s"),
+    })
+    .superRefine((endpoint, context) => {
+      if (endpoint.tls !== undefined && !isHttps(endpoint.url)) {
+        context.addIssue({ code: "custom", message: "is only for https:// URLs", path: ["tls"] });
+      }
     })
     .transform(
       (endpoint): ProcessorEndpointConfig => ({
         url: endpoint.url,
+        tls: endpoint.tls ?? null,
         poolSize: endpoint.pool_size,
         httpKeepAliveTimeoutMs: endpoint.http_keep_alive_timeout,
       }),

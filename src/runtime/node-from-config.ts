@@ -4,14 +4,19 @@
  * policies, limits and the sinks its steps write outbox records for. The one place that reads configuration
  * into createNode options.
  */
+
+import { readFileSync } from "node:fs";
 import type { RatchetConfig } from "../config/config.js";
-import type { NamespaceConfig, ProcessorEndpointConfig } from "../config/namespace.js";
+import type { ConfigIssue } from "../config/errors.js";
+import { ConfigError } from "../config/errors.js";
+import type { EndpointTlsConfig, NamespaceConfig, ProcessorEndpointConfig } from "../config/namespace.js";
 import type { StorageConfig } from "../config/schema.js";
 import { coerceError } from "../core/errors.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
 import { createWoodyModernizer } from "../mg/processor/woody-modernizer.js";
 import type { WoodyEndpointOptions } from "../mg/processor/woody-processor.js";
 import { createWoodyProcessor } from "../mg/processor/woody-processor.js";
+import type { WoodyTlsOptions } from "../mg/woody/client.js";
 import type { Modernizer, Processor } from "../processors/processor.js";
 import type { Sink } from "../sinks/sink.js";
 import type { NodeOptions, RatchetNode, StorageChoice } from "./create-node.js";
@@ -73,10 +78,12 @@ export function nodeOptionsFromConfig(
   const sinks = hooks.relaysEnabled === false ? [] : createSinks(config, plans);
   const clock = new SystemClock();
   const clients: (Processor | Modernizer)[] = [];
+  const tlsOf = endpointTlsReader();
   const endpoint = (config: ProcessorEndpointConfig): WoodyEndpointOptions => ({
     url: config.url,
     poolSize: config.poolSize,
     keepAliveMs: config.httpKeepAliveTimeoutMs,
+    ...(config.tls === null ? {} : { tls: tlsOf(config.url, config.tls) }),
     nowUs: () => clock.nowUs(),
   });
   const processorOf = (config: ProcessorEndpointConfig): Processor => {
@@ -98,6 +105,12 @@ export function nodeOptionsFromConfig(
       replyAfter: hooks.relaysEnabled === false ? "commit" : namespace.replyAfter,
     }),
   );
+  try {
+    tlsOf.throwIfUnreadable();
+  } catch (error) {
+    for (const client of clients) void client.close?.();
+    throw error;
+  }
   const options: NodeOptions = {
     storage: storageChoiceOf(config.storage, hooks.migrate === undefined ? {} : { migrate: hooks.migrate }),
     namespaces: () => namespaces,
@@ -108,6 +121,40 @@ export function nodeOptionsFromConfig(
     ...(hooks.schedulerEnabled === undefined ? {} : { schedulerEnabled: hooks.schedulerEnabled }),
   };
   return { options, clients, sinks };
+}
+
+/**
+ * Reads the PEM files of the endpoints' `tls` settings once each; a file that cannot be read is a ConfigError at
+ * start (naming the endpoint), not a failing step later.
+ */
+function endpointTlsReader() {
+  const issues: ConfigIssue[] = [];
+  const files = new Map<string, string>();
+  const read = (url: string, file: string, key: string): string => {
+    const cached = files.get(file);
+    if (cached !== undefined) return cached;
+    try {
+      const text = readFileSync(file, "utf8");
+      files.set(file, text);
+      return text;
+    } catch (error) {
+      issues.push({
+        path: `processor ${url} tls.${key}`,
+        message: `cannot read ${file}: ${coerceError(error).message}`,
+      });
+      return "";
+    }
+  };
+  const tlsOf = (url: string, tls: EndpointTlsConfig): WoodyTlsOptions => ({
+    ...(tls.caFile === undefined ? {} : { ca: read(url, tls.caFile, "ca_file") }),
+    ...(tls.certFile === undefined ? {} : { cert: read(url, tls.certFile, "cert_file") }),
+    ...(tls.keyFile === undefined ? {} : { key: read(url, tls.keyFile, "key_file") }),
+  });
+  return Object.assign(tlsOf, {
+    throwIfUnreadable(): void {
+      if (issues.length > 0) throw new ConfigError(issues);
+    },
+  });
 }
 
 function namespaceOptionsOf(

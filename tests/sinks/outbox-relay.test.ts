@@ -19,7 +19,7 @@ import { NatsSink } from "../../src/sinks/nats/nats-sink.js";
 import type { PublishedMessage } from "../support/nats-stream.js";
 import { NATS_URL, StreamReader } from "../support/nats-stream.js";
 import { waitFor } from "../support/wait.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../support/tcp-proxy.js";
 
 let reader: StreamReader;
 let directory: string;

@@ -10,21 +10,15 @@
  */
 import {
   coerceError,
-  DeadlineExceededError,
   InvalidRequestError,
-  LeaseLostError,
   LimitExceededError,
   MachineAlreadyExistsError,
   MachineAlreadyWorkingError,
   MachineFailedError,
   MachineNotFoundError,
   NamespaceNotFoundError,
-  OverloadedError,
-  ProcessorTimeoutError,
-  ProcessorUnavailableError,
+  RatchetError,
   RepairFailedError,
-  ShuttingDownError,
-  StorageUnavailableError,
 } from "../../core/errors.js";
 import { payloadToValue } from "../machine-to-thrift.js";
 import { MG_SCHEMA, stateProcessing } from "../thrift/generated/index.js";
@@ -75,7 +69,12 @@ export function automatonErrorOf(
   return new WoodyBusinessError(answer.typeName, answer.exception ?? {});
 }
 
-/** The table itself, before the declared-exceptions check. */
+/**
+ * The table itself, before the declared-exceptions check. Business errors first; then each failure class of
+ * DESIGN's invariant 9 has its one woody class: not processed → 503 resource unavailable (a woody client
+ * retries it), result unknown → 504 result unknown (it must not retry blindly: the step may have committed),
+ * anything else → 500 result unexpected.
+ */
 function answerOf(error: Error): Answer {
   if (error instanceof NamespaceNotFoundError) return business("NamespaceNotFound");
   if (error instanceof MachineNotFoundError || isInvalidMachineId(error)) return business("MachineNotFound");
@@ -83,20 +82,14 @@ function answerOf(error: Error): Answer {
   if (error instanceof MachineFailedError) return business("MachineFailed");
   if (error instanceof MachineAlreadyWorkingError) return business("MachineAlreadyWorking");
   if (error instanceof RepairFailedError) return repairFailed(error);
-  if (
-    error instanceof ProcessorUnavailableError ||
-    error instanceof StorageUnavailableError ||
-    error instanceof OverloadedError ||
-    error instanceof LeaseLostError ||
-    error instanceof ShuttingDownError
-  ) {
-    return system("resource unavailable", error.message);
-  }
-  if (error instanceof ProcessorTimeoutError || error instanceof DeadlineExceededError) {
-    return system("result unknown", error.message);
-  }
   if (error instanceof InvalidRequestError || error instanceof LimitExceededError) {
     return system("result unexpected", `invalid request: ${error.message}`);
+  }
+  if (error instanceof RatchetError && error.failureClass === "not_processed") {
+    return system("resource unavailable", error.message);
+  }
+  if (error instanceof RatchetError && error.failureClass === "result_unknown") {
+    return system("result unknown", error.message);
   }
   return system("result unexpected", error.message);
 }

@@ -17,7 +17,12 @@ import { machineToThrift, payloadToValue } from "../machine-to-thrift.js";
 import { encodeValue } from "../msgpack/msgpack-value.js";
 import { stepResultFromThrift } from "../step-result-from-thrift.js";
 import { MG_SCHEMA, stateProcessing } from "../thrift/generated/index.js";
-import { createWoodyClient, type WoodyCallOptions, type WoodyClient } from "../woody/client.js";
+import {
+  createWoodyClient,
+  type WoodyCallOptions,
+  type WoodyClient,
+  type WoodyTlsOptions,
+} from "../woody/client.js";
 import { fromRequestContext } from "../woody/context.js";
 import { WoodyBusinessError, WoodySystemError } from "../woody/errors.js";
 
@@ -29,6 +34,8 @@ export interface WoodyEndpointOptions {
   /** Idle pooled connections close after this long; MG's default is 4 s. */
   readonly keepAliveMs?: number;
   readonly responseBytesMax?: number;
+  /** For `https:` URLs: CAs to trust and a client certificate, as PEM text. */
+  readonly tls?: WoodyTlsOptions;
   /** The current instant in µs, to turn deadlines into timeouts. */
   readonly nowUs: () => number;
 }

@@ -4,6 +4,7 @@
  * WoodyBusinessError or a WoodySystemError exactly as machinegun-protocol.md §3.7 classifies it.
  */
 import http from "node:http";
+import https from "node:https";
 import { ThriftDecodeError, ThriftEncodeError } from "../thrift/errors.js";
 import { decodeReply, encodeCall } from "../thrift/message.js";
 import type { ServiceName, ThriftSchema } from "../thrift/schema.js";
@@ -31,8 +32,16 @@ export interface WoodyClientOptions<Methods> {
   readonly keepAliveMs?: number;
   readonly timeoutMsDefault?: number;
   readonly responseBytesMax?: number;
+  /** For `https:` URLs: the PEM text of the CAs to trust (default: the system's), and a client certificate. */
+  readonly tls?: WoodyTlsOptions;
   /** The current instant in µs, to turn deadlines into timeouts. */
   readonly nowUs: () => number;
+}
+
+export interface WoodyTlsOptions {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 export interface WoodyCallOptions {
@@ -61,12 +70,14 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
   const url = new URL(options.url);
   const poolSize = options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT;
   // `timeout` closes idle pooled sockets (Node destroys only free sockets on it), which is MG's keep-alive timeout.
-  const agent = new http.Agent({
+  const pool = {
     keepAlive: true,
     maxSockets: poolSize,
     maxFreeSockets: poolSize,
     timeout: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
-  });
+  };
+  const agent =
+    url.protocol === "https:" ? new https.Agent({ ...pool, ...options.tls }) : new http.Agent(pool);
   const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
 
   async function call(method: string, args: object, callOptions: WoodyCallOptions = {}): Promise<unknown> {

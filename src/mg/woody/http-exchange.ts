@@ -1,9 +1,11 @@
 /**
- * One HTTP POST with a deadline, classified the way woody classifies transport failures (§3.7): anything that
- * happens before a connection exists is resource unavailable (internal), anything after is result unknown
- * (external). The response body is read with a byte cap.
+ * One HTTP or HTTPS POST with a deadline, classified the way woody classifies transport failures (§3.7): anything
+ * that happens before a connection exists (refused, DNS, a TLS handshake that fails) is resource unavailable
+ * (internal), anything after is result unknown (external). Both are transient for the engine, never fatal. The
+ * response body is read with a byte cap.
  */
 import http from "node:http";
+import https from "node:https";
 import { readBodyBounded } from "./body.js";
 import { WoodySystemError } from "./errors.js";
 
@@ -15,6 +17,7 @@ export interface HttpAnswer {
 
 export interface ExchangeOptions {
   readonly url: URL;
+  /** An https.Agent for `https:` URLs. */
   readonly agent: http.Agent;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
@@ -31,11 +34,19 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     let connected = false;
     let settled = false;
-    const request = http.request(options.url, {
-      method: "POST",
-      agent: options.agent,
-      headers: { ...options.headers, "content-length": String(options.body.byteLength) },
-    });
+    const send = options.url.protocol === "https:" ? https.request : http.request;
+    let request: http.ClientRequest;
+    try {
+      request = send(options.url, {
+        method: "POST",
+        agent: options.agent,
+        headers: { ...options.headers, "content-length": String(options.body.byteLength) },
+      });
+    } catch (error) {
+      const why = `the request could not be made: ${(error as Error).message}`;
+      reject(new WoodySystemError("resource unavailable", "internal", why, { cause: error }));
+      return;
+    }
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
@@ -63,9 +74,11 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
     );
     if (options.abortSignal?.aborted === true) return onAbort();
     options.abortSignal?.addEventListener("abort", onAbort, { once: true });
+    // Connected means the request could have reached the server: over TLS, once the handshake is done.
     request.on("socket", (socket) => {
-      if (!socket.connecting) connected = true;
-      else socket.once("connect", () => (connected = true));
+      const secure = options.url.protocol === "https:";
+      if (request.reusedSocket || (!secure && !socket.connecting)) connected = true;
+      else socket.once(secure ? "secureConnect" : "connect", () => (connected = true));
     });
     request.on("error", (error: NodeJS.ErrnoException) =>
       fail(`${error.code ?? "error"}: ${error.message}`, error),

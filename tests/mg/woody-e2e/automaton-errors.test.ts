@@ -25,6 +25,8 @@ import {
   ProcessorUnavailableError,
   RepairFailedError,
   ShuttingDownError,
+  StorageRejectedError,
+  StorageResultUnknownError,
   StorageUnavailableError,
 } from "../../../src/core/errors.js";
 import type { EngineApi, RangedRequestOptions } from "../../../src/engine/engine-api.js";
@@ -79,6 +81,8 @@ const TABLE: ReadonlyArray<{ error: unknown; answer: string }> = [
   { error: new ShuttingDownError(), answer: "503" },
   { error: new ProcessorTimeoutError("slow"), answer: "504" },
   { error: new DeadlineExceededError("late"), answer: "504" },
+  { error: new StorageResultUnknownError("the connection broke during COMMIT"), answer: "504" },
+  { error: new StorageRejectedError("storage refused the step"), answer: "503" },
   { error: new InvalidRequestError("history range limit -1 must be ≥ 0", "range.limit"), answer: "500" },
   { error: new LimitExceededError("arguments bytes", 2, 1), answer: "500" },
   { error: new LimitExceededError("events in one read (give the range a limit)", 2, 1), answer: "500" },

@@ -1,7 +1,8 @@
 /**
  * A TCP forwarder a test can cut and restore, to make a server unreachable for one client without touching the
  * shared server: stop() closes the listener and destroys every forwarded connection; resume() listens again on
- * the same port.
+ * the same port. cutAfter() breaks one connection right after a chosen message has gone through to the server,
+ * so the server acts on it while the client never hears the answer.
  */
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -9,6 +10,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private cut: ((chunk: Buffer) => boolean) | undefined;
+  private cutDone: (() => void) | undefined;
 
   private constructor(
     private readonly target: { readonly host: string; readonly port: number },
@@ -46,8 +49,30 @@ export class TcpProxy {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * The next time a client sends a chunk that `matches`, the chunk is forwarded and that client's connection is
+   * destroyed at once; the server side stays open a moment longer, so the server reads and acts on the chunk.
+   * Resolves when the cut has happened.
+   */
+  cutAfter(matches: (chunk: Buffer) => boolean): Promise<void> {
+    assert.equal(this.cut, undefined, "one cut at a time");
+    return new Promise((resolve) => {
+      this.cut = matches;
+      this.cutDone = resolve;
+    });
+  }
+
   private forward(client: Socket): void {
     const upstream = connect(this.target.port, this.target.host);
+    // Registered before the pipe, so it sees each chunk first; the pipe still forwards it, then the client goes.
+    client.on("data", (chunk: Buffer) => {
+      if (this.cut === undefined || !this.cut(chunk)) return;
+      this.cut = undefined;
+      setImmediate(() => {
+        client.destroy();
+        this.cutDone?.();
+      });
+    });
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
@@ -58,7 +83,8 @@ export class TcpProxy {
     }
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on("close", () => upstream.destroy());
+    // The server side outlives the client by a moment, so it reads everything the client sent before it went.
+    client.on("close", () => setTimeout(() => upstream.destroy(), 500).unref());
     upstream.on("close", () => client.destroy());
   }
 }
