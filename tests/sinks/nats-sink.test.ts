@@ -22,8 +22,8 @@ import {
 import type { EventRecord, OutboxRecord } from "../../src/sinks/sink.js";
 import { SinkRejectedError, SinkUnavailableError } from "../../src/sinks/sink.js";
 import { hexOf } from "../mg/thrift/hex.js";
-import { waitFor } from "../support/wait.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
+import { waitFor } from "../support/wait.js";
 
 const NATS_URL = process.env.RATCHET_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const NATS_ADDRESS = new URL(NATS_URL);

@@ -18,8 +18,8 @@ import { createNode } from "../../src/runtime/create-node.js";
 import { NatsSink } from "../../src/sinks/nats/nats-sink.js";
 import type { PublishedMessage } from "../support/nats-stream.js";
 import { NATS_URL, StreamReader } from "../support/nats-stream.js";
-import { waitFor } from "../support/wait.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
+import { waitFor } from "../support/wait.js";
 
 let reader: StreamReader;
 let directory: string;

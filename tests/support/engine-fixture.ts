@@ -21,6 +21,8 @@ export function createTestEngine(options: {
   leaseDurationMs?: number;
   faults?: FaultPoints;
   owner?: string;
+  /** Errors no caller received (scheduled steps' failures); kept in a list when absent. */
+  onError?: (error: unknown) => void;
 }): EngineFixture {
   const clock = new SystemClock();
   const storage =
@@ -37,7 +39,7 @@ export function createTestEngine(options: {
     pollIntervalMs: 200,
     ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
-    onError: (error) => errors.push(error),
+    onError: (error) => (options.onError ?? ((seen) => errors.push(seen)))(error),
   });
   return {
     engine,
