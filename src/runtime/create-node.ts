@@ -25,7 +25,11 @@ export type StorageChoice =
       readonly migrate?: boolean;
     };
 
-export async function openStorage(choice: StorageChoice, clock: SystemClock): Promise<Storage> {
+export async function openStorage(
+  choice: StorageChoice,
+  clock: SystemClock,
+  leaseDurationMs?: number,
+): Promise<Storage> {
   switch (choice.kind) {
     case "sqlite":
       return new SqliteStorage({
@@ -36,7 +40,10 @@ export async function openStorage(choice: StorageChoice, clock: SystemClock): Pr
     case "postgres": {
       // Loaded on demand, so the embedded default needs no PostgreSQL driver at start.
       const { openPostgresStorage } = await import("./open-postgres.js");
-      return openPostgresStorage(choice, clock);
+      return openPostgresStorage(
+        leaseDurationMs === undefined ? choice : { ...choice, leaseDurationMs },
+        clock,
+      );
     }
   }
 }
@@ -72,9 +79,9 @@ export interface RatchetNode {
 
 export async function createNode(options: NodeOptions): Promise<RatchetNode> {
   const clock = new SystemClock();
-  const storage = await openStorage(options.storage, clock);
-  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const leaseDurationMs = options.leaseDurationMs ?? ENGINE_DEFAULTS.leaseDurationMs;
+  const storage = await openStorage(options.storage, clock, leaseDurationMs);
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const reportError = (error: unknown, context: object) => options.onError?.(error, context);
   let engine: Engine | undefined;
   const relays = (options.sinks ?? []).map(

@@ -12,6 +12,8 @@ export interface ConnectionOptions {
   readonly applicationName: string;
   /** The server cancels a statement running longer than this (SQLSTATE 57014). */
   readonly statementTimeoutMs: number;
+  /** The server ends a session idle inside a transaction longer than this; statementTimeoutMs when absent. */
+  readonly idleInTransactionTimeoutMs?: number;
   /** Opening a connection, or waiting for a free one in the pool, fails after this. */
   readonly connectionTimeoutMs: number;
 }
@@ -42,9 +44,9 @@ export function clientConfigOf(options: ConnectionOptions): pg.ClientConfig {
     connectionString: options.connectionString,
     application_name: options.applicationName,
     statement_timeout: options.statementTimeoutMs,
-    // A transaction idle longer than a statement may run is stuck (a stalled process); the server ends it
-    // rather than let it hold lease locks and pin the xmin horizon.
-    idle_in_transaction_session_timeout: options.statementTimeoutMs,
+    // A transaction left idle is a stalled process (a node frozen mid-commit): the server ends it rather than let
+    // it hold the lease rows it locked, which would keep every other node from taking those machines over.
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? options.statementTimeoutMs,
     connectionTimeoutMillis: options.connectionTimeoutMs,
     keepAlive: true,
     types: RATCHET_TYPES,

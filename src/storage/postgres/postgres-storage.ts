@@ -63,6 +63,12 @@ export interface PostgresStorageOptions {
   readonly poolSize: number;
   /** The server cancels a statement running longer than this; the call then fails as StorageUnavailableError. */
   readonly statementTimeoutMs: number;
+  /**
+   * The server ends a session idle inside a transaction longer than this (statementTimeoutMs when absent). A node
+   * frozen in the middle of a group commit holds its machines' lease rows locked until then, so a node sets it to
+   * its lease duration: no takeover waits longer than a lease for a stalled node's locks.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
   /** Opening a connection or waiting for a free one fails after this; default 5000. */
   readonly connectionTimeoutMs?: number;
   /** Shown in pg_stat_activity; the wake listener's connection adds "/wake". */
@@ -122,6 +128,9 @@ export class PostgresStorage implements Storage {
       connectionString: options.connectionString,
       applicationName: options.applicationName,
       statementTimeoutMs: options.statementTimeoutMs,
+      ...(options.idleInTransactionTimeoutMs === undefined
+        ? {}
+        : { idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs }),
       connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     };
     this.#pool = createPool({ ...connection, poolSize: options.poolSize }, onBackgroundError);
