@@ -32,6 +32,11 @@ export interface RatchetConfig {
   readonly woodyServer: WoodyServerConfig;
   /** Where machines live (default: SQLite at ./data/ratchet.db). */
   readonly storage: StorageConfig;
+  /**
+   * How long a lease on a machine (and on a sink's relay) lasts without renewal, ms (default 30 s). A node that
+   * stops renewing loses its machines to the others after this long.
+   */
+  readonly leaseDurationMs: number;
   /** Limits for every namespace that does not override them. */
   readonly limits: Limits;
   /** Kafka clients by name, for event sinks and lifecycle events. */
@@ -87,6 +92,7 @@ export function parseConfig(
     serviceName: data.service_name,
     woodyServer: data.woody_server,
     storage: data.storage,
+    leaseDurationMs: data.lease_duration,
     limits: resolveLimits(data.limits),
     kafka: data.kafka,
     lifecyclePulse: data.lifecycle_pulse ?? null,

@@ -1,6 +1,6 @@
 /**
- * The top level of the configuration: the woody server, storage, limits, Kafka clients, lifecycle events,
- * logging, metrics and the namespaces. MG keys that Ratchet ignores are removed before this schema runs.
+ * The top level of the configuration: the woody server, storage, the lease duration, limits, Kafka clients,
+ * lifecycle events, logging, metrics and the namespaces. MG keys that Ratchet ignores are removed before this schema runs.
  */
 import { z } from "zod";
 import { kafkaClientSchema } from "./kafka.js";
@@ -122,6 +122,8 @@ const METRICS = z.strictObject({ port: port() });
 
 export const CONFIG_SCHEMA = z.strictObject({
   service_name: text().prefault("ratchet"),
+  // Ratchet extension: how long a node's claim on a machine lasts without renewal (the engine's 30 s default).
+  lease_duration: durationMs({ positive: true }).prefault("30s"),
   woody_server: WOODY_SERVER,
   storage: STORAGE,
   limits: limitsSchema(),

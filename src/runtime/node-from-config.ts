@@ -1,8 +1,8 @@
 /**
- * A RatchetConfig turned into a running node: the storage choice, the sinks (sinks-from-config.ts), and per
- * namespace its woody processors (`processor` and `processors.<name>`), routes, modernizer, timeouts, retry
- * policies, limits and the sinks its steps write outbox records for. The one place that reads configuration
- * into createNode options.
+ * A RatchetConfig turned into a running node: the storage choice, the lease duration, the sinks
+ * (sinks-from-config.ts), and per namespace its woody processors (`processor` and `processors.<name>`), routes,
+ * modernizer, timeouts, retry policies, limits and the sinks its steps write outbox records for. The one place
+ * that reads configuration into createNode options.
  */
 
 import { readFileSync } from "node:fs";
@@ -32,6 +32,7 @@ import { SystemClock } from "./system-clock.js";
 
 export interface NodeFromConfigHooks {
   readonly onError?: (error: unknown, context: object) => void;
+  /** Overrides the configuration's `lease_duration`. */
   readonly leaseDurationMs?: number;
   readonly pollIntervalMs?: number;
   /** Whether the node runs due timers and notifications (default true); the CLI's one-off nodes do not. */
@@ -116,7 +117,7 @@ export function nodeOptionsFromConfig(
     namespaces: () => namespaces,
     sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
-    ...(hooks.leaseDurationMs === undefined ? {} : { leaseDurationMs: hooks.leaseDurationMs }),
+    leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
     ...(hooks.pollIntervalMs === undefined ? {} : { pollIntervalMs: hooks.pollIntervalMs }),
     ...(hooks.schedulerEnabled === undefined ? {} : { schedulerEnabled: hooks.schedulerEnabled }),
   };

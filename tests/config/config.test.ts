@@ -13,6 +13,7 @@ import {
   DEFAULT_NOTIFICATION_RETRY_POLICY,
   DEFAULT_TIMER_RETRY_POLICY,
 } from "../../src/core/retry-policy.js";
+import { nodeOptionsFromConfig } from "../../src/runtime/node-from-config.js";
 
 const ROOT = new URL("../../../", import.meta.url);
 const EXAMPLE = fileURLToPath(new URL("config/example.yaml", ROOT));
@@ -40,6 +41,7 @@ test("a minimal file gets every default: MG's where MG has one, Ratchet's otherw
     shutdownTimeoutMs: 5000,
   });
   assert.deepEqual(config.storage, { type: "sqlite", path: "./data/ratchet.db" });
+  assert.equal(config.leaseDurationMs, 30_000);
   assert.deepEqual(config.limits, DEFAULT_LIMITS);
   assert.deepEqual(config.kafka, {});
   assert.equal(config.lifecyclePulse, null);
@@ -85,6 +87,20 @@ test("a minimal file gets every default: MG's where MG has one, Ratchet's otherw
   assert.equal(invoice.modernizer, null);
   assert.deepEqual(invoice.limits, DEFAULT_LIMITS);
   assert.equal(invoice.replyAfter, "commit");
+});
+
+test("lease_duration (a Ratchet extension) reaches the node's options; a hook still overrides it", async () => {
+  const config = parseConfig(`lease_duration: 2s\n${MINIMAL}`, {});
+  assert.equal(config.leaseDurationMs, 2000);
+  assert.equal(parseConfig(`lease_duration: 1500ms\n${MINIMAL}`, {}).leaseDurationMs, 1500);
+  const configured = nodeOptionsFromConfig(config, { relaysEnabled: false });
+  const overridden = nodeOptionsFromConfig(config, { relaysEnabled: false, leaseDurationMs: 500 });
+  const byDefault = nodeOptionsFromConfig(parseConfig(MINIMAL, {}), { relaysEnabled: false });
+  const clients = [...configured.clients, ...overridden.clients, ...byDefault.clients];
+  await Promise.all(clients.map((client) => client.close?.()));
+  assert.equal(configured.options.leaseDurationMs, 2000);
+  assert.equal(overridden.options.leaseDurationMs, 500);
+  assert.equal(byDefault.options.leaseDurationMs, 30_000);
 });
 
 test("the result is frozen all the way down", () => {

@@ -100,6 +100,15 @@ test("an undefined variable names the variable and the key; the key is not repor
   ]);
 });
 
+test("lease_duration must be a positive, finite duration with a unit", () => {
+  assert.deepEqual(problems(`lease_duration: 0s\n${MINIMAL}`), ["lease_duration: must be longer than 0ms"]);
+  assert.deepEqual(problems(`lease_duration: infinity\n${MINIMAL}`), [
+    "lease_duration: must be a finite duration here, not infinity",
+  ]);
+  const [unitless] = problems(`lease_duration: 30\n${MINIMAL}`);
+  assert.match(unitless ?? "", /^lease_duration: needs a unit .*; got 30$/);
+});
+
 test("a sink or lifecycle client must be defined under kafka", () => {
   const kafka =
     "kafka:\n  main:\n    endpoints: [{host: k, port: 9092}]\nlifecycle_pulse: {client: mian, topic: life}";
