@@ -37,6 +37,8 @@ export interface RatchetConfig {
    * stops renewing loses its machines to the others after this long.
    */
   readonly leaseDurationMs: number;
+  /** Ratchet extension: bytes of complete histories a node keeps in memory. */
+  readonly historyCacheBytesMax: number;
   /** Limits for every namespace that does not override them. */
   readonly limits: Limits;
   /** Kafka clients by name, for event sinks and lifecycle events. */
@@ -93,6 +95,7 @@ export function parseConfig(
     woodyServer: data.woody_server,
     storage: data.storage,
     leaseDurationMs: data.lease_duration,
+    historyCacheBytesMax: data.history_cache_size,
     limits: resolveLimits(data.limits),
     kafka: data.kafka,
     lifecyclePulse: data.lifecycle_pulse ?? null,

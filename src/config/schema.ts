@@ -6,7 +6,7 @@ import { z } from "zod";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";
-import { durationMs, integer, ipAddress, oneOf, port, reject, sqlIdentifier, text, url } from "./values.js";
+import { durationMs, integer, ipAddress, oneOf, port, reject, sizeBytes, sqlIdentifier, text, url } from "./values.js";
 
 export interface WoodyServerConfig {
   /** Address the Thrift (woody) API listens on (MG: `::`, all interfaces). */
@@ -124,6 +124,8 @@ export const CONFIG_SCHEMA = z.strictObject({
   service_name: text().prefault("ratchet"),
   // Ratchet extension: how long a node's claim on a machine lasts without renewal (the engine's 30 s default).
   lease_duration: durationMs({ positive: true }).prefault("30s"),
+  // Ratchet extension: bytes of complete machine histories a node keeps in memory (64M by default).
+  history_cache_size: sizeBytes().prefault("64M"),
   woody_server: WOODY_SERVER,
   storage: STORAGE,
   limits: limitsSchema(),

@@ -118,6 +118,7 @@ export function nodeOptionsFromConfig(
     sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
+    historyCacheBytesMax: config.historyCacheBytesMax,
     ...(hooks.pollIntervalMs === undefined ? {} : { pollIntervalMs: hooks.pollIntervalMs }),
     ...(hooks.schedulerEnabled === undefined ? {} : { schedulerEnabled: hooks.schedulerEnabled }),
   };

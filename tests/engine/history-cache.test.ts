@@ -1,0 +1,147 @@
+/**
+ * The history cache is bounded by bytes, whatever the traffic (DESIGN invariant 11). The cache's own accounting
+ * is checked directly (stores, appends, evictions, entries too large to keep), then on a real engine: 100
+ * machines chain 50 timer steps each, every step appending a 2 KiB event, under a bound of 256 KiB. The cache's
+ * accounting stays under the bound throughout, and the heap with its buffers grows, over a baseline taken after a full garbage
+ * collection, by no more than the bound plus a stated allowance (4 MiB, for the engine's own structures), while the
+ * histories written total over 10 MB.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { CACHED_EVENT_OVERHEAD_BYTES } from "../../src/core/limits.js";
+import type { Event, MachineRecord } from "../../src/core/machine.js";
+import { newMachineRecord } from "../../src/core/step.js";
+import { Engine } from "../../src/engine/engine.js";
+import { HistoryCache } from "../../src/engine/history-cache.js";
+import { localProcessor, timer } from "../../src/processors/local-processor.js";
+import { SystemClock } from "../../src/runtime/system-clock.js";
+import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
+import { json, parse } from "../support/json-payload.js";
+import { waitFor } from "../support/wait.js";
+
+setFlagsFromString("--expose-gc");
+const fullGc = runInNewContext("gc") as () => void;
+
+/** A full collection, repeated across turns: array buffers are freed by a sweeper that runs after the collection. */
+async function collectGarbage(): Promise<void> {
+  for (let round = 0; round < 3; round += 1) {
+    fullGc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Payload bytes live outside the JS heap (array buffers), so both are counted. */
+function heapAndBuffersBytes(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+const event = (id: number, bytes: number): Event => ({ id, createdAtUs: id, data: new Uint8Array(bytes) });
+const recordAt = (lastEventId: number): MachineRecord => ({
+  ...newMachineRecord("ns", "m", 0),
+  lastEventId,
+  updatedAtUs: lastEventId,
+});
+
+test("the history cache counts every byte it stores and appends, and evicts the least recently used", () => {
+  const perEvent = 100 + CACHED_EVENT_OVERHEAD_BYTES;
+  const cache = new HistoryCache(10 * perEvent);
+  cache.store("a", recordAt(2), [event(1, 100), event(2, 100)]);
+  assert.equal(cache.bytes, 2 * perEvent);
+  cache.append("a", recordAt(2), recordAt(4), [event(3, 100), event(4, 100)]);
+  assert.equal(cache.bytes, 4 * perEvent, "appended events are counted");
+  assert.equal(cache.lookup("a", recordAt(4))?.length, 4);
+  cache.store(
+    "b",
+    recordAt(5),
+    [1, 2, 3, 4, 5].map((id) => event(id, 100)),
+  );
+  assert.equal(cache.bytes, 9 * perEvent);
+  cache.lookup("a", recordAt(4)); // a is now the most recently used
+  cache.append("b", recordAt(5), recordAt(7), [event(6, 100), event(7, 100)]);
+  assert.equal(cache.lookup("a", recordAt(4)), null, "the least recently used entry went to make room");
+  assert.equal(cache.bytes, 7 * perEvent);
+  cache.append(
+    "b",
+    recordAt(7),
+    recordAt(11),
+    [8, 9, 10, 11].map((id) => event(id, 100)),
+  );
+  assert.equal(cache.entries, 0, "an entry that would outgrow the bound on its own is dropped");
+  assert.equal(cache.bytes, 0);
+  cache.store("c", recordAt(1), [event(1, 100)]);
+  cache.append("c", recordAt(2), recordAt(3), [event(3, 100)]);
+  assert.equal(cache.lookup("c", recordAt(3)), null, "an append that does not follow the entry drops it");
+  assert.equal(cache.bytes, 0);
+});
+
+test("on a real engine, 100 machines × 50 steps of 2 KiB stay within a 256 KiB cache and the heap stays bounded", async () => {
+  const boundBytes = 256 * 1024;
+  // Measured with the bound kept: 0.7 to 2 MiB of the engine's own structures and heap noise; without it, 13 MiB.
+  const allowanceBytes = 4 * 1024 * 1024;
+  const machines = 100;
+  const steps = 50;
+  const payloadBytes = 2048;
+  const clock = new SystemClock();
+  const storage = new SqliteStorage({ path: ":memory:", nowUs: () => clock.nowUs() });
+  const engine = new Engine({
+    storage,
+    clock,
+    random: Math.random,
+    newId: () => "id",
+    owner: "cache-test",
+    namespaces: [
+      {
+        name: "c",
+        processor: localProcessor({
+          init: () => ({ auxState: { data: json(0) }, timer: timer.now() }),
+          timer: ({ machine }) => {
+            const step = parse<number>(machine.auxState.data) + 1;
+            return {
+              // A buffer of its own per event, as a real processor's: shared bytes would cost nothing to cache.
+              events: [{ data: new Uint8Array(payloadBytes).fill(step) }],
+              auxState: { data: json(step) },
+              timer: step < steps ? timer.now() : timer.unset(),
+            };
+          },
+        }),
+      },
+    ],
+    defer: setImmediate,
+    historyCacheBytesMax: boundBytes,
+  });
+  let boundKept = true;
+  try {
+    await collectGarbage();
+    const baselineBytes = heapAndBuffersBytes();
+    const ids = Array.from({ length: machines }, (_, index) => `m${index}`);
+    await Promise.all(ids.map((id) => engine.start("c", id, json({}))));
+    await waitFor(
+      "every machine to finish its chain",
+      async () => {
+        boundKept &&= engine.historyCache.bytes <= boundBytes;
+        for (const id of ids) {
+          const { record } = await engine.get("c", id, { limit: 0, direction: "forward" });
+          if (record.lastEventId < steps) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
+    assert.ok(boundKept, "the cache's accounting never passed its bound");
+    assert.ok(engine.historyCache.bytes <= boundBytes);
+    await collectGarbage();
+    const growthBytes = heapAndBuffersBytes() - baselineBytes;
+    const writtenBytes = machines * steps * payloadBytes;
+    assert.ok(writtenBytes > 10_000_000, "the histories written total over 10 MB");
+    assert.ok(
+      growthBytes <= boundBytes + allowanceBytes,
+      `the heap and buffers grew by ${growthBytes} bytes, above ${boundBytes} + ${allowanceBytes}`,
+    );
+  } finally {
+    await engine.close();
+    await storage.close();
+  }
+});
