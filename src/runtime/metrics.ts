@@ -92,6 +92,17 @@ function registerRelayMetrics(registry: Registry, node: RatchetNode): void {
     },
   });
   new Gauge({
+    name: "ratchet_outbox_parked_records",
+    help: "Outbox records the sink rejected for good, set aside (their machine's later records wait).",
+    labelNames,
+    registers: [registry],
+    async collect() {
+      for (const relay of node.relays) {
+        this.set({ sink: relay.sink.name }, (await node.storage.outboxBacklog(relay.sink.name)).parked);
+      }
+    },
+  });
+  new Gauge({
     name: "ratchet_outbox_lag_seconds",
     help: "Age of the oldest outbox record waiting for the sink (0 when none waits).",
     labelNames,

@@ -120,7 +120,11 @@ export class OutboxRelay {
         if (!published) await this.#sleep(this.options.pollIntervalMs);
       } catch (error) {
         if (error instanceof LeaseLostError) {
-          this.#lease = null; // another node leads now; follow it
+          // Another node took the sink over (this one stalled past its lease): follow it; what this relay had
+          // published without deleting is published again by the new leader, and deduplicated downstream.
+          this.#lease = null;
+          this.stats.mode = MODES.following;
+          this.options.onError(error);
           continue;
         }
         this.stats.failures += 1;
