@@ -29,7 +29,8 @@ commands:
                                         show a machine (status, timer, aux state, events) or list machines
   machine start|call|repair|simple-repair|notify|remove NS ID [--args JSON] --config FILE
                                         run one step on a machine through its configured processor
-  outbox status --config FILE           records waiting for each configured sink, and their lag
+  outbox status|parked|requeue|drop|replay --config FILE
+                                        the outbox per sink: backlog and lag, parked records, replays
   help [COMMAND]                        show this text, or a command's
 
 exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found`;

@@ -10,23 +10,31 @@ import { SystemClock } from "../runtime/system-clock.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
+import { OUTBOX_PARKED_USAGE, runParkedCommand } from "./outbox-parked.js";
 import { openExistingStorage, requireConfig, STORAGE_OPTIONS, storageTargetOf } from "./storage-target.js";
 
-export const OUTBOX_USAGE = `usage: ratchet outbox status --config FILE [--json]
+export const OUTBOX_USAGE = `usage: ratchet outbox <command> --config FILE …
 
-  status   per configured sink: records waiting in the outbox, and the lag (now − the oldest one's commit time)`;
+  status [--json]
+           per configured sink: records waiting in the outbox, the lag (now − the oldest one's commit time),
+           and the records parked because the sink rejected them for good
+${OUTBOX_PARKED_USAGE}`;
 
 export interface SinkBacklog {
   readonly sink: string;
   readonly target: string;
   readonly records: number;
+  readonly parked: number;
   /** Commit time of the oldest waiting record; null when none waits. */
   readonly oldestCommittedAt: string | null;
   readonly lagMs: number | null;
 }
 
+const PARKED_COMMANDS: ReadonlySet<string> = new Set(["parked", "requeue", "drop", "replay"]);
+
 export async function runOutboxCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = args;
+  if (command !== undefined && PARKED_COMMANDS.has(command)) return runParkedCommand(command, rest, io);
   if (command !== "status") {
     const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
     throw new UsageError(`outbox: ${problem}`, OUTBOX_USAGE);
@@ -49,6 +57,7 @@ export async function runOutboxCommand(args: readonly string[], io: CliIo): Prom
         sink: plan.name,
         target: describeSinkTarget(plan.target),
         records: backlog.records,
+        parked: backlog.parked,
         oldestCommittedAt: oldestUs === null ? null : formatTimestampUs(oldestUs),
         lagMs:
           oldestUs === null ? null : Math.max(0, (clock.nowUs() - oldestUs) / MICROSECONDS_PER_MILLISECOND),
@@ -68,9 +77,10 @@ function backlogLines(backlogs: readonly SinkBacklog[]): string[] {
     backlog.sink,
     String(backlog.records),
     backlog.lagMs === null ? "-" : durationText(backlog.lagMs),
+    String(backlog.parked),
     backlog.target,
   ]);
-  const header = ["sink", "records", "lag", "target"];
+  const header = ["sink", "records", "lag", "parked", "target"];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
   );

@@ -61,6 +61,7 @@ interface Status {
     sink: string;
     target: string;
     records: number;
+    parked: number;
     oldestCommittedAt: string | null;
     lagMs: number | null;
   }[];
@@ -81,7 +82,7 @@ test("outbox status: records waiting per sink and their lag, then none once a no
   const empty = await runCliOk(["outbox", "status", "--config", configPath]);
   assert.equal(
     empty,
-    `sink           records  lag  target\norders/events  0        -    nats ${NATS_URL} stream ${STREAM} subjects ${PREFIX}.>\n`,
+    `sink           records  lag  parked  target\norders/events  0        -    0       nats ${NATS_URL} stream ${STREAM} subjects ${PREFIX}.>\n`,
   );
 
   await runCliOk([
@@ -113,7 +114,7 @@ test("outbox status: records waiting per sink and their lag, then none once a no
   assert.match(sink?.oldestCommittedAt ?? "", /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/);
   assert.match(
     await runCliOk(["outbox", "status", "--config", configPath]),
-    /\norders\/events {2}3 {8}\d+(ms|\.\ds) +nats /,
+    /\norders\/events {2}3 {8}\d+(ms|\.\ds) +0 +nats /,
   );
 
   const node = await createNodeFromConfig(parseConfig(configText, {}));
@@ -133,16 +134,17 @@ test("outbox status: records waiting per sink and their lag, then none once a no
     sink: "orders/events",
     target: `nats ${NATS_URL} stream ${STREAM} subjects ${PREFIX}.>`,
     records: 0,
+    parked: 0,
     oldestCommittedAt: null,
     lagMs: null,
   });
 });
 
-test("outbox status needs a configuration (sink names come from it) and takes only status", async () => {
+test("outbox status needs a configuration (sink names come from it) and refuses an unknown command", async () => {
   const withDb = await runCli(["outbox", "status", "--db", join(directory, "ratchet.db")]);
   assert.equal(withDb.code, 2);
   assert.match(withDb.stderr, /needs --config FILE: sink names come from the configuration/);
   const unknown = await runCli(["outbox", "drain", "--config", configPath]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown command "drain"\n\nusage: ratchet outbox status/);
+  assert.match(unknown.stderr, /unknown command "drain"\n\nusage: ratchet outbox <command>/);
 });
