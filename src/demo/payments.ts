@@ -9,6 +9,7 @@ import type { NamespaceOptions } from "../engine/namespace.js";
 import { localProcessor, timer } from "../processors/local-processor.js";
 import type { PlainValue } from "../processors/payload.js";
 import { pack, unpack } from "../processors/payload.js";
+import type { Processor } from "../processors/processor.js";
 
 export const PAYMENTS = "payments";
 export const SESSIONS = "sessions";
@@ -42,8 +43,23 @@ export interface DemoOptions {
 
 /** Both namespaces; `engine` is how the session machine notifies its payment, as a real session service would. */
 export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): NamespaceOptions[] {
+  const payments = paymentProcessor(engine, options);
+  const risk = riskProcessor();
+  const sessions = sessionProcessor(engine, options);
+  const flaky = {
+    backoff: { kind: "exponential" as const, initialIntervalMs: 50, factor: 2 },
+    maxAttempts: 5,
+  };
+  return [
+    { name: PAYMENTS, processor: payments, processors: { risk }, timerRetryPolicy: flaky },
+    { name: SESSIONS, processor: sessions },
+  ];
+}
+
+/** The risk check, a processor of its own: it fails once (a scorer warming up), to show a retry. */
+function riskProcessor(): Processor {
   let riskFailuresLeft = 1;
-  const risk = localProcessor({
+  return localProcessor({
     timer: ({ machine }) => {
       if (riskFailuresLeft > 0) {
         riskFailuresLeft -= 1;
@@ -57,7 +73,11 @@ export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): N
       };
     },
   });
-  const payments = localProcessor({
+}
+
+/** The payment: created → risk checked → a bank session → authorized and captured, declined or expired. */
+function paymentProcessor(engine: () => EngineApi, options: DemoOptions): Processor {
+  return localProcessor({
     init: ({ args }) => {
       const input = unpack(args) as { amount: number; bankAnswers?: boolean };
       const initial: PaymentState = {
@@ -119,7 +139,11 @@ export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): N
     },
     call: ({ machine }) => ({ response: pack(read(machine.auxState.data).stage) }),
   });
-  const sessions = localProcessor({
+}
+
+/** The bank session: asks the bank, and notifies its payment when the bank answers. */
+function sessionProcessor(engine: () => EngineApi, options: DemoOptions): Processor {
+  return localProcessor({
     init: ({ args }) => ({
       auxState: { data: args },
       events: [event("asked_bank")],
@@ -132,12 +156,4 @@ export function demoNamespaces(engine: () => EngineApi, options: DemoOptions): N
       return { events: [event("bank_approved")], timer: timer.unset() };
     },
   });
-  const flaky = {
-    backoff: { kind: "exponential" as const, initialIntervalMs: 50, factor: 2 },
-    maxAttempts: 5,
-  };
-  return [
-    { name: PAYMENTS, processor: payments, processors: { risk }, timerRetryPolicy: flaky },
-    { name: SESSIONS, processor: sessions },
-  ];
 }

@@ -14,7 +14,6 @@ import { FULL_HISTORY, validateHistoryRange } from "../core/history-range.js";
 import { validateArgs, validateMachineId } from "../core/ids.js";
 import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
-import { machineKey } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
@@ -25,10 +24,11 @@ import { FaultPoints } from "./fault-points.js";
 import { GroupCommitter } from "./group-committer.js";
 import { HistoryCache } from "./history-cache.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { MachineRunner } from "./machine-runner.js";
+import { MachineRunners } from "./machine-runners.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
 import { STEP_FINISHED } from "./processor-call.js";
+import type { PublishedWait } from "./published-wait.js";
 import { readMachineSnapshot } from "./read-machine.js";
 import { Scheduler } from "./scheduler.js";
 import type { Reply, Work } from "./work.js";
@@ -62,26 +62,17 @@ export interface EngineOptions {
   readonly onOutboxWritten?: (sinks: ReadonlySet<string>) => void;
 }
 
-/**
- * How often a caller waiting for its sinks' acknowledgement looks again when no relay of this node tells it
- * sooner (the records may be published by another node's relay): the relays' own poll interval.
- */
-const PUBLISHED_RECHECK_MS = 100;
-
 export class Engine implements EngineApi {
   readonly #options: EngineOptions;
   readonly #namespaces: NamespaceRegistry;
-  readonly #runners = new Map<string, MachineRunner>();
+  readonly #runners: MachineRunners;
   readonly #context: EngineContext;
   readonly #scheduler: Scheduler;
   readonly #leaseKeeper: LeaseKeeper;
   readonly committer: GroupCommitter;
   readonly historyCache: HistoryCache;
   #storageWake = new AbortController();
-  /** Aborted when a relay of this node publishes: callers waiting for their sinks look again. */
-  #published = new AbortController();
-  /** Aborted when the last runner goes idle while the engine closes. */
-  readonly #drained = new AbortController();
+  readonly #publishedWait: PublishedWait | undefined;
   #unsubscribeWake: (() => void) | undefined;
   #closing = false;
 
@@ -137,6 +128,7 @@ export class Engine implements EngineApi {
       waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),
       reportError,
     };
+    this.#runners = new MachineRunners(this.#context);
     this.#unsubscribeWake = storage.onWake?.(() => {
       this.#storageWake.abort();
       this.#storageWake = new AbortController();
@@ -235,7 +227,7 @@ export class Engine implements EngineApi {
       dueAtUs: nowUs,
       attempt: 0,
     });
-    this.#runners.get(machineKey(namespace, machineId))?.notificationArrived();
+    this.#runners.existing(namespace, machineId)?.notificationArrived();
     this.#scheduler.wake(nowUs);
     return id;
   }
@@ -262,8 +254,7 @@ export class Engine implements EngineApi {
 
   /** A relay of this node deleted published records: callers waiting for their sinks look again now. */
   outboxPublished(): void {
-    this.#published.abort();
-    this.#published = new AbortController();
+    this.#publishedWait?.published();
   }
 
   /** Stops taking work, lets running steps finish (up to `drainTimeoutMs`), and releases this node's leases. */
@@ -274,12 +265,8 @@ export class Engine implements EngineApi {
     await this.#scheduler.stop();
     const { clock } = this.#options;
     const drainTimeoutMs = options.drainTimeoutMs ?? ENGINE_DEFAULTS.drainTimeoutMs;
-    if (this.#runners.size > 0) {
-      await clock.waitUntil(
-        clock.nowUs() + drainTimeoutMs * MICROSECONDS_PER_MILLISECOND,
-        this.#drained.signal,
-      );
-    }
+    const drained = this.#runners.closing();
+    await clock.waitUntil(clock.nowUs() + drainTimeoutMs * MICROSECONDS_PER_MILLISECOND, drained);
     await this.#leaseKeeper.stop();
     this.#storageWake.abort();
   }
@@ -346,32 +333,9 @@ export class Engine implements EngineApi {
     const { namespace, machineId } = target;
     const sinks = [...namespace.eventSinks, ...namespace.lifecycleSinks];
     if (namespace.replyAfter === "sink_ack" && sinks.length > 0) {
-      await this.#awaitPublished({ sinks, namespace: namespace.name, machineId }, deadlineUs);
+      await this.#publishedWait?.untilPublished({ sinks, namespace: namespace.name, machineId }, deadlineUs);
     }
     return answer;
-  }
-
-  /** Waits until no record of the machine committed so far waits for its sinks. */
-  async #awaitPublished(
-    machine: { sinks: readonly string[]; namespace: string; machineId: string },
-    deadlineUs: number,
-  ): Promise<void> {
-    const { clock } = this.#options;
-    const outbox = this.#options.outbox;
-    if (outbox === undefined) return;
-    const query = { ...machine, eventIdMax: Number.MAX_SAFE_INTEGER, committedAtUsMax: clock.nowUs() };
-    for (;;) {
-      // Taken before the count, so a publish that lands between the count and the wait ends the wait at once.
-      const published = this.#published.signal;
-      if ((await outbox.outboxPending(query)) === 0) return;
-      if (clock.nowUs() >= deadlineUs) {
-        throw new DeadlineExceededError(
-          "the step committed, but its sinks did not acknowledge it before the deadline",
-        );
-      }
-      const recheckUs = clock.nowUs() + PUBLISHED_RECHECK_MS * MICROSECONDS_PER_MILLISECOND;
-      await clock.waitUntil(Math.min(deadlineUs, recheckUs), published);
-    }
   }
 
   #submitToRunner<T>(
@@ -382,7 +346,7 @@ export class Engine implements EngineApi {
     this.#refuseWhenClosing();
     const stopWaiting = new AbortController();
     const answered = new Promise<T>((resolve, reject) => {
-      this.#runner(target.namespace, target.machineId).enqueue(build({ resolve, reject }));
+      this.#runners.of(target.namespace, target.machineId).enqueue(build({ resolve, reject }));
     });
     // The step may still complete after the deadline: the caller learns its result is unknown.
     const timedOut = this.#options.clock.waitUntil(deadlineUs, stopWaiting.signal).then(() => {
@@ -411,25 +375,9 @@ export class Engine implements EngineApi {
         resolve();
         return;
       }
-      const runner = this.#runner(namespace, claim.record.id);
+      const runner = this.#runners.of(namespace, claim.record.id);
       runner.runClaimed({ lease: claim.lease, record: claim.record, untilUs }, build(resolve));
     });
-  }
-
-  #runner(namespace: Namespace, machineId: string): MachineRunner {
-    const key = machineKey(namespace.name, machineId);
-    let runner = this.#runners.get(key);
-    if (runner === undefined) {
-      runner = new MachineRunner(this.#context, namespace, machineId, (idle) => this.#runnerIdle(key, idle));
-      this.#runners.set(key, runner);
-    }
-    return runner;
-  }
-
-  #runnerIdle(key: string, runner: MachineRunner): void {
-    if (runner.busy || this.#runners.get(key) !== runner) return;
-    this.#runners.delete(key);
-    if (this.#closing && this.#runners.size === 0) this.#drained.abort();
   }
 }
 

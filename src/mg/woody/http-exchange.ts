@@ -83,27 +83,36 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
     request.on("error", (error: NodeJS.ErrnoException) =>
       fail(`${error.code ?? "error"}: ${error.message}`, error),
     );
-    request.on("response", async (response) => {
-      const body = await readBodyBounded(response, options.responseBytesMax);
-      if (body.kind === "complete") {
-        settle(() =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: body.body }),
-        );
-      } else if (body.kind === "too large") {
-        settle(() =>
-          reject(
-            new WoodySystemError(
-              "result unexpected",
-              "external",
-              `response above ${options.responseBytesMax} bytes`,
-            ),
-          ),
-        );
-        request.destroy();
-      } else {
-        fail(`response broken: ${body.error.message}`, body.error);
-      }
-    });
+    request.on(
+      "response",
+      (response) =>
+        void readAnswer(response, options.responseBytesMax, { settle, fail, resolve, reject, request }),
+    );
     request.end(options.body);
   });
+}
+
+/** Reads the answer's body within the cap and settles the exchange with it. */
+async function readAnswer(
+  response: http.IncomingMessage,
+  responseBytesMax: number,
+  exchange: {
+    settle(outcome: () => void): void;
+    fail(why: string, cause?: unknown): void;
+    resolve(answer: HttpAnswer): void;
+    reject(error: Error): void;
+    request: http.ClientRequest;
+  },
+): Promise<void> {
+  const body = await readBodyBounded(response, responseBytesMax);
+  if (body.kind === "complete") {
+    const answer = { status: response.statusCode ?? 0, headers: response.headers, body: body.body };
+    exchange.settle(() => exchange.resolve(answer));
+  } else if (body.kind === "too large") {
+    const why = `response above ${responseBytesMax} bytes`;
+    exchange.settle(() => exchange.reject(new WoodySystemError("result unexpected", "external", why)));
+    exchange.request.destroy();
+  } else {
+    exchange.fail(`response broken: ${body.error.message}`, body.error);
+  }
 }

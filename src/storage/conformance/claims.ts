@@ -20,6 +20,7 @@ import {
   update,
 } from "./support.js";
 
+// A registration lists test cases, each a closure of its own: its length is the number of cases, not one flow.
 export function registerClaimCases(withStorage: WithStorage): void {
   withStorage(
     "due timers are claimed once, with a lease; failed and future ones are not",

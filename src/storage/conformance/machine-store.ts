@@ -24,6 +24,7 @@ import {
   update,
 } from "./support.js";
 
+// A registration lists test cases, each a closure of its own: its length is the number of cases, not one flow.
 export function registerMachineStoreCases(withStorage: WithStorage): void {
   withStorage(
     "a lease is exclusive until it expires, and every new lease has a higher epoch",

@@ -58,6 +58,7 @@ const describeRecords = (stored: Awaited<ReturnType<typeof read>>) =>
     entry.record.kind === "event" ? `${entry.record.machineId}#${entry.record.eventId}` : "?",
   );
 
+// A registration lists test cases, each a closure of its own: its length is the number of cases, not one flow.
 export function registerOutboxStoreCases(withStorage: WithStorage): void {
   withStorage(
     "outbox records commit with their step, per sink, in commit order, and are deleted once published",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type pg from "pg";
-import { coerceError, LeaseLostError, MachineNotFoundError } from "../../core/errors.js";
+import { coerceError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
 import type { Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
@@ -21,7 +21,6 @@ import type {
 } from "../machine-store.js";
 import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import {
-  diagnosticText,
   type EventRow,
   eventFromRow,
   type MachineRow,
@@ -29,15 +28,12 @@ import {
   type NotificationRow,
   notificationFromRow,
   notificationToRow,
-  type OutboxRow,
-  outboxFromRow,
-  type ParkedOutboxRow,
-  parkedFromRow,
 } from "../rows.js";
 import type { Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
+import { PostgresOutbox } from "./postgres-outbox.js";
 import {
   type ClaimedNotificationRow,
   claimedNotificationFromRow,
@@ -50,8 +46,6 @@ import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notificationClaims from "./sql/notification-claims.js";
 import * as notifications from "./sql/notifications.js";
-import * as outbox from "./sql/outbox.js";
-import * as parkedOutbox from "./sql/parked-outbox.js";
 import * as timers from "./sql/timers.js";
 import { WakeListener } from "./wake-listener.js";
 
@@ -101,6 +95,7 @@ export class PostgresStorage implements Storage {
   readonly #wakeChannel: string;
   readonly #wakeListeners = new Set<() => void>();
   readonly #wakeListener: WakeListener;
+  readonly #outbox: PostgresOutbox;
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
@@ -142,6 +137,7 @@ export class PostgresStorage implements Storage {
       },
       onBackgroundError,
     );
+    this.#outbox = new PostgresOutbox(this.#pool, this.#schema);
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
       channel: this.#wakeChannel,
@@ -326,119 +322,61 @@ export class PostgresStorage implements Storage {
     };
   }
 
-  async readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<{ held: number } & Partial<OutboxRow>>(outbox.readOutbox(this.#schema, options)),
-    );
-    if (result.rows[0]?.held !== 1) throw new LeaseLostError(options.lease.namespace, options.sink);
-    return result.rows.filter((row) => row.position != null).map((row) => outboxFromRow(row as OutboxRow));
+  readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
+    return this.#outbox.readOutbox(options);
   }
 
-  async deleteOutbox(options: { lease: Lease; sink: string; positions: readonly number[] }): Promise<number> {
-    if (options.positions.length === 0) return 0;
-    const result = await withClient(this.#pool, (client) =>
-      client.query<{ held: number; deleted: number }>(outbox.deleteOutbox(this.#schema, options)),
-    );
-    const row = result.rows[0];
-    if (row?.held !== 1) throw new LeaseLostError(options.lease.namespace, options.sink);
-    return row.deleted;
+  deleteOutbox(options: { lease: Lease; sink: string; positions: readonly number[] }): Promise<number> {
+    return this.#outbox.deleteOutbox(options);
   }
 
-  async parkOutboxRecord(options: {
+  parkOutboxRecord(options: {
     lease: Lease;
     sink: string;
     position: number;
     reason: string;
     nowUs: number;
   }): Promise<void> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<{ held: number }>(
-        parkedOutbox.parkOutboxRecord(this.#schema, {
-          ...options,
-          reason: diagnosticText(options.reason) ?? "",
-        }),
-      ),
-    );
-    if (result.rows[0]?.held !== 1) throw new LeaseLostError(options.lease.namespace, options.sink);
+    return this.#outbox.parkOutboxRecord(options);
   }
 
-  async listParked(options: {
+  listParked(options: {
     sink?: string;
     afterPosition?: number;
     limit: number;
   }): Promise<ParkedOutboxRecord[]> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<ParkedOutboxRow>(
-        parkedOutbox.listParked(this.#schema, {
-          sink: options.sink ?? null,
-          afterPosition: options.afterPosition ?? 0,
-          limit: options.limit,
-        }),
-      ),
-    );
-    return result.rows.map(parkedFromRow);
+    return this.#outbox.listParked(options);
   }
 
-  async requeueParked(options: { sink: string; positions: readonly number[] }): Promise<number> {
-    if (options.positions.length === 0) return 0;
-    const result = await withClient(this.#pool, (client) =>
-      client.query(parkedOutbox.requeueParked(this.#schema, options)),
-    );
-    return result.rowCount ?? 0;
+  requeueParked(options: { sink: string; positions: readonly number[] }): Promise<number> {
+    return this.#outbox.requeueParked(options);
   }
 
-  async dropParked(options: { sink: string; positions: readonly number[] }): Promise<number> {
-    if (options.positions.length === 0) return 0;
-    const result = await withClient(this.#pool, (client) =>
-      client.query(parkedOutbox.dropParked(this.#schema, options)),
-    );
-    return result.rowCount ?? 0;
+  dropParked(options: { sink: string; positions: readonly number[] }): Promise<number> {
+    return this.#outbox.dropParked(options);
   }
 
-  async replayEvents(options: {
+  replayEvents(options: {
     sink: string;
     namespace: string;
     machineId?: string;
     afterEventId?: number;
   }): Promise<number> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query(
-        outbox.replayEvents(this.#schema, {
-          sink: options.sink,
-          namespace: options.namespace,
-          machineId: options.machineId ?? null,
-          afterEventId: options.afterEventId ?? 0,
-        }),
-      ),
-    );
-    return result.rowCount ?? 0;
+    return this.#outbox.replayEvents(options);
   }
 
-  async outboxPending(options: {
+  outboxPending(options: {
     sinks: readonly string[];
     namespace: string;
     machineId: string;
     eventIdMax: number;
     committedAtUsMax: number;
   }): Promise<number> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<{ pending: number }>(outbox.outboxPending(this.#schema, options)),
-    );
-    return result.rows[0]?.pending ?? 0;
+    return this.#outbox.outboxPending(options);
   }
 
-  async outboxBacklog(sink: string): Promise<OutboxBacklog> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<{ records: number; oldest_created_at_us: number | null; parked: number }>(
-        outbox.outboxBacklog(this.#schema, sink),
-      ),
-    );
-    const row = result.rows[0];
-    return {
-      records: row?.records ?? 0,
-      oldestCreatedAtUs: row?.oldest_created_at_us ?? null,
-      parked: row?.parked ?? 0,
-    };
+  outboxBacklog(sink: string): Promise<OutboxBacklog> {
+    return this.#outbox.outboxBacklog(sink);
   }
 
   async listNotifications(namespace: string, machineId: string): Promise<Notification[]> {
