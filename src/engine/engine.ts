@@ -90,6 +90,7 @@ export class Engine implements EngineApi {
     this.historyCache = new HistoryCache(
       options.historyCacheBytesMax ?? ENGINE_DEFAULTS.historyCacheBytesMax,
     );
+    this.#publishedWait = options.outbox === undefined ? undefined : new PublishedWait(options.outbox, clock);
     this.#leaseKeeper = new LeaseKeeper(storage, clock, leaseDurationMs, (error) =>
       reportError(error, { in: "lease keeper" }),
     );

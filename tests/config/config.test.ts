@@ -52,6 +52,7 @@ test("a minimal file gets every default: MG's where MG has one, Ratchet's otherw
   assert.equal(invoice.name, "invoice");
   assert.deepEqual(invoice.processor, {
     url: "http://localhost:8022/processor",
+    tls: null,
     poolSize: 50,
     httpKeepAliveTimeoutMs: 4000,
   });
@@ -300,7 +301,12 @@ test("an MG config.yaml loads; Erlang, Consul, cluster and logger keys come back
   assert.equal(namespace.processor.httpKeepAliveTimeoutMs, 10_000);
   assert.deepEqual(namespace.modernizer, {
     currentFormatVersion: 1,
-    handler: { url: "http://localhost:8022/modernizer", poolSize: 50, httpKeepAliveTimeoutMs: 10_000 },
+    handler: {
+      url: "http://localhost:8022/modernizer",
+      tls: null,
+      poolSize: 50,
+      httpKeepAliveTimeoutMs: 10_000,
+    },
   });
 });
 
