@@ -6,8 +6,9 @@
 import type { FuzzTarget } from "./fuzz-target.js";
 import { MSGPACK_TARGETS } from "./msgpack-targets.js";
 import { THRIFT_TARGETS } from "./thrift-targets.js";
+import { WOODY_TARGETS } from "./woody-targets.js";
 
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [...THRIFT_TARGETS, ...MSGPACK_TARGETS];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [...THRIFT_TARGETS, ...MSGPACK_TARGETS, ...WOODY_TARGETS];
 
 export function targetNamed(name: string): FuzzTarget {
   const target = FUZZ_TARGETS.find((candidate) => candidate.name === name);

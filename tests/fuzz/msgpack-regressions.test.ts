@@ -1,6 +1,6 @@
 /**
- * The exact inputs the fuzz targets found, each a plain test: what the decoder did before its fix (in the test's
- * name) and the typed answer it gives now.
+ * The exact inputs the msgpack fuzz targets found, each a plain test: what the JSON or plain form did before its
+ * fix (in the test's name) and the typed answer it gives now.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
