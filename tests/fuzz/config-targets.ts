@@ -66,7 +66,7 @@ export const CONFIG_TARGETS: readonly FuzzTarget[] = [
     name: "config",
     description:
       "parseConfig on valid, mutated and hostile YAML (aliases, tags, deep nesting) with any environment",
-    testCases: 2000,
+    testCases: 1000,
     arbitrary: configInputArbitrary,
     open: async () => ({ kind: "sync", check: checkConfig }),
   }),

@@ -8,7 +8,6 @@ import type { FuzzSession, FuzzTarget } from "./fuzz-target.js";
 import { PropertyViolation } from "./fuzz-target.js";
 import type { FailureReport, RunOptions, WorkerResult } from "./run-target.js";
 import { PROGRESS_SLOT } from "./run-target.js";
-import { targetNamed } from "./targets.js";
 
 /**
  * ArrayBuffer memory a case may leave allocated. A length prefix believed before it is checked against the body
@@ -79,7 +78,10 @@ function propertyOf(target: FuzzTarget, session: FuzzSession<unknown>) {
 }
 
 async function run(): Promise<WorkerResult> {
-  const target = targetNamed(options.target);
+  const registry = (await import(options.targetsModule ?? new URL("./targets.js", import.meta.url).href)) as {
+    targetNamed(name: string): FuzzTarget;
+  };
+  const target = registry.targetNamed(options.target);
   const session = await target.open();
   try {
     const parameters = {

@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Replays one case (fast-check's counterexample path) instead of generating new ones. */
   readonly path?: string;
   readonly hangSeconds?: number;
+  /** The module whose `targetNamed` the worker asks for the target; targets.ts when absent. */
+  readonly targetsModule?: string;
 }
 
 export interface TargetReport {

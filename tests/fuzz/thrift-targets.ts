@@ -212,7 +212,7 @@ export const THRIFT_TARGETS: readonly FuzzTarget[] = [
     name: "thrift-calls",
     description:
       "CALL messages of every method of Automaton, Processor and Modernizer, read as a server reads them",
-    testCases: 4000,
+    testCases: 3000,
     arbitrary: hostile(validCallsOf()),
     open: async () => ({ kind: "sync", check: checkCall }),
   }),
@@ -220,14 +220,14 @@ export const THRIFT_TARGETS: readonly FuzzTarget[] = [
     name: "thrift-replies",
     description:
       "REPLY messages (result or declared exception) of every method, read as a woody client reads them",
-    testCases: 4000,
+    testCases: 3000,
     arbitrary: hostile(validReplies),
     open: async () => ({ kind: "sync", check: checkReply }),
   }),
   defineTarget({
     name: "thrift-structs",
     description: "every struct of MG's IDL on its own (Kafka event and lifecycle messages, msgpack.Value)",
-    testCases: 4000,
+    testCases: 3000,
     arbitrary: hostile(validStructs),
     open: async () => ({ kind: "sync", check: checkStruct }),
   }),

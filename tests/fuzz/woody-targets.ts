@@ -72,7 +72,7 @@ export const WOODY_TARGETS: readonly FuzzTarget[] = [
     name: "woody-request",
     description:
       "the request reader on an in-memory IncomingMessage: headers, deadline, body in chunks, failures",
-    testCases: 3000,
+    testCases: 2000,
     arbitrary: streamInputs,
     open: async () => ({ kind: "async", check: checkStream }),
   }),
