@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { ConfigError, parseConfig, type RatchetConfig } from "../../src/config/config.js";
-import { type ConfigInput, configInputArbitrary } from "./config-trees.js";
+import { type ConfigInput, configInputArbitrary } from "./config-inputs.js";
 import { defineTarget, type FuzzTarget, outcomeOf, requireTyped, violation } from "./fuzz-target.js";
 
 function checkFrozen(value: unknown, path: string): void {
