@@ -29,7 +29,40 @@ export function readYaml(text: string): { tree: unknown; issues: ConfigIssue[] }
     }));
     return { tree: undefined, issues };
   }
-  return { tree: document.toJS({ maxAliasCount: 100 }), issues: [] };
+  let tree: unknown;
+  try {
+    tree = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml throws ReferenceError for an alias it will not resolve: one before its anchor, or one whose
+    // expansions pass maxAliasCount (an alias bomb). Anything else is not the document's doing.
+    if (!(error instanceof ReferenceError)) throw error;
+    return { tree: undefined, issues: [{ path: "", message: `YAML: ${error.message}` }] };
+  }
+  const problem = shapeProblemOf(tree);
+  return problem === undefined
+    ? { tree, issues: [] }
+    : { tree: undefined, issues: [{ path: "", message: problem }] };
+}
+
+/** A configuration is a few levels deep; far deeper trees are refused, so every walk of one is bounded. */
+const TREE_DEPTH_MAX = 64;
+
+/** An alias inside its own anchor (`a: &x [*x]`) makes a cycle, which every later walk would follow forever. */
+function shapeProblemOf(tree: unknown): string | undefined {
+  const ancestors = new Set<object>();
+  const visit = (node: unknown, depth: number): string | undefined => {
+    if (typeof node !== "object" || node === null) return undefined;
+    if (ancestors.has(node)) return "YAML: an alias refers to a node that contains it";
+    if (depth > TREE_DEPTH_MAX) return `YAML: nests deeper than ${TREE_DEPTH_MAX} levels`;
+    ancestors.add(node);
+    for (const child of Object.values(node)) {
+      const problem = visit(child, depth + 1);
+      if (problem !== undefined) return problem;
+    }
+    ancestors.delete(node);
+    return undefined;
+  };
+  return visit(tree, 1);
 }
 
 /**
@@ -42,7 +75,8 @@ export function interpolateTree(
 ): unknown {
   const { env, issues, path = [] } = options;
   if (typeof tree === "string") {
-    const result = interpolateEnv(tree, (name) => env[name]);
+    // Own entries only: `${constructor}` or `${__proto__}` must not find what every object inherits.
+    const result = interpolateEnv(tree, (name) => (Object.hasOwn(env, name) ? env[name] : undefined));
     if (result.ok) return result.value;
     for (const name of result.missing) {
       issues.push({ path: formatConfigPath(path), message: `environment variable ${name} is not defined` });

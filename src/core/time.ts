@@ -42,15 +42,15 @@ export function parseTimestampUs(text: string, field: string, options: { require
   if (options.requireUtc && !isUtc) {
     throw new InvalidRequestError(`${field} ${JSON.stringify(text)} must be in UTC`, field);
   }
-  const baseMs = Date.UTC(
-    Number(year),
-    Number(month) - 1,
-    Number(day),
-    Number(hour),
-    Number(minute),
-    Number(second),
-  );
-  if (Number.isNaN(baseMs))
+  const baseMs = utcMilliseconds({
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: Number(hour),
+    minute: Number(minute),
+    second: Number(second),
+  });
+  if (baseMs === undefined)
     throw new InvalidRequestError(`${field} ${JSON.stringify(text)} is not a date`, field);
   let offsetMs = 0;
   if (!isUtc) {
@@ -59,6 +59,27 @@ export function parseTimestampUs(text: string, field: string, options: { require
   }
   const micros = Number(fraction.padEnd(6, "0").slice(0, 6));
   return (baseMs - offsetMs) * MICROSECONDS_PER_MILLISECOND + micros;
+}
+
+/**
+ * Milliseconds of a UTC calendar date and time, or undefined when the fields name no instant (month 13,
+ * 30 February, hour 24): Date.UTC would roll those over into another date, and would read years 0–99 as
+ * 1900–1999. Second 60 is RFC 3339's leap second, read as the first of the next minute.
+ */
+function utcMilliseconds(fields: {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}): number | undefined {
+  const { year, month, day, hour, minute, second } = fields;
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return date.setUTCHours(hour, minute, second);
 }
 
 /** The engine's view of time: read it, and wait for an instant (cut short by the signal). */

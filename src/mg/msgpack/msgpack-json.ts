@@ -12,10 +12,12 @@
  *   obj            {"obj": [[key, value], …]}   (keys are Values too)
  *
  * On input, a JSON number with a fraction or exponent that is not an integer is accepted as flt, and {"i": n}
- * may hold a number. Any other object shape is refused with InvalidRequestError naming the path.
+ * may hold a number. Any other object shape is refused with InvalidRequestError naming the path, and so is
+ * anything that could not be stored: text with a lone surrogate, or nesting past the codec's bound.
  */
 import { InvalidRequestError } from "../../core/errors.js";
 import type { msgpack } from "../thrift/generated/index.js";
+import { NESTING_DEPTH_MAX } from "../thrift/limits.js";
 
 type Value = msgpack.Value;
 
@@ -24,6 +26,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^-?\d{1,20}$/;
+/** A lone UTF-16 surrogate has no UTF-8 form (JSON text can carry one as `\ud800`). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export function valueToJson(value: Value): JsonValue {
   if (value.nl !== undefined) return null;
@@ -42,12 +46,27 @@ export function valueToJson(value: Value): JsonValue {
 }
 
 export function valueFromJson(json: unknown, path = "value"): Value {
+  return fromJson(json, path, 1);
+}
+
+/**
+ * `depth` counts the struct levels of the Value's Thrift encoding, one per Value and one more for nl's Nil:
+ * deeper JSON could never be stored, and refusing it also bounds this recursion (JSON.parse reads 100 000
+ * nested arrays, which would overflow the stack here).
+ */
+function fromJson(json: unknown, path: string, depth: number): Value {
+  if (depth + (json === null ? 1 : 0) > NESTING_DEPTH_MAX) {
+    throw invalid(path, `nests deeper than ${NESTING_DEPTH_MAX} levels`);
+  }
   if (json === null) return { nl: {} };
   if (typeof json === "boolean") return { b: json };
-  if (typeof json === "string") return { str: json };
+  if (typeof json === "string") {
+    if (LONE_SURROGATE.test(json)) throw invalid(path, "has a lone surrogate, which UTF-8 cannot hold");
+    return { str: json };
+  }
   if (typeof json === "number") return numberValue(json, path);
   if (Array.isArray(json))
-    return { arr: json.map((item, index) => valueFromJson(item, `${path}[${index}]`)) };
+    return { arr: json.map((item, index) => fromJson(item, `${path}[${index}]`, depth + 1)) };
   if (typeof json !== "object") throw invalid(path, `${typeof json} is not JSON`);
   const keys = Object.keys(json);
   const only = keys.length === 1 ? keys[0] : undefined;
@@ -60,12 +79,14 @@ export function valueFromJson(json: unknown, path = "value"): Value {
         throw invalid(`${path}.flt`, "must be a finite number");
       return { flt: inner };
     case "bin":
-      if (typeof inner !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(inner)) {
-        throw invalid(`${path}.bin`, "must be base64 text");
+      // Only the one base64 form of some bytes, as valueToJson writes it: Node's decoder silently drops
+      // stray characters and incomplete groups ("A" would read as no bytes at all).
+      if (typeof inner !== "string" || Buffer.from(inner, "base64").toString("base64") !== inner) {
+        throw invalid(`${path}.bin`, "must be padded base64 text");
       }
       return { bin: new Uint8Array(Buffer.from(inner, "base64")) };
     case "obj":
-      return { obj: entriesOf(inner, `${path}.obj`) };
+      return { obj: entriesOf(inner, `${path}.obj`, depth) };
     default:
       throw invalid(path, 'an object must be exactly one of {"i"}, {"flt"}, {"bin"} or {"obj"}');
   }
@@ -89,12 +110,13 @@ function integerOf(inner: unknown, path: string): bigint {
   return integer;
 }
 
-function entriesOf(inner: unknown, path: string): Array<[Value, Value]> {
+function entriesOf(inner: unknown, path: string, depth: number): Array<[Value, Value]> {
   if (!Array.isArray(inner)) throw invalid(path, "must be a list of [key, value] pairs");
   return inner.map((entry: unknown, index) => {
     if (!Array.isArray(entry) || entry.length !== 2)
       throw invalid(`${path}[${index}]`, "must be a [key, value] pair");
-    return [valueFromJson(entry[0], `${path}[${index}][0]`), valueFromJson(entry[1], `${path}[${index}][1]`)];
+    const at = `${path}[${index}]`;
+    return [fromJson(entry[0], `${at}[0]`, depth + 1), fromJson(entry[1], `${at}[1]`, depth + 1)];
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError } from "../../core/errors.js";
 import type { msgpack } from "../thrift/generated/index.js";
+import { NESTING_DEPTH_MAX } from "../thrift/limits.js";
 
 type Value = msgpack.Value;
 
@@ -21,15 +22,26 @@ export type PlainValue =
 
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
+/** A lone UTF-16 surrogate has no UTF-8 form, so such text could never be stored. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * null → nl, boolean → b, bigint → i, integral number → i (other numbers → flt), string → str,
- * Uint8Array → bin, array → arr, Map → obj, plain object → obj with str keys.
+ * Uint8Array → bin, array → arr, Map → obj, plain object → obj with str keys. What could not be stored (text
+ * with a lone surrogate, nesting past the codec's bound, a cycle) is refused with InvalidRequestError.
  */
 export function value(js: PlainValue, path = "value"): Value {
+  return valueAt(js, path, 1);
+}
+
+/** `depth` counts struct levels of the Thrift encoding: one per Value, one more for nl's Nil. */
+function valueAt(js: PlainValue, path: string, depth: number): Value {
+  if (depth + (js === null ? 1 : 0) > NESTING_DEPTH_MAX) {
+    throw new InvalidRequestError(`${path} nests deeper than ${NESTING_DEPTH_MAX} levels`, path);
+  }
   if (js === null) return { nl: {} };
   if (typeof js === "boolean") return { b: js };
-  if (typeof js === "string") return { str: js };
+  if (typeof js === "string") return { str: textOf(js, path) };
   if (typeof js === "bigint") {
     if (js < I64_MIN || js > I64_MAX)
       throw new InvalidRequestError(`${path} ${js} does not fit in i64`, path);
@@ -38,23 +50,35 @@ export function value(js: PlainValue, path = "value"): Value {
   if (typeof js === "number") return numberValue(js, path);
   if (js instanceof Uint8Array) return { bin: js };
   if (Array.isArray(js))
-    return { arr: js.map((item: PlainValue, index) => value(item, `${path}[${index}]`)) };
+    return { arr: js.map((item: PlainValue, index) => valueAt(item, `${path}[${index}]`, depth + 1)) };
   if (js instanceof Map) {
     return {
       obj: [...js].map(([key, item], index) => [
-        value(key, `${path}<key ${index}>`),
-        value(item, `${path}.${index}`),
+        valueAt(key, `${path}<key ${index}>`, depth + 1),
+        valueAt(item, `${path}.${index}`, depth + 1),
       ]),
     };
   }
   if (typeof js === "object" && Object.getPrototypeOf(js) === Object.prototype) {
     const entries = Object.entries(js as { readonly [key: string]: PlainValue });
-    return { obj: entries.map(([key, item]) => [{ str: key }, value(item, `${path}.${key}`)]) };
+    return {
+      obj: entries.map(([key, item]) => [
+        { str: textOf(key, `${path}<key ${key}>`) },
+        valueAt(item, `${path}.${key}`, depth + 1),
+      ]),
+    };
   }
   throw new InvalidRequestError(
     `${path} is not null, boolean, number, bigint, string, bytes, array or object`,
     path,
   );
+}
+
+function textOf(text: string, path: string): string {
+  if (LONE_SURROGATE.test(text)) {
+    throw new InvalidRequestError(`${path} has a lone surrogate, which UTF-8 cannot hold`, path);
+  }
+  return text;
 }
 
 function numberValue(js: number, path: string): Value {

@@ -58,10 +58,12 @@ export function fromRequestContext(stored: RequestContext | undefined): WoodyCon
   const traceId = stored?.[WOODY_HEADER.TRACE_ID];
   const spanId = stored?.[WOODY_HEADER.SPAN_ID];
   if (stored === undefined || traceId === undefined || spanId === undefined) return undefined;
-  const meta: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stored)) {
-    if (key.startsWith(WOODY_META_PREFIX)) meta[key.slice(WOODY_META_PREFIX.length)] = value;
-  }
+  // fromEntries defines each entry, so a `__proto__` key is kept as data rather than dropped by the setter.
+  const meta: Record<string, string> = Object.fromEntries(
+    Object.entries(stored).flatMap(([key, value]) =>
+      key.startsWith(WOODY_META_PREFIX) ? [[key.slice(WOODY_META_PREFIX.length), value]] : [],
+    ),
+  );
   return { traceId, spanId, parentId: stored[WOODY_HEADER.PARENT_ID] ?? ROOT_PARENT_ID, meta };
 }
 

@@ -99,11 +99,14 @@ function contextOf(request: IncomingMessage): WoodyContext | string {
   const spanId = header(WOODY_HEADER.SPAN_ID);
   const parentId = header(WOODY_HEADER.PARENT_ID);
   if (traceId === undefined || spanId === undefined || parentId === undefined) return "bad woody. id header";
-  const meta: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (name.startsWith(WOODY_META_PREFIX) && typeof value === "string")
-      meta[name.slice(WOODY_META_PREFIX.length)] = value;
-  }
+  // fromEntries defines each entry, so `woody.meta.__proto__` is kept as data rather than dropped by the setter.
+  const meta: Record<string, string> = Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) =>
+      name.startsWith(WOODY_META_PREFIX) && typeof value === "string"
+        ? [[name.slice(WOODY_META_PREFIX.length), value]]
+        : [],
+    ),
+  );
   const deadlineText = request.headers[WOODY_HEADER.DEADLINE];
   if (typeof deadlineText !== "string") return { traceId, spanId, parentId, meta };
   try {
