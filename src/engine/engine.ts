@@ -28,7 +28,7 @@ import { MachineRunners } from "./machine-runners.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
 import { STEP_FINISHED } from "./processor-call.js";
-import type { PublishedWait } from "./published-wait.js";
+import { PublishedWait } from "./published-wait.js";
 import { readMachineSnapshot } from "./read-machine.js";
 import { Scheduler } from "./scheduler.js";
 import type { Reply, Work } from "./work.js";
