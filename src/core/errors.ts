@@ -74,6 +74,37 @@ export class MachineFailedError extends RatchetError {
   }
 }
 
+/**
+ * The machine is paused (its retries ran out under a pausing policy, or an operator paused it): calls are refused
+ * rather than queued, so no caller hangs waiting for an operator; notifications are kept and delivered on resume.
+ */
+export class MachinePausedError extends RatchetError {
+  readonly code = "machine_paused";
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+    readonly reason: string,
+  ) {
+    super(
+      `machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is paused: ${reason}`,
+    );
+  }
+}
+
+/** Resume (or retry now) was asked of a machine that is not paused (or not retrying). */
+export class MachineNotPausedError extends RatchetError {
+  readonly code = "machine_not_paused";
+  constructor(
+    readonly namespace: string,
+    readonly machineId: string,
+    readonly expected: "paused" | "retrying",
+  ) {
+    super(
+      `machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is not ${expected}`,
+    );
+  }
+}
+
 /** Repair was asked of a machine that is not failed. */
 export class MachineAlreadyWorkingError extends RatchetError {
   readonly code = "machine_already_working";
@@ -123,16 +154,48 @@ export class NotificationNotFoundError extends RatchetError {
   }
 }
 
+/** What a processor may add to a transient failure: when to call again, and a class of its own. */
+export interface ProcessorFailureOptions extends ErrorOptions {
+  /** Do not call again before this many milliseconds (HTTP Retry-After). */
+  readonly retryAfterMs?: number;
+  /** The processor's own name for the failure, which a retry policy may list as non-retryable. */
+  readonly processorErrorClass?: string;
+}
+
 /** The processor could not be reached or said it could not serve; nothing was applied. */
 export class ProcessorUnavailableError extends RatchetError {
   override readonly failureClass = "not_processed";
   readonly code = "processor_unavailable";
+  readonly retryAfterMs: number | undefined;
+  readonly processorErrorClass: string | undefined;
+  constructor(message: string, options: ProcessorFailureOptions = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+    this.processorErrorClass = options.processorErrorClass;
+  }
 }
 
 /** The processor did not answer in time; it may or may not have acted, nothing was applied. */
 export class ProcessorTimeoutError extends RatchetError {
   override readonly failureClass = "result_unknown";
   readonly code = "processor_timeout";
+  readonly retryAfterMs: number | undefined;
+  readonly processorErrorClass: string | undefined;
+  constructor(message: string, options: ProcessorFailureOptions = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+    this.processorErrorClass = options.processorErrorClass;
+  }
+}
+
+/** What a retry policy reads of a transient failure: a Retry-After, and its classes (its code, the processor's). */
+export function failureHintsOf(error: Error): { retryAfterMs?: number; errorClasses: string[] } {
+  const classes = error instanceof RatchetError ? [error.code] : [];
+  if (error instanceof ProcessorUnavailableError || error instanceof ProcessorTimeoutError) {
+    if (error.processorErrorClass !== undefined) classes.push(error.processorErrorClass);
+    if (error.retryAfterMs !== undefined) return { retryAfterMs: error.retryAfterMs, errorClasses: classes };
+  }
+  return { errorClasses: classes };
 }
 
 /** The processor answered with something that breaks the contract; the machine fails with this reason. */

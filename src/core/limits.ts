@@ -90,6 +90,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   /** First and longest pause between tries while another node holds a lease a request needs. */
   acquireBackoffMsMin: 2,
   acquireBackoffMsMax: 100,
+  /** Pause between passes of the journal pruner. */
+  journalPruneIntervalMs: 60_000,
 });
 
 /**

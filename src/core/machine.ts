@@ -1,6 +1,7 @@
 /**
  * A machine: an append-only history of events plus an aux state, a timer, and a status that says whether it
- * runs (idle, waiting for its timer, retrying a failed timer step) or is failed and waits for repair.
+ * runs (idle, waiting for its timer, retrying a failed timer step), is paused (its pending step waits for an
+ * operator's resume), or is failed and waits for repair.
  */
 import type { HistoryRange } from "./history-range.js";
 
@@ -24,12 +25,14 @@ export interface Event {
 /** Trace ids and metadata of the request that caused some work, carried to the steps it schedules. */
 export type RequestContext = Readonly<Record<string, string>>;
 
-export type MachineStatus = "idle" | "waiting" | "retrying" | "failed";
-export type WorkingStatus = Exclude<MachineStatus, "failed">;
+export type MachineStatus = "idle" | "waiting" | "retrying" | "paused" | "failed";
+export type WorkingStatus = Exclude<MachineStatus, "failed" | "paused">;
 
-/** A one-shot timer: when it is due, the machine gets a timeout signal and the timer is cleared. */
+/** A one-shot timer: when it is due, the machine gets a timer signal and the timer is cleared. */
 export interface Timer {
   readonly dueAtUs: number;
+  /** The name of the step the timer runs (a processor named it); absent: the step is named after its kind. */
+  readonly step?: string;
   /** The history handed to the timeout step. */
   readonly range: HistoryRange;
   /** The processor route of the timeout step; absent means the namespace's default. */
@@ -53,6 +56,17 @@ export interface Failure {
   readonly failedAtUs: number;
 }
 
+/**
+ * A paused machine keeps its pending step (its timer, due or not) and waits for an operator's resume, which runs
+ * that step again with a fresh series of retries; nothing of it is lost, unlike a failure it needs no repair.
+ */
+export interface Pause {
+  readonly reason: string;
+  /** What paused it: the retry policy that ran out (`retries.timers`, `steps.<name>.retry`), or `operator`. */
+  readonly by: string;
+  readonly pausedAtUs: number;
+}
+
 export interface MachineRecord {
   readonly namespace: string;
   readonly id: string;
@@ -62,6 +76,9 @@ export interface MachineRecord {
   readonly timer: Timer | null;
   readonly retry: TimerRetry | null;
   readonly failure: Failure | null;
+  readonly pause: Pause | null;
+  /** Number of the newest step recorded in the machine's journal; 0 before the first. */
+  readonly stepNumber: number;
   readonly createdAtUs: number;
   readonly updatedAtUs: number;
 }
@@ -71,6 +88,7 @@ export const EMPTY_AUX_STATE: Content = Object.freeze({ data: new Uint8Array(0) 
 
 export function statusOf(record: MachineRecord): MachineStatus {
   if (record.failure !== null) return "failed";
+  if (record.pause !== null) return "paused";
   if (record.retry !== null) return "retrying";
   if (record.timer !== null) return "waiting";
   return "idle";
@@ -78,7 +96,7 @@ export function statusOf(record: MachineRecord): MachineStatus {
 
 /** When the scheduler must next run a step for this machine; null when nothing is scheduled. */
 export function dueAtUsOf(record: MachineRecord): number | null {
-  if (record.failure !== null) return null;
+  if (record.failure !== null || record.pause !== null) return null;
   if (record.retry !== null) return record.retry.dueAtUs;
   return record.timer?.dueAtUs ?? null;
 }

@@ -1,6 +1,7 @@
 /**
- * Retry policies: when a transiently failed timer or notification step runs again, and when to give up.
- * Pure: the caller passes the attempt count, the elapsed time and a random number for jitter.
+ * Retry policies: when a transiently failed timer or notification step runs again, and when to give up (fail the
+ * machine, or pause it for an operator). Pure: the caller passes the attempt count, the elapsed time, what the
+ * processor said of its failure (a Retry-After, an error class) and a random number for jitter.
  */
 import { InvalidRequestError } from "./errors.js";
 
@@ -22,6 +23,21 @@ export interface RetryPolicy {
   readonly maxIntervalMs?: number;
   /** Each interval is scaled by a random factor in [1 − jitter, 1 + jitter]; 0..1. */
   readonly jitter?: number;
+  /**
+   * Error classes no retry can fix: the error's code (`processor_timeout`) or the class its processor gave
+   * (`card_expired`). Such a failure exhausts the policy at once.
+   */
+  readonly nonRetryable?: readonly string[];
+  /** What an exhausted policy does: fail the machine (MG's way, and the default) or pause it for an operator. */
+  readonly onExhausted?: "fail" | "pause";
+}
+
+/** What a processor said of a transient failure, beyond its message. */
+export interface FailureHints {
+  /** The processor asked not to be called again before this many milliseconds (HTTP Retry-After). */
+  readonly retryAfterMs?: number;
+  /** The error's classes, for `nonRetryable`: its code and, when the processor gave one, its own class. */
+  readonly errorClasses?: readonly string[];
 }
 
 /** MG's default for timers: exponential, 100 tries, ×2, 1 s up to 30 min. */
@@ -45,13 +61,18 @@ export interface RetryProgress {
   readonly elapsedMs: number;
 }
 
-/** Milliseconds to wait before the next try, or null when the policy is exhausted. */
+/**
+ * Milliseconds to wait before the next try, or null when the policy is exhausted. A processor's Retry-After makes
+ * the wait at least that long (still within `maxTotalMs`); a non-retryable class exhausts the policy.
+ */
 export function nextRetryDelayMs(
   policy: RetryPolicy,
   progress: RetryProgress,
   random: () => number,
+  hints: FailureHints = {},
 ): number | null {
   const { attempt, elapsedMs } = progress;
+  if (hints.errorClasses?.some((errorClass) => policy.nonRetryable?.includes(errorClass))) return null;
   if (policy.maxAttempts !== undefined && attempt > policy.maxAttempts) return null;
   let intervalMs = baseIntervalMs(policy.backoff, attempt);
   if (intervalMs === null) return null;
@@ -59,7 +80,7 @@ export function nextRetryDelayMs(
   if (policy.jitter !== undefined && policy.jitter > 0) {
     intervalMs *= 1 + policy.jitter * (2 * random() - 1);
   }
-  intervalMs = Math.max(0, Math.round(intervalMs));
+  intervalMs = Math.max(0, Math.round(intervalMs), Math.ceil(hints.retryAfterMs ?? 0));
   if (policy.maxTotalMs !== undefined && elapsedMs + intervalMs > policy.maxTotalMs) return null;
   return intervalMs;
 }
@@ -107,5 +128,12 @@ export function validateRetryPolicy(policy: RetryPolicy, path: string): RetryPol
   nonNegative(policy.maxIntervalMs, "maxIntervalMs");
   if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1))
     fail("jitter", "must be within 0..1");
+  if (policy.onExhausted !== undefined && policy.onExhausted !== "fail" && policy.onExhausted !== "pause")
+    fail("onExhausted", "must be fail or pause");
+  if (
+    policy.nonRetryable !== undefined &&
+    !policy.nonRetryable.every((name) => typeof name === "string" && name !== "")
+  )
+    fail("nonRetryable", "must list error classes");
   return policy;
 }

@@ -2,7 +2,10 @@
  * The engine's public operations, as every edge (woody Thrift, JSON API, CLI, SDK) sees them. Errors are the
  * typed errors of `core/errors.ts`.
  */
+
+import type { Flow } from "../core/flow.js";
 import type { HistoryRange } from "../core/history-range.js";
+import type { JournalEntry } from "../core/journal.js";
 import type { Event, MachineRecord, MachineStatus, Payload, RequestContext } from "../core/machine.js";
 
 export interface RequestOptions {
@@ -15,6 +18,23 @@ export interface RequestOptions {
 export interface RangedRequestOptions extends RequestOptions {
   /** The history handed to the processor; the whole history when absent. */
   readonly range?: HistoryRange;
+}
+
+/** A page of a machine's journal: after a step number, oldest first, or before one, newest first. */
+export interface StepsQuery {
+  /** Step number to page from (exclusive); 0 forward, or the newest backward, when absent. */
+  readonly after?: number;
+  /** At most this many entries (default 100, at most 1,000). */
+  readonly limit?: number;
+  readonly direction?: "forward" | "backward";
+}
+
+/** The window a flow is folded over: steps that ended in [sinceUs, untilUs). */
+export interface FlowQuery {
+  /** Default: an hour before `untilUs`. */
+  readonly sinceUs?: number;
+  /** Default: now. */
+  readonly untilUs?: number;
 }
 
 /** A machine as `get` returns it. */
@@ -57,6 +77,16 @@ export interface EngineApi {
     range?: HistoryRange,
     options?: RequestOptions,
   ): Promise<number>;
+  /** Pauses a working machine: its pending step waits for `resume`; calls get MachinePausedError meanwhile. */
+  pause(namespace: string, machineId: string, reason: string, options?: RequestOptions): Promise<void>;
+  /** Runs a paused machine's pending step again, with a fresh series of retries. */
+  resume(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
+  /** Runs a retrying machine's next attempt now instead of after its backoff. */
+  retryNow(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
+  /** A page of the machine's step journal. */
+  steps(namespace: string, machineId: string, query?: StepsQuery): Promise<JournalEntry[]>;
+  /** The namespace's flow over a window, folded from the journal, with its declared flow beside when it has one. */
+  flow(namespace: string, query?: FlowQuery): Promise<Flow>;
   /** The configured namespaces. */
   namespaces(): readonly string[];
 }

@@ -5,6 +5,7 @@ import type { FaultPoints } from "./fault-points.js";
 import type { GroupCommitter } from "./group-committer.js";
 import type { HistoryCache } from "./history-cache.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
+import type { PendingJournal } from "./pending-journal.js";
 
 export interface EngineContext {
   readonly storage: MachineStore;
@@ -17,6 +18,8 @@ export interface EngineContext {
   readonly faults: FaultPoints;
   readonly leaseKeeper: LeaseKeeper;
   readonly historyCache: HistoryCache;
+  /** Journal entries of attempts that committed nothing, until this node's next commit of the machine. */
+  readonly pendingJournal: PendingJournal;
   readonly machineQueueLengthMax: number;
   readonly chainedStepsMax: number;
   /** A step armed a timer that this node will not run at once: the scheduler may need to wake earlier. */

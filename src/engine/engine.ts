@@ -9,24 +9,43 @@ import {
   NamespaceNotFoundError,
   ShuttingDownError,
 } from "../core/errors.js";
+import type { Flow } from "../core/flow.js";
+import { foldFlow } from "../core/flow.js";
 import type { HistoryRange } from "../core/history-range.js";
 import { FULL_HISTORY, validateHistoryRange } from "../core/history-range.js";
 import { validateArgs, validateMachineId } from "../core/ids.js";
+import type { JournalEntry } from "../core/journal.js";
 import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
+import type { OperatorQueries } from "../storage/operator-queries.js";
 import type { OutboxStore } from "../storage/outbox-store.js";
-import type { EngineApi, MachineSnapshot, RangedRequestOptions, RequestOptions } from "./engine-api.js";
+import type {
+  EngineApi,
+  FlowQuery,
+  MachineSnapshot,
+  RangedRequestOptions,
+  RequestOptions,
+  StepsQuery,
+} from "./engine-api.js";
 import type { EngineContext } from "./engine-context.js";
 import { FaultPoints } from "./fault-points.js";
 import { GroupCommitter } from "./group-committer.js";
 import { HistoryCache } from "./history-cache.js";
+import { JournalPruner } from "./journal-pruner.js";
+import {
+  FLOW_ENTRIES_MAX,
+  validateFlowQuery,
+  validatePauseReason,
+  validateStepsQuery,
+} from "./journal-queries.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { MachineRunners } from "./machine-runners.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
+import { PendingJournal } from "./pending-journal.js";
 import { STEP_FINISHED } from "./processor-call.js";
 import { PublishedWait } from "./published-wait.js";
 import { readMachineSnapshot } from "./read-machine.js";
@@ -34,7 +53,8 @@ import { Scheduler } from "./scheduler.js";
 import type { Reply, Work } from "./work.js";
 
 export interface EngineOptions {
-  readonly storage: MachineStore;
+  /** The machine store, and the journal's reads behind `steps` and `flow`. */
+  readonly storage: MachineStore & Pick<OperatorQueries, "listSteps" | "readJournalWindow">;
   /** The outbox, for namespaces that answer only once their sinks have acknowledged a step. */
   readonly outbox?: Pick<OutboxStore, "outboxPending">;
   readonly clock: Clock;
@@ -53,7 +73,9 @@ export interface EngineOptions {
   readonly pollIntervalMs?: number;
   /** Bytes of complete histories kept in memory (ENGINE_DEFAULTS.historyCacheBytesMax). */
   readonly historyCacheBytesMax?: number;
-  /** Whether this node runs due timers and notifications (a read-only node may not). */
+  /** Pause between passes of the journal pruner (ENGINE_DEFAULTS.journalPruneIntervalMs). */
+  readonly journalPruneIntervalMs?: number;
+  /** Whether this node runs due timers and notifications and prunes the journal (a read-only node may not). */
   readonly schedulerEnabled?: boolean;
   readonly faults?: FaultPoints;
   readonly onError?: (error: unknown, context: object) => void;
@@ -69,6 +91,7 @@ export class Engine implements EngineApi {
   readonly #context: EngineContext;
   readonly #scheduler: Scheduler;
   readonly #leaseKeeper: LeaseKeeper;
+  readonly journalPruner: JournalPruner;
   readonly committer: GroupCommitter;
   readonly historyCache: HistoryCache;
   #storageWake = new AbortController();
@@ -93,6 +116,13 @@ export class Engine implements EngineApi {
     this.#publishedWait = options.outbox === undefined ? undefined : new PublishedWait(options.outbox, clock);
     this.#leaseKeeper = new LeaseKeeper(storage, clock, leaseDurationMs, (error) =>
       reportError(error, { in: "lease keeper" }),
+    );
+    this.journalPruner = new JournalPruner(
+      storage,
+      clock,
+      this.#namespaces.all(),
+      options.journalPruneIntervalMs ?? ENGINE_DEFAULTS.journalPruneIntervalMs,
+      (error) => reportError(error, { in: "journal pruner" }),
     );
     this.#scheduler = new Scheduler(storage, clock, {
       owner: options.owner,
@@ -120,6 +150,7 @@ export class Engine implements EngineApi {
       faults: options.faults ?? new FaultPoints(),
       leaseKeeper: this.#leaseKeeper,
       historyCache: this.historyCache,
+      pendingJournal: new PendingJournal(),
       machineQueueLengthMax: ENGINE_LIMITS.machineQueueLengthMax,
       chainedStepsMax: ENGINE_LIMITS.chainedStepsMax,
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
@@ -136,7 +167,10 @@ export class Engine implements EngineApi {
       this.#scheduler.wake();
     });
     this.#leaseKeeper.start();
-    if (options.schedulerEnabled ?? true) this.#scheduler.start();
+    if (options.schedulerEnabled ?? true) {
+      this.#scheduler.start();
+      this.journalPruner.start();
+    }
   }
 
   namespaces(): readonly string[] {
@@ -189,6 +223,55 @@ export class Engine implements EngineApi {
     const target = this.#target(namespace, machineId);
     const deadlineUs = this.#deadline(target.namespace, options);
     return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "remove", deadlineUs, reply }));
+  }
+
+  async pause(
+    namespace: string,
+    machineId: string,
+    reason: string,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    const target = this.#target(namespace, machineId);
+    const why = validatePauseReason(reason);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<void>(target, deadlineUs, (reply) => ({
+      kind: "pause",
+      reason: why,
+      deadlineUs,
+      reply,
+    }));
+  }
+
+  async resume(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
+    const target = this.#target(namespace, machineId);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "resume", deadlineUs, reply }));
+  }
+
+  async retryNow(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
+    const target = this.#target(namespace, machineId);
+    const deadlineUs = this.#deadline(target.namespace, options);
+    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "retryNow", deadlineUs, reply }));
+  }
+
+  async steps(namespace: string, machineId: string, query: StepsQuery = {}): Promise<JournalEntry[]> {
+    const target = this.#target(namespace, machineId);
+    const page = validateStepsQuery(query);
+    return this.#options.storage.listSteps(namespace, target.machineId, page);
+  }
+
+  async flow(namespace: string, query: FlowQuery = {}): Promise<Flow> {
+    const resolved = this.#namespaces.get(namespace);
+    const window = validateFlowQuery(query, this.#options.clock.nowUs());
+    const limit = FLOW_ENTRIES_MAX;
+    const entries = await this.#options.storage.readJournalWindow(namespace, { ...window, limit: limit + 1 });
+    return foldFlow({
+      namespace,
+      ...window,
+      entries: entries.slice(0, limit),
+      truncated: entries.length > limit,
+      declared: resolved.flow,
+    });
   }
 
   async get(
@@ -263,7 +346,7 @@ export class Engine implements EngineApi {
     if (this.#closing) return;
     this.#closing = true;
     this.#unsubscribeWake?.();
-    await this.#scheduler.stop();
+    await Promise.all([this.#scheduler.stop(), this.journalPruner.stop()]);
     const { clock } = this.#options;
     const drainTimeoutMs = options.drainTimeoutMs ?? ENGINE_DEFAULTS.drainTimeoutMs;
     const drained = this.#runners.closing();

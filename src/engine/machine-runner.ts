@@ -4,21 +4,29 @@
  * it for requests, adopting the scheduler's claims, giving it up when the queue is empty) and the decision to keep
  * the lease and chain the next timer step; each kind of step decides its own outcome in steps/.
  */
-import { DeadlineExceededError, OverloadedError } from "../core/errors.js";
+import {
+  coerceError,
+  DeadlineExceededError,
+  OverloadedError,
+  StorageResultUnknownError,
+} from "../core/errors.js";
+import type { JournalDraft, JournalEntry } from "../core/journal.js";
+import { numberEntries } from "../core/journal.js";
 import { ENGINE_DEFAULTS } from "../core/limits.js";
 import type { MachineRecord } from "../core/machine.js";
-import { dueAtUsOf } from "../core/machine.js";
+import { dueAtUsOf, machineKey } from "../core/machine.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { Lease } from "../storage/machine-store.js";
 import type { EngineContext } from "./engine-context.js";
 import type { HeldLease, StepToCommit } from "./leased-machine.js";
 import { LeasedMachine } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
-import type { StepRun } from "./step-run.js";
+import { attemptOf, journalDraftOf, uncommittedOutcomeOf } from "./step-journal.js";
+import type { StepAttempt, StepCommitOptions, StepRun } from "./step-run.js";
 import { runCall, runRepair } from "./steps/call.js";
 import { runModernize } from "./steps/modernize.js";
 import { runNotification } from "./steps/notification.js";
-import { runRemove, runSimpleRepair } from "./steps/operator.js";
+import { runPause, runRemove, runResume, runRetryNow, runSimpleRepair } from "./steps/operator.js";
 import { runStart } from "./steps/start.js";
 import { runTimer } from "./steps/timer.js";
 import type { Work } from "./work.js";
@@ -34,6 +42,7 @@ export interface Claim {
 export class MachineRunner {
   readonly #machine: LeasedMachine;
   readonly #queue: Work[] = [];
+  readonly #key: string;
   #draining = false;
   #chainedSteps = 0;
 
@@ -44,6 +53,7 @@ export class MachineRunner {
     private readonly onIdle: (runner: MachineRunner) => void,
   ) {
     this.#machine = new LeasedMachine(engine, namespace, machineId, () => this.#dropScheduledWork());
+    this.#key = machineKey(namespace.name, machineId);
   }
 
   /** True while the runner has work or holds the machine's lease. */
@@ -103,6 +113,7 @@ export class MachineRunner {
   }
 
   async #execute(work: Work): Promise<void> {
+    let attempt: StepAttempt | undefined;
     try {
       let held: HeldLease | null;
       if (isRequest(work)) {
@@ -114,13 +125,32 @@ export class MachineRunner {
         held = this.#machine.held();
         if (held === null) return; // the lease was lost before this step could run; it is claimed again
       }
-      await this.#dispatch(work, this.#stepRun(held));
+      attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
+      await this.#dispatch(work, this.#stepRun(held, attempt));
     } catch (error) {
+      if (attempt !== undefined) this.#noteUncommitted(attempt, error);
       if (isRequest(work)) work.reply.reject(error);
       else this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId });
     } finally {
       if (!isRequest(work)) work.done?.();
     }
+  }
+
+  /**
+   * An attempt that called its processor and committed nothing is recorded with this node's next commit of the
+   * machine (never now: the lease may be gone).
+   */
+  #noteUncommitted(attempt: StepAttempt, error: unknown): void {
+    if (attempt.committed || attempt.processor === null || !this.namespace.journal.enabled) return;
+    const outcome = uncommittedOutcomeOf(error);
+    if (outcome === null) return;
+    const draft = journalDraftOf(attempt, {
+      outcome,
+      error: coerceError(error),
+      eventsAppended: 0,
+      endedAtUs: this.engine.clock.nowUs(),
+    });
+    this.engine.pendingJournal.note(this.#key, draft);
   }
 
   async #dispatch(work: Work, run: StepRun): Promise<void> {
@@ -135,6 +165,12 @@ export class MachineRunner {
         return work.reply.resolve(await runSimpleRepair(run));
       case "remove":
         return work.reply.resolve(await runRemove(run));
+      case "pause":
+        return work.reply.resolve(await runPause(run, work.reason));
+      case "resume":
+        return work.reply.resolve(await runResume(run));
+      case "retryNow":
+        return work.reply.resolve(await runRetryNow(run));
       case "modernize":
         return work.reply.resolve(await runModernize(run, work));
       case "timer":
@@ -175,21 +211,28 @@ export class MachineRunner {
     }
   }
 
-  #stepRun(held: HeldLease): StepRun {
+  #stepRun(held: HeldLease, attempt: StepAttempt): StepRun {
     return {
       engine: this.engine,
       namespace: this.namespace,
       machine: this.#machine,
       held,
-      commit: (step, options) => this.#commit(held, step, options?.keepLease === true),
+      attempt,
+      commit: (step, options = {}) => this.#commit(held, attempt, step, options),
     };
   }
 
   /**
-   * Commits a step. The lease is kept when more work waits here or the new timer is already due: the hot path,
-   * where the next step runs at once from the state held in memory, with no round trip through the scheduler.
+   * Commits a step with its journal entries (those of earlier attempts that committed nothing, then its own). The
+   * lease is kept when more work waits here or the new timer is already due: the hot path, where the next step
+   * runs at once from the state held in memory, with no round trip through the scheduler.
    */
-  async #commit(held: HeldLease, step: StepToCommit, keepLease: boolean): Promise<void> {
+  async #commit(
+    held: HeldLease,
+    attempt: StepAttempt,
+    step: StepToCommit,
+    options: StepCommitOptions,
+  ): Promise<void> {
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -197,11 +240,48 @@ export class MachineRunner {
       dueAtUs <= nowUs &&
       this.#chainedSteps < this.engine.chainedStepsMax &&
       !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
-    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || keepLease);
-    await this.#machine.commit(step, { held, keep });
+    const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
+    const journaled = this.#journaled(attempt, step, options, nowUs);
+    try {
+      await this.#machine.commit(journaled.step, { held, keep });
+    } catch (error) {
+      this.#journalNotWritten(journaled.pending, error);
+      throw error;
+    }
+    attempt.committed = true;
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
     if (chain) this.#queue.push({ kind: "timer" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
+  }
+
+  /** The step with its journal entries numbered after the machine's last, and the record's step number moved on. */
+  #journaled(
+    attempt: StepAttempt,
+    step: StepToCommit,
+    options: StepCommitOptions,
+    nowUs: number,
+  ): { step: StepToCommit & { journal?: JournalEntry[] }; pending: JournalDraft[] } {
+    if (!this.namespace.journal.enabled) return { step, pending: [] };
+    const pending = this.engine.pendingJournal.take(this.#key);
+    const own = journalDraftOf(attempt, {
+      outcome: options.outcome ?? "committed",
+      ...(options.error === undefined ? {} : { error: options.error }),
+      eventsAppended: step.events.length,
+      endedAtUs: nowUs,
+    });
+    const previous = this.#machine.record?.stepNumber ?? 0;
+    const journal = numberEntries([...pending, own], previous);
+    const record = { ...step.record, stepNumber: previous + journal.length };
+    return { step: { ...step, record, journal }, pending };
+  }
+
+  /**
+   * A commit that wrote nothing gives the earlier attempts' entries back (its own attempt is noted when the step
+   * ends without a commit); after an unknown outcome nothing is given back: the entries may have been written.
+   */
+  #journalNotWritten(pending: readonly JournalDraft[], error: unknown): void {
+    if (!this.namespace.journal.enabled || error instanceof StorageResultUnknownError) return;
+    this.engine.pendingJournal.restore(this.#key, pending);
   }
 
   /** Scheduled work still queued belongs to a lost lease; the scheduler will claim it again. */

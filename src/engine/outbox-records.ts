@@ -57,8 +57,19 @@ function lifecycleChangeOf(
 ): LifecycleChange | null {
   if (kind === "create") return { kind: "created" };
   if (kind === "remove") return { kind: "removed" };
-  const wasFailed = previous?.failure != null;
-  if (!wasFailed && record.failure !== null) return { kind: "failed", reason: record.failure.reason };
-  if (wasFailed && record.failure === null) return { kind: "repaired" };
+  const wasHalted = previous !== null && haltReasonOf(previous) !== null;
+  const haltReason = haltReasonOf(record);
+  if (!wasHalted && haltReason !== null) return { kind: "failed", reason: haltReason };
+  if (wasHalted && haltReason === null) return { kind: "repaired" };
+  return null;
+}
+
+/**
+ * Why the machine waits for an operator, as MG's lifecycle sink says it: MG has no paused status, so a pause is
+ * published as a failure whose reason says it is paused, and a resume as a repair.
+ */
+function haltReasonOf(record: MachineRecord): string | null {
+  if (record.failure !== null) return record.failure.reason;
+  if (record.pause !== null) return `paused: ${record.pause.reason}`;
   return null;
 }

@@ -6,7 +6,7 @@ import { coerceError } from "../core/errors.js";
 import type { Event, MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 import { validateStepResult } from "../core/processor-result.js";
-import type { RetryPolicy } from "../core/retry-policy.js";
+import type { FailureHints, RetryPolicy } from "../core/retry-policy.js";
 import { nextRetryDelayMs } from "../core/retry-policy.js";
 import type { StepKind } from "../core/step.js";
 import { applyStepResult } from "../core/step.js";
@@ -60,13 +60,13 @@ export function stepOutcomeOf(
 export function notificationRetryOf(
   notification: Notification,
   error: string,
-  options: { policy: RetryPolicy; nowUs: number; random: () => number },
+  options: { policy: RetryPolicy; nowUs: number; random: () => number; hints?: FailureHints },
 ): NotificationOutcome | null {
   const { nowUs } = options;
   const attempt = notification.attempt + 1;
   const firstFailedAtUs = notification.firstFailedAtUs ?? nowUs;
   const elapsedMs = (nowUs - firstFailedAtUs) / MICROSECONDS_PER_MILLISECOND;
-  const delayMs = nextRetryDelayMs(options.policy, { attempt, elapsedMs }, options.random);
+  const delayMs = nextRetryDelayMs(options.policy, { attempt, elapsedMs }, options.random, options.hints);
   if (delayMs === null) return null;
   const dueAtUs = nowUs + delayMs * MICROSECONDS_PER_MILLISECOND;
   return { kind: "retry", dueAtUs, attempt, firstFailedAtUs, lastError: error };

@@ -5,13 +5,14 @@
  */
 import type { HistoryRange } from "../core/history-range.js";
 import { selectEventSpan } from "../core/history-range.js";
+import type { JournalKind, JournalOutcome } from "../core/journal.js";
 import type { MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import type { StepKind } from "../core/step.js";
 import type { ProcessorRequest } from "../processors/processor.js";
 import type { EngineContext } from "./engine-context.js";
 import type { HeldLease, LeasedMachine, StepToCommit } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
-import { processorFor } from "./namespace.js";
+import { processorFor, processorNameFor } from "./namespace.js";
 import type { ProcessorOutcome } from "./processor-call.js";
 import { callProcessor } from "./processor-call.js";
 import type { StepOutcome } from "./step-outcome.js";
@@ -29,13 +30,34 @@ export interface InvokeOptions {
   readonly timerRoute?: string;
 }
 
+/** What the journal records of the step being run; the step fills in the processor it calls. */
+export interface StepAttempt {
+  readonly kind: JournalKind;
+  readonly name: string;
+  readonly attempt: number;
+  readonly startedAtUs: number;
+  /** The processor called, by name; null until one is. */
+  processor: string | null;
+  /** Whether a commit of the step has recorded it. */
+  committed: boolean;
+}
+
+export interface StepCommitOptions {
+  /** Keep the lease after the commit even when no more work waits. */
+  readonly keepLease?: boolean;
+  /** How the journal records the step: committed (the default), or the failure the commit records. */
+  readonly outcome?: JournalOutcome;
+  readonly error?: Error;
+}
+
 export interface StepRun {
   readonly engine: EngineContext;
   readonly namespace: Namespace;
   readonly machine: LeasedMachine;
   readonly held: HeldLease;
-  /** Commits under the held lease; the runner decides whether to keep it (more work, or a due timer). */
-  commit(step: StepToCommit, options?: { keepLease?: boolean }): Promise<void>;
+  readonly attempt: StepAttempt;
+  /** Commits under the held lease with the step's journal entry; the runner decides whether to keep the lease. */
+  commit(step: StepToCommit, options?: StepCommitOptions): Promise<void>;
 }
 
 /** Builds the machine view, calls the routed processor, and passes the fault points around the call. */
@@ -52,7 +74,12 @@ export async function invokeProcessor(run: StepRun, options: InvokeOptions): Pro
   };
   const fault = { namespace: record.namespace, machineId: record.id, kind: request.kind };
   await run.engine.faults.reach("beforeProcessorCall", fault);
-  const processor = processorFor(run.namespace, request.kind, options.timerRoute);
+  const route = {
+    stepName: run.attempt.name,
+    ...(options.timerRoute === undefined ? {} : { timerRoute: options.timerRoute }),
+  };
+  run.attempt.processor = processorNameFor(run.namespace, request.kind, route);
+  const processor = processorFor(run.namespace, request.kind, route);
   const outcome = await callProcessor(
     run.engine.clock,
     processor,

@@ -21,7 +21,11 @@ export type Work =
       readonly range: HistoryRange;
       readonly reply: Reply<Payload>;
     })
-  | (Requested & { readonly kind: "simpleRepair" | "remove"; readonly reply: Reply<void> })
+  | (Requested & {
+      readonly kind: "simpleRepair" | "remove" | "resume" | "retryNow";
+      readonly reply: Reply<void>;
+    })
+  | (Requested & { readonly kind: "pause"; readonly reason: string; readonly reply: Reply<void> })
   | (Requested & { readonly kind: "modernize"; readonly range: HistoryRange; readonly reply: Reply<number> })
   /** A due timer or timer retry: claimed by the scheduler, or chained by the lease holder. */
   | { readonly kind: "timer"; readonly done?: () => void }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { HistoryRange } from "../core/history-range.js";
-import type { Failure, RequestContext, Timer, TimerRetry } from "../core/machine.js";
+import type { Failure, Pause, RequestContext, Timer, TimerRetry } from "../core/machine.js";
 
 /** The timer without its due time, which lives in its own indexed column. */
 type TimerDocument = Omit<Timer, "dueAtUs">;
@@ -36,6 +36,14 @@ export function failureToJson(failure: Failure | null): string | null {
 
 export function failureFromJson(json: string | null): Failure | null {
   return json === null ? null : (JSON.parse(json) as Failure);
+}
+
+export function pauseToJson(pause: Pause | null): string | null {
+  return pause === null ? null : JSON.stringify(pause);
+}
+
+export function pauseFromJson(json: string | null): Pause | null {
+  return json === null ? null : (JSON.parse(json) as Pause);
 }
 
 export function rangeToJson(range: HistoryRange): string {

@@ -10,6 +10,7 @@
  * wrote nothing.
  */
 import type { EventSpan } from "../core/history-range.js";
+import type { JournalEntry } from "../core/journal.js";
 import type { Content, Event, MachineRecord } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 import type { OutboxDraft } from "../core/outbox.js";
@@ -53,6 +54,11 @@ export interface StepCommit {
   readonly leaseUntilUs: number | null;
   /** Records for the sinks, stored in the same transaction (kept even when the step removes the machine). */
   readonly outbox?: readonly OutboxEntry[];
+  /**
+   * Journal entries, numbered after the previous record's `stepNumber` up to `record.stepNumber`, stored in the
+   * same transaction (a removing step's entries go with the machine's journal).
+   */
+  readonly journal?: readonly JournalEntry[];
 }
 
 /** One outbox record bound for one sink. */
@@ -142,6 +148,19 @@ export interface MachineStore {
    * StorageResultUnknownError when the connection broke with the insert in flight.
    */
   insertNotification(notification: Notification): Promise<void>;
+
+  /**
+   * Deletes, in one bounded batch, journal entries of a namespace that ended before `endedBeforeUs`, and entries
+   * beyond the last `keepPerMachine` of machines updated since `updatedSinceUs`; returns how many went. Never
+   * waits for a step's commit: pruning is off the hot path.
+   */
+  pruneJournal(options: {
+    namespace: string;
+    endedBeforeUs: number;
+    keepPerMachine: number;
+    updatedSinceUs: number;
+    limit: number;
+  }): Promise<number>;
 
   /** Optional: calls `listener` when another node may have made work due (new timer, released lease). */
   onWake?(listener: () => void): () => void;

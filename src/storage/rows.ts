@@ -4,6 +4,7 @@
  * Text columns never carry U+0000, which PostgreSQL cannot store, so both adapters keep the same rows.
  */
 import assert from "node:assert/strict";
+import type { JournalEntry } from "../core/journal.js";
 import type { Event, MachineRecord } from "../core/machine.js";
 import { dueAtUsOf, statusOf } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
@@ -13,6 +14,8 @@ import {
   contextToJson,
   failureFromJson,
   failureToJson,
+  pauseFromJson,
+  pauseToJson,
   rangeFromJson,
   rangeToJson,
   retryFromJson,
@@ -43,6 +46,8 @@ export interface MachineRow {
   timer_due_at_us: number | null;
   retry: string | null;
   failure: string | null;
+  pause: string | null;
+  last_step_number: number;
   due_at_us: number | null;
   created_at_us: number;
   updated_at_us: number;
@@ -60,6 +65,8 @@ export function machineFromRow(row: MachineRow): MachineRecord {
     timer: timerFromJson(row.timer, row.timer_due_at_us),
     retry: retryFromJson(row.retry),
     failure: failureFromJson(row.failure),
+    pause: pauseFromJson(row.pause),
+    stepNumber: row.last_step_number,
     createdAtUs: row.created_at_us,
     updatedAtUs: row.updated_at_us,
   };
@@ -77,6 +84,8 @@ export function machineToRow(record: MachineRecord): MachineRow {
     timer_due_at_us: safeIntegerOrNull(record.timer?.dueAtUs ?? null, "timer_due_at_us"),
     retry: retryToJson(record.retry),
     failure: failureToJson(record.failure),
+    pause: pauseToJson(record.pause),
+    last_step_number: safeInteger(record.stepNumber, "last_step_number"),
     due_at_us: safeIntegerOrNull(dueAtUsOf(record), "due_at_us"),
     created_at_us: safeInteger(record.createdAtUs, "created_at_us"),
     updated_at_us: safeInteger(record.updatedAtUs, "updated_at_us"),
@@ -232,4 +241,55 @@ export interface ParkedOutboxRow extends OutboxRow {
 
 export function parkedFromRow(row: ParkedOutboxRow): ParkedOutboxRecord {
   return { ...outboxFromRow(row), sink: row.sink, reason: row.reason, parkedAtUs: row.parked_at_us };
+}
+
+/** One journal entry, as both adapters keep it in `steps`. */
+export interface StepRow {
+  namespace: string;
+  machine_id: string;
+  step_number: number;
+  kind: string;
+  name: string;
+  processor: string | null;
+  attempt: number;
+  started_at_us: number;
+  ended_at_us: number;
+  outcome: string;
+  error_class: string | null;
+  error_text: string | null;
+  events_appended: number;
+}
+
+export function stepToRow(namespace: string, machineId: string, entry: JournalEntry): StepRow {
+  return {
+    namespace,
+    machine_id: machineId,
+    step_number: safeInteger(entry.stepNumber, "step_number"),
+    kind: entry.kind,
+    name: entry.name,
+    processor: entry.processor,
+    attempt: entry.attempt,
+    started_at_us: safeInteger(entry.startedAtUs, "started_at_us"),
+    ended_at_us: safeInteger(entry.endedAtUs, "ended_at_us"),
+    outcome: entry.outcome,
+    error_class: entry.errorClass,
+    error_text: diagnosticText(entry.errorText),
+    events_appended: entry.eventsAppended,
+  };
+}
+
+export function stepFromRow(row: Omit<StepRow, "namespace" | "machine_id">): JournalEntry {
+  return {
+    stepNumber: row.step_number,
+    kind: row.kind as JournalEntry["kind"],
+    name: row.name,
+    processor: row.processor,
+    attempt: row.attempt,
+    startedAtUs: row.started_at_us,
+    endedAtUs: row.ended_at_us,
+    outcome: row.outcome as JournalEntry["outcome"],
+    errorClass: row.error_class,
+    errorText: row.error_text,
+    eventsAppended: row.events_appended,
+  };
 }

@@ -38,6 +38,8 @@ test("a file database keeps committed machines across a reopen, and migrating tw
       timer: null,
       retry: null,
       failure: null,
+      pause: null,
+      stepNumber: 0,
       createdAtUs: 1,
       updatedAtUs: 1,
     };

@@ -4,7 +4,7 @@ import type { HistoryRange } from "../../core/history-range.js";
 import type { Payload, RequestContext } from "../../core/machine.js";
 import { invokeProcessor, outcomeOfStep, type StepRun } from "../step-run.js";
 import { commitApplied, commitFailure } from "./commits.js";
-import { requireFailed, requireWorking } from "./preconditions.js";
+import { requireFailedOrPaused, requireWorking } from "./preconditions.js";
 import { contextOf } from "./start.js";
 
 interface RangedWork {
@@ -32,13 +32,13 @@ export async function runCall(run: StepRun, work: RangedWork): Promise<Payload> 
     throw new MachineFailedError(run.namespace.name, record.id, failure);
   }
   const reason = step.kind === "failed" ? step.reason : step.error.message;
-  await commitFailure(run, record, reason);
+  await commitFailure(run, record, reason, step.kind === "failed" ? undefined : step.error);
   throw new MachineFailedError(run.namespace.name, record.id, reason);
 }
 
 /** A broken repair leaves the machine failed with its original reason; the caller learns why. */
 export async function runRepair(run: StepRun, work: RangedWork): Promise<Payload> {
-  const record = requireFailed(run);
+  const record = requireFailedOrPaused(run);
   const outcome = await invokeProcessor(run, {
     record,
     request: { kind: "repair", args: work.args },

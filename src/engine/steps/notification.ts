@@ -1,10 +1,12 @@
 /**
  * A notification step: a stored notification delivered to the processor as a signal. Delivered, it is deleted in
- * the step's commit; a transient failure reschedules it under the namespace's notification policy; a fatal one
- * fails the machine and keeps the notification, delivered again after repair.
+ * the step's commit; a transient failure reschedules it under the namespace's notification policy (honouring the
+ * processor's Retry-After); a fatal one, or an exhausted policy, fails (or pauses) the machine and keeps the
+ * notification, delivered again after the repair (or the resume).
  */
+import { failureHintsOf } from "../../core/errors.js";
 import type { Notification } from "../../core/notification.js";
-import { failRecord } from "../../core/step.js";
+import { failRecord, pauseRecord } from "../../core/step.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import type { NotificationOutcome } from "../../storage/machine-store.js";
 import { notificationRetryOf } from "../step-outcome.js";
@@ -13,7 +15,8 @@ import { commitApplied, commitFailure } from "./commits.js";
 
 export async function runNotification(run: StepRun, notification: Notification): Promise<void> {
   const record = run.machine.record;
-  if (record === null || record.failure !== null) return; // removed, or failed: it waits for repair
+  // Removed; or failed or paused: it waits for the repair or the resume.
+  if (record === null || record.failure !== null || record.pause !== null) return;
   const nowUs = run.engine.clock.nowUs();
   const context = notification.context === undefined ? {} : { context: notification.context };
   const outcome = await invokeProcessor(run, {
@@ -30,32 +33,36 @@ export async function runNotification(run: StepRun, notification: Notification):
     return;
   }
   if (step.kind !== "transient") {
-    await commitFailure(run, record, step.kind === "failed" ? step.reason : step.error.message);
+    const reason = step.kind === "failed" ? step.reason : step.error.message;
+    await commitFailure(run, record, reason, step.kind === "failed" ? undefined : step.error);
     return;
   }
+  const policy = run.namespace.notificationRetryPolicy;
+  const journaled = { outcome: "transient_error", error: step.error } as const;
   const retry = notificationRetryOf(notification, step.error.message, {
-    policy: run.namespace.notificationRetryPolicy,
+    policy,
     nowUs: run.engine.clock.nowUs(),
     random: run.engine.random,
+    hints: failureHintsOf(step.error),
   });
   if (retry !== null) {
-    await run.commit({ kind: "update", record, events: [], notification: settled(retry) });
+    await run.commit({ kind: "update", record, events: [], notification: settled(retry) }, journaled);
     return;
   }
-  // Exhausted: the machine fails, and the notification is due again at once, for delivery after the repair.
-  const failedAtUs = run.engine.clock.nowUs();
+  // Exhausted: the machine fails (or pauses, as the policy says), and the notification is due again at once, for
+  // delivery after the repair or the resume.
+  const haltedAtUs = run.engine.clock.nowUs();
   const reason = `notification ${notification.id} retries exhausted: ${step.error.message}`;
-  const reset = {
+  const reset: NotificationOutcome = {
     kind: "retry",
-    dueAtUs: failedAtUs,
+    dueAtUs: haltedAtUs,
     attempt: 0,
-    firstFailedAtUs: failedAtUs,
+    firstFailedAtUs: haltedAtUs,
     lastError: reason,
   };
-  await run.commit({
-    kind: "update",
-    record: failRecord(record, reason, failedAtUs),
-    events: [],
-    notification: settled(reset as NotificationOutcome),
-  });
+  const halted =
+    policy.onExhausted === "pause"
+      ? pauseRecord(record, { reason, by: "retries.notifications", nowUs: haltedAtUs })
+      : failRecord(record, reason, haltedAtUs);
+  await run.commit({ kind: "update", record: halted, events: [], notification: settled(reset) }, journaled);
 }

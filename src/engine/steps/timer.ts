@@ -1,11 +1,14 @@
 /**
- * A timer step: the due timer (or the retry of a timer step) runs, and its outcome is committed. A transient
- * failure schedules the retry under the namespace's timer policy, or fails the machine when it is exhausted.
+ * A timer step: the due timer (or the retry of a timer step) runs, under its named step's processor, deadline and
+ * retry policy when it has them, and its outcome is committed. A transient failure schedules the retry under that
+ * policy (honouring the processor's Retry-After), or, once the policy is exhausted, fails or pauses the machine.
  */
 import assert from "node:assert/strict";
+import { failureHintsOf } from "../../core/errors.js";
 import { dueAtUsOf } from "../../core/machine.js";
 import { retryTimerStep } from "../../core/step.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
+import { timerRetryPolicyOf, timerTimeoutMsOf } from "../namespace.js";
 import { invokeProcessor, outcomeOfStep, type StepRun } from "../step-run.js";
 import { commitApplied, commitFailure } from "./commits.js";
 
@@ -17,11 +20,12 @@ export async function runTimer(run: StepRun): Promise<void> {
   const timer = record.timer;
   assert.ok(timer !== null, "a due machine that is not failed has a timer");
   const context = timer.context === undefined ? {} : { context: timer.context };
+  const timeoutMs = timerTimeoutMsOf(run.namespace, run.attempt.name);
   const outcome = await invokeProcessor(run, {
     record,
     request: { kind: "timer" },
     range: timer.range,
-    deadlineUs: nowUs + run.namespace.timerProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND,
+    deadlineUs: nowUs + timeoutMs * MICROSECONDS_PER_MILLISECOND,
     ...context,
     ...(timer.processor === undefined ? {} : { timerRoute: timer.processor }),
   });
@@ -29,14 +33,21 @@ export async function runTimer(run: StepRun): Promise<void> {
   if (step.kind === "applied") {
     await commitApplied(run, record, step);
   } else if (step.kind === "transient") {
+    const { policy, name } = timerRetryPolicyOf(run.namespace, run.attempt.name);
     const next = retryTimerStep(record, {
       error: step.error.message,
       nowUs: run.engine.clock.nowUs(),
-      policy: run.namespace.timerRetryPolicy,
+      policy,
+      policyName: name,
       random: run.engine.random,
+      hints: failureHintsOf(step.error),
     });
-    await run.commit({ kind: "update", record: next, events: [] });
+    await run.commit(
+      { kind: "update", record: next, events: [] },
+      { outcome: "transient_error", error: step.error },
+    );
   } else {
-    await commitFailure(run, record, step.kind === "failed" ? step.reason : step.error.message);
+    const reason = step.kind === "failed" ? step.reason : step.error.message;
+    await commitFailure(run, record, reason, step.kind === "failed" ? undefined : step.error);
   }
 }

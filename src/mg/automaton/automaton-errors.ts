@@ -16,6 +16,7 @@ import {
   MachineAlreadyWorkingError,
   MachineFailedError,
   MachineNotFoundError,
+  MachinePausedError,
   NamespaceNotFoundError,
   RatchetError,
   RepairFailedError,
@@ -79,7 +80,9 @@ function answerOf(error: Error): Answer {
   if (error instanceof NamespaceNotFoundError) return business("NamespaceNotFound");
   if (error instanceof MachineNotFoundError || isInvalidMachineId(error)) return business("MachineNotFound");
   if (error instanceof MachineAlreadyExistsError) return business("MachineAlreadyExists");
-  if (error instanceof MachineFailedError) return business("MachineFailed");
+  // MG has no paused status: a paused machine reads as failed, and a call to it gets MachineFailed.
+  if (error instanceof MachineFailedError || error instanceof MachinePausedError)
+    return business("MachineFailed");
   if (error instanceof MachineAlreadyWorkingError) return business("MachineAlreadyWorking");
   if (error instanceof RepairFailedError) return repairFailed(error);
   if (error instanceof InvalidRequestError || error instanceof LimitExceededError) {

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Direction, HistoryRange } from "../../core/history-range.js";
+import type { MachineRecord } from "../../core/machine.js";
 import { formatTimestampSeconds } from "../../core/time.js";
 import type { EngineApi, MachineSnapshot, RequestOptions } from "../../engine/engine-api.js";
 import { contentToThrift, eventToThrift, payloadToValue } from "../machine-to-thrift.js";
@@ -131,8 +132,7 @@ export function machineOfSnapshot(
   requestedRange: stateProcessing.HistoryRange,
 ): stateProcessing.Machine {
   const { record } = snapshot;
-  const status: stateProcessing.MachineStatus =
-    record.failure === null ? { working: {} } : { failed: { reason: record.failure.reason } };
+  const status = thriftStatusOf(record);
   return {
     ns: record.namespace,
     id: record.id,
@@ -142,6 +142,13 @@ export function machineOfSnapshot(
     aux_state: contentToThrift(record.auxState, "aux_state"),
     ...(record.timer !== null && { timer: formatTimestampSeconds(record.timer.dueAtUs) }),
   };
+}
+
+/** MG has no paused status: a paused machine reads as failed, with a reason that says it is paused and why. */
+export function thriftStatusOf(record: MachineRecord): stateProcessing.MachineStatus {
+  if (record.failure !== null) return { failed: { reason: record.failure.reason } };
+  if (record.pause !== null) return { failed: { reason: `paused: ${record.pause.reason}` } };
+  return { working: {} };
 }
 
 function report(

@@ -11,13 +11,14 @@ import pg from "pg";
 import { LeaseLostError, MachineAlreadyExistsError, StorageResultUnknownError } from "../../core/errors.js";
 import { dueAtUsOf, machineKey } from "../../core/machine.js";
 import type { CommitOutcome, StepCommit } from "../machine-store.js";
-import { eventToRow, machineToRow } from "../rows.js";
+import { eventToRow, machineToRow, stepToRow } from "../rows.js";
 import type { QuotedSchemaName } from "./schema-name.js";
 import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notifications from "./sql/notifications.js";
 import * as outbox from "./sql/outbox.js";
+import * as journalSql from "./sql/steps.js";
 
 interface Target {
   readonly schema: QuotedSchemaName;
@@ -160,21 +161,27 @@ async function writeFencedSteps(
     step.notification === undefined ? [] : [{ lease: step.lease, ...step.notification }],
   );
   const outboxEntries = steps.flatMap((step) => step.outbox ?? []);
+  // A removing step's entries go with the rest of its machine's journal.
+  const journal = kept.flatMap((step) =>
+    (step.journal ?? []).map((entry) => stepToRow(step.record.namespace, step.record.id, entry)),
+  );
   const contents = kept.flatMap((step) =>
     (step.eventContents ?? []).map((update) => ({ lease: step.lease, ...update })),
   );
   const skip = Promise.resolve(undefined);
   // The machine rows go before their events and notifications: a concurrent insertNotification holds the
   // machine row, and the later statements' snapshots then include what it inserted.
-  const [updated, , , , inserted, , , , settledLeases] = await Promise.all([
+  const [updated, , , , , inserted, , , , , settledLeases] = await Promise.all([
     updates.length === 0 ? skip : client.query(machines.updateMachines(schema, updates)),
     removed.length === 0 ? skip : client.query(machines.deleteMachines(schema, removed)),
     removed.length === 0 ? skip : client.query(events.deleteEvents(schema, removed)),
     removed.length === 0 ? skip : client.query(notifications.deleteMachineNotifications(schema, removed)),
+    removed.length === 0 ? skip : client.query(journalSql.deleteMachineSteps(schema, removed)),
     newEvents.length === 0 ? skip : client.query(events.insertEvents(schema, newEvents)),
     settled.length === 0 ? skip : client.query(notifications.settleNotifications(schema, settled)),
     outboxEntries.length === 0 ? skip : client.query(outbox.insertOutbox(schema, outboxEntries)),
     contents.length === 0 ? skip : client.query(events.updateEventContents(schema, contents)),
+    journal.length === 0 ? skip : client.query(journalSql.insertSteps(schema, journal)),
     client.query<{ settled_count: number }>(
       leases.settleLeases(schema, {
         leases: steps.map((step) => step.lease),

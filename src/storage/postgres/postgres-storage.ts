@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type pg from "pg";
 import { coerceError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
+import type { JournalEntry } from "../../core/journal.js";
 import type { Event, MachineRecord } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
@@ -33,6 +34,7 @@ import type { Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
+import { PostgresJournal } from "./postgres-journal.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
 import {
   type ClaimedNotificationRow,
@@ -96,6 +98,7 @@ export class PostgresStorage implements Storage {
   readonly #wakeListeners = new Set<() => void>();
   readonly #wakeListener: WakeListener;
   readonly #outbox: PostgresOutbox;
+  readonly #journal: PostgresJournal;
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
@@ -138,6 +141,7 @@ export class PostgresStorage implements Storage {
       onBackgroundError,
     );
     this.#outbox = new PostgresOutbox(this.#pool, this.#schema);
+    this.#journal = new PostgresJournal(this.#pool, this.#schema);
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
       channel: this.#wakeChannel,
@@ -384,6 +388,31 @@ export class PostgresStorage implements Storage {
       client.query<NotificationRow>(notifications.listNotifications(this.#schema, { namespace, machineId })),
     );
     return result.rows.map(notificationFromRow);
+  }
+
+  listSteps(
+    namespace: string,
+    machineId: string,
+    options: { after: number; limit: number; direction: "forward" | "backward" },
+  ): Promise<JournalEntry[]> {
+    return this.#journal.listSteps(namespace, machineId, options);
+  }
+
+  readJournalWindow(
+    namespace: string,
+    options: { sinceUs: number; untilUs: number; limit: number },
+  ): Promise<{ machineId: string; entry: JournalEntry }[]> {
+    return this.#journal.readJournalWindow(namespace, options);
+  }
+
+  pruneJournal(options: {
+    namespace: string;
+    endedBeforeUs: number;
+    keepPerMachine: number;
+    updatedSinceUs: number;
+    limit: number;
+  }): Promise<number> {
+    return this.#journal.pruneJournal(options);
   }
 
   async close(): Promise<void> {

@@ -5,12 +5,13 @@
 import assert from "node:assert/strict";
 import { LeaseLostError, MachineAlreadyExistsError } from "../../core/errors.js";
 import type { StepCommit } from "../machine-store.js";
-import { machineToRow, outboxToRow } from "../rows.js";
+import { machineToRow, outboxToRow, stepToRow } from "../rows.js";
 import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notifications from "./sql/notifications.js";
 import * as outbox from "./sql/outbox.js";
+import * as steps from "./sql/steps.js";
 import type { SqliteDatabase } from "./sqlite-database.js";
 
 export function commitStep(database: SqliteDatabase, step: StepCommit): void {
@@ -26,6 +27,7 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
     for (const statement of [
       events.DELETE_EVENTS,
       notifications.DELETE_MACHINE_NOTIFICATIONS,
+      steps.DELETE_MACHINE_STEPS,
       machines.DELETE_MACHINE,
       leases.DELETE_MACHINE_LEASE,
     ]) {
@@ -49,6 +51,8 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
   for (const { eventId, content } of step.eventContents ?? []) {
     updateContent.run(content.formatVersion ?? null, content.data, record.namespace, record.id, eventId);
   }
+  const insertStep = database.statement(steps.INSERT_STEP);
+  for (const entry of step.journal ?? []) insertStep.run(stepToRow(record.namespace, record.id, entry));
   if (step.notification !== undefined) settleNotification(database, record.namespace, step.notification);
   if (step.leaseUntilUs === null) {
     database.statement(leases.DELETE_LEASE).run(lease.namespace, lease.machineId, lease.epoch);

@@ -5,6 +5,7 @@
  */
 import { LeaseLostError, MachineAlreadyExistsError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
+import type { JournalEntry } from "../../core/journal.js";
 import type { Event, MachineRecord } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
 import type {
@@ -28,6 +29,7 @@ import * as notifications from "./sql/notifications.js";
 import * as timers from "./sql/timers.js";
 import { commitStep } from "./sqlite-commit.js";
 import { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
+import { SqliteJournal } from "./sqlite-journal.js";
 import { SqliteOutbox } from "./sqlite-outbox.js";
 
 export type SqliteStorageOptions = SqliteDatabaseOptions;
@@ -35,10 +37,12 @@ export type SqliteStorageOptions = SqliteDatabaseOptions;
 export class SqliteStorage implements Storage {
   readonly #database: SqliteDatabase;
   readonly #outbox: SqliteOutbox;
+  readonly #journal: SqliteJournal;
 
   constructor(options: SqliteStorageOptions) {
     this.#database = new SqliteDatabase(options);
     this.#outbox = new SqliteOutbox(this.#database);
+    this.#journal = new SqliteJournal(this.#database);
   }
 
   #statement(text: string) {
@@ -274,6 +278,31 @@ export class SqliteStorage implements Storage {
 
   outboxBacklog(sink: string): Promise<OutboxBacklog> {
     return this.#outbox.outboxBacklog(sink);
+  }
+
+  listSteps(
+    namespace: string,
+    machineId: string,
+    options: { after: number; limit: number; direction: "forward" | "backward" },
+  ): Promise<JournalEntry[]> {
+    return this.#journal.listSteps(namespace, machineId, options);
+  }
+
+  readJournalWindow(
+    namespace: string,
+    options: { sinceUs: number; untilUs: number; limit: number },
+  ): Promise<{ machineId: string; entry: JournalEntry }[]> {
+    return this.#journal.readJournalWindow(namespace, options);
+  }
+
+  pruneJournal(options: {
+    namespace: string;
+    endedBeforeUs: number;
+    keepPerMachine: number;
+    updatedSinceUs: number;
+    limit: number;
+  }): Promise<number> {
+    return this.#journal.pruneJournal(options);
   }
 
   async close(): Promise<void> {

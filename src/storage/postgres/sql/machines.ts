@@ -8,7 +8,7 @@ import type { Lease } from "../../storage.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
 export const MACHINE_COLUMNS = `namespace, machine_id, status, aux_state, aux_format_version, last_event_id,
-  timer, timer_due_at_us, retry, failure, due_at_us, created_at_us, updated_at_us`;
+  timer, timer_due_at_us, retry, failure, pause, last_step_number, due_at_us, created_at_us, updated_at_us`;
 
 /** The machine columns of table alias `alias`, for statements that join. */
 export function machineColumnsOf(alias: string): string {
@@ -26,9 +26,10 @@ export interface FencedMachineRow {
 
 const MACHINE_INPUT = `unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::integer[],
     $7::bigint[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],
-    $14::bigint[], $15::bigint[], $16::text[])
+    $14::bigint[], $15::bigint[], $16::text[], $17::text[], $18::bigint[])
   AS s(namespace, machine_id, epoch, status, aux_state, aux_format_version, last_event_id, timer,
-    timer_due_at_us, retry, failure, due_at_us, created_at_us, updated_at_us, previous_last_event_id, owner)`;
+    timer_due_at_us, retry, failure, due_at_us, created_at_us, updated_at_us, previous_last_event_id, owner,
+    pause, last_step_number)`;
 
 function machineInputValues(machines: readonly FencedMachineRow[]): unknown[] {
   const column = <K extends keyof MachineRow>(key: K) => machines.map(({ row }) => row[key]);
@@ -49,6 +50,8 @@ function machineInputValues(machines: readonly FencedMachineRow[]): unknown[] {
     column("updated_at_us"),
     machines.map(({ previousLastEventId }) => previousLastEventId),
     machines.map(({ lease }) => lease.owner),
+    column("pause"),
+    column("last_step_number"),
   ];
 }
 
@@ -92,7 +95,8 @@ export function insertMachines(
     name: "ratchet_insert_machines",
     text: `INSERT INTO ${schema}.machines (${MACHINE_COLUMNS})
       SELECT s.namespace, s.machine_id, s.status, s.aux_state, s.aux_format_version, s.last_event_id, s.timer,
-        s.timer_due_at_us, s.retry, s.failure, s.due_at_us, s.created_at_us, s.updated_at_us
+        s.timer_due_at_us, s.retry, s.failure, s.pause, s.last_step_number, s.due_at_us, s.created_at_us,
+        s.updated_at_us
       FROM ${MACHINE_INPUT}
       WHERE ${leaseHeld(schema)}
       ON CONFLICT (namespace, machine_id) DO NOTHING
@@ -110,8 +114,8 @@ export function updateMachines(
     name: "ratchet_update_machines",
     text: `UPDATE ${schema}.machines m SET status = s.status, aux_state = s.aux_state,
         aux_format_version = s.aux_format_version, last_event_id = s.last_event_id, timer = s.timer,
-        timer_due_at_us = s.timer_due_at_us, retry = s.retry, failure = s.failure, due_at_us = s.due_at_us,
-        updated_at_us = s.updated_at_us
+        timer_due_at_us = s.timer_due_at_us, retry = s.retry, failure = s.failure, pause = s.pause,
+        last_step_number = s.last_step_number, due_at_us = s.due_at_us, updated_at_us = s.updated_at_us
       FROM ${MACHINE_INPUT}
       WHERE m.namespace = s.namespace AND m.machine_id = s.machine_id
         AND m.last_event_id = s.previous_last_event_id AND ${leaseHeld(schema)}`,

@@ -24,7 +24,7 @@ export function claimDueNotifications(
           n.first_failed_at_us, n.last_error
         FROM ${schema}.notifications n
         JOIN ${schema}.machines m ON m.namespace = n.namespace AND m.machine_id = n.machine_id
-        WHERE n.due_at_us <= $1::bigint AND n.namespace = ANY($6::text[]) AND m.status <> 'failed'
+        WHERE n.due_at_us <= $1::bigint AND n.namespace = ANY($6::text[]) AND m.status NOT IN ('failed', 'paused')
           AND ${noLiveLease(schema, "m")}
         ORDER BY n.due_at_us
         LIMIT $5::bigint

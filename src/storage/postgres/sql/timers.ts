@@ -46,7 +46,7 @@ export function nextDueAtUs(
           WHERE due_at_us IS NOT NULL AND namespace = ANY($2::text[]) ORDER BY due_at_us LIMIT $1::bigint`)}),
         (${earliestOf(`SELECT n.namespace, n.machine_id, n.due_at_us FROM ${schema}.notifications n
           JOIN ${schema}.machines m ON m.namespace = n.namespace AND m.machine_id = n.machine_id
-          WHERE m.status <> 'failed' AND n.namespace = ANY($2::text[]) ORDER BY n.due_at_us LIMIT $1::bigint`)})) AS due_at_us`,
+          WHERE m.status NOT IN ('failed', 'paused') AND n.namespace = ANY($2::text[]) ORDER BY n.due_at_us LIMIT $1::bigint`)})) AS due_at_us`,
     values: [options.candidateLimit, options.namespaces],
   };
 }

@@ -1,0 +1,24 @@
+/** The step journal and paused machines: the `steps` table, the machine's last step number and its pause. */
+export const MIGRATION_0004 = `
+ALTER TABLE machines ADD COLUMN pause TEXT;
+ALTER TABLE machines ADD COLUMN last_step_number INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE steps (
+  namespace TEXT NOT NULL,
+  machine_id TEXT NOT NULL,
+  step_number INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  processor TEXT,
+  attempt INTEGER NOT NULL,
+  started_at_us INTEGER NOT NULL,
+  ended_at_us INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  error_class TEXT,
+  error_text TEXT,
+  events_appended INTEGER NOT NULL,
+  PRIMARY KEY (namespace, machine_id, step_number)
+) WITHOUT ROWID;
+
+CREATE INDEX steps_ended ON steps (namespace, ended_at_us);
+`;
