@@ -21,6 +21,8 @@ export type TimerAction =
       readonly range?: HistoryRange;
       /** Route the timeout step to this processor of the namespace. */
       readonly processor?: string;
+      /** The name of the step the timer runs: its processor, deadline and retry policy are that step's. */
+      readonly step?: string;
     };
 
 export const TIMER_UNCHANGED: TimerAction = Object.freeze({ kind: "unchanged" });
@@ -103,7 +105,18 @@ function checkTimerAction(
       invalid(`timer range: ${(error as Error).message}`);
     }
   }
+  if (action.step !== undefined && !isStepName(action.step)) {
+    invalid(`timer step name ${JSON.stringify(action.step)} is not a step name (${STEP_NAME_RULE})`);
+  }
   if (action.processor !== undefined && !processorNames.has(action.processor)) {
     invalid(`timer names processor ${JSON.stringify(action.processor)}, which the namespace does not have`);
   }
+}
+
+/** Step names: short, and safe in a URL, a log line, a metric label and a Mermaid node. */
+export const STEP_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const STEP_NAME_RULE = "1 to 64 letters, digits, '_', '.' or '-'";
+
+export function isStepName(name: string): boolean {
+  return typeof name === "string" && STEP_NAME_PATTERN.test(name);
 }

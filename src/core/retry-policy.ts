@@ -54,6 +54,12 @@ export const DEFAULT_NOTIFICATION_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxTotalMs: 24 * 60 * 60 * 1000,
 });
 
+/** MG's `retries.storage` default: exponential ×2 from 10 ms up to 60 s, unbounded (the lease bounds it here). */
+export const DEFAULT_STORAGE_RETRY_POLICY: RetryPolicy = Object.freeze({
+  backoff: { kind: "exponential" as const, initialIntervalMs: 10, factor: 2 },
+  maxIntervalMs: 60 * 1000,
+});
+
 export interface RetryProgress {
   /** Failures so far, including the one just seen (≥ 1). */
   readonly attempt: number;

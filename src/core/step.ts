@@ -84,6 +84,7 @@ function nextTimer(
         dueAtUs,
         range: action.range ?? FULL_HISTORY,
         ...(action.processor === undefined ? {} : { processor: action.processor }),
+        ...(action.step === undefined ? {} : { step: action.step }),
         ...(context === undefined ? {} : { context }),
       };
     }

@@ -5,13 +5,14 @@
  * whose outcome is unknown, forgets everything, so the next step reloads, and aborts the processor call in
  * flight.
  */
-import { LeaseLostError, StorageRejectedError } from "../core/errors.js";
+import { LeaseLostError, StorageRejectedError, StorageUnavailableError } from "../core/errors.js";
 import type { EventSpan } from "../core/history-range.js";
 import { LEASE_MARGIN_FRACTION } from "../core/limits.js";
 import type { Event, MachineRecord } from "../core/machine.js";
 import { machineKey } from "../core/machine.js";
+import { nextRetryDelayMs } from "../core/retry-policy.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import type { Lease, StepCommit } from "../storage/machine-store.js";
+import type { CommitOutcome, Lease, StepCommit } from "../storage/machine-store.js";
 import type { EngineContext } from "./engine-context.js";
 import { sliceHistory } from "./history-cache.js";
 import type { LeaseHolder } from "./lease-keeper.js";
@@ -108,7 +109,10 @@ export class LeasedMachine implements LeaseHolder {
    * Commits a step under `held`, the lease it started with; keeps the lease when `keep`, else releases it in the
    * same commit. A lease lost meanwhile (or swapped for a newer one) refuses the commit without writing.
    */
-  async commit(step: StepToCommit, options: { held: HeldLease; keep: boolean }): Promise<void> {
+  async commit(
+    step: StepToCommit,
+    options: { held: HeldLease; keep: boolean; retryUntilUs?: number },
+  ): Promise<void> {
     const { lease } = options.held;
     if (this.#lease === null || this.#lease.epoch !== lease.epoch) {
       throw new LeaseLostError(this.namespace.name, this.machineId);
@@ -121,12 +125,10 @@ export class LeasedMachine implements LeaseHolder {
     const outbox = outboxEntriesOfStep(this.namespace, step, previous, nowUs);
     let outcome: Awaited<ReturnType<EngineContext["committer"]["commit"]>>;
     try {
-      outcome = await this.engine.committer.commit({
-        ...step,
-        lease,
-        leaseUntilUs,
-        ...(outbox.length > 0 ? { outbox } : {}),
-      });
+      outcome = await this.#commitRetrying(
+        { ...step, lease, leaseUntilUs, ...(outbox.length > 0 ? { outbox } : {}) },
+        options.retryUntilUs ?? Number.POSITIVE_INFINITY,
+      );
     } catch (error) {
       // Refused alone, the step wrote nothing and the lease still holds: the step may commit something else.
       if (error instanceof StorageRejectedError) throw error;
@@ -145,6 +147,33 @@ export class LeasedMachine implements LeaseHolder {
     else this.#expiresAtUs = leaseUntilUs;
     this.engine.stepCommitted(this.namespace.name, step.kind);
     if (outbox.length > 0) this.engine.outboxWritten(outbox);
+  }
+
+  /**
+   * MG's `retries.storage`: a commit storage could not take (unreachable, nothing written) is tried again under the
+   * namespace's storage policy, with the processor's result kept, for as long as the lease leaves room and before
+   * `untilUs` (a request's deadline); the last refusal is thrown when the policy, the lease or the time runs out.
+   */
+  async #commitRetrying(commit: StepCommit, untilUs: number): Promise<CommitOutcome> {
+    const { clock } = this.engine;
+    const firstUs = clock.nowUs();
+    const marginUs = this.engine.leaseDurationMs * LEASE_MARGIN_FRACTION * MICROSECONDS_PER_MILLISECOND;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.engine.committer.commit(commit);
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+        const nowUs = clock.nowUs();
+        const progress = { attempt, elapsedMs: (nowUs - firstUs) / MICROSECONDS_PER_MILLISECOND };
+        const delayMs = nextRetryDelayMs(this.namespace.storageRetryPolicy, progress, this.engine.random);
+        if (delayMs === null) throw error;
+        const retryAtUs = nowUs + delayMs * MICROSECONDS_PER_MILLISECOND;
+        const lastUs = Math.min(untilUs, this.#expiresAtUs - marginUs);
+        if (retryAtUs >= lastUs || this.#lost.signal.aborted) throw error;
+        await clock.waitUntil(retryAtUs, this.#lost.signal);
+        if (this.#lost.signal.aborted) throw new LeaseLostError(this.namespace.name, this.machineId);
+      }
+    }
   }
 
   /** The events of a span, from the cached complete history or from storage (which may fill the cache). */

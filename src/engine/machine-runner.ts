@@ -126,7 +126,8 @@ export class MachineRunner {
         if (held === null) return; // the lease was lost before this step could run; it is claimed again
       }
       attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
-      await this.#dispatch(work, this.#stepRun(held, attempt));
+      const retryUntilUs = isRequest(work) ? work.deadlineUs : Number.POSITIVE_INFINITY;
+      await this.#dispatch(work, this.#stepRun(held, attempt, retryUntilUs));
     } catch (error) {
       if (attempt !== undefined) this.#noteUncommitted(attempt, error);
       if (isRequest(work)) work.reply.reject(error);
@@ -211,14 +212,14 @@ export class MachineRunner {
     }
   }
 
-  #stepRun(held: HeldLease, attempt: StepAttempt): StepRun {
+  #stepRun(held: HeldLease, attempt: StepAttempt, retryUntilUs: number): StepRun {
     return {
       engine: this.engine,
       namespace: this.namespace,
       machine: this.#machine,
       held,
       attempt,
-      commit: (step, options = {}) => this.#commit(held, attempt, step, options),
+      commit: (step, options = {}) => this.#commit({ held, attempt, retryUntilUs }, step, options),
     };
   }
 
@@ -228,11 +229,11 @@ export class MachineRunner {
    * runs at once from the state held in memory, with no round trip through the scheduler.
    */
   async #commit(
-    held: HeldLease,
-    attempt: StepAttempt,
+    run: { held: HeldLease; attempt: StepAttempt; retryUntilUs: number },
     step: StepToCommit,
     options: StepCommitOptions,
   ): Promise<void> {
+    const { held, attempt, retryUntilUs } = run;
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -243,7 +244,7 @@ export class MachineRunner {
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
     const journaled = this.#journaled(attempt, step, options, nowUs);
     try {
-      await this.#machine.commit(journaled.step, { held, keep });
+      await this.#machine.commit(journaled.step, { held, keep, retryUntilUs });
     } catch (error) {
       this.#journalNotWritten(journaled.pending, error);
       throw error;

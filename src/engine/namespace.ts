@@ -8,6 +8,7 @@ import { resolveLimits } from "../core/limits.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
 import {
   DEFAULT_NOTIFICATION_RETRY_POLICY,
+  DEFAULT_STORAGE_RETRY_POLICY,
   DEFAULT_TIMER_RETRY_POLICY,
   validateRetryPolicy,
 } from "../core/retry-policy.js";
@@ -69,6 +70,8 @@ export interface NamespaceOptions {
   readonly notificationProcessingTimeoutMs?: number;
   readonly timerRetryPolicy?: RetryPolicy;
   readonly notificationRetryPolicy?: RetryPolicy;
+  /** Commits storage could not take, tried again while the lease leaves room (MG's `retries.storage`). */
+  readonly storageRetryPolicy?: RetryPolicy;
   /** Named steps: their processor, deadline and retry policy. */
   readonly steps?: Readonly<Record<string, StepOptions>>;
   readonly journal?: Partial<JournalOptions>;
@@ -96,6 +99,7 @@ export interface Namespace {
   readonly notificationProcessingTimeoutMs: number;
   readonly timerRetryPolicy: RetryPolicy;
   readonly notificationRetryPolicy: RetryPolicy;
+  readonly storageRetryPolicy: RetryPolicy;
   readonly steps: ReadonlyMap<string, StepOptions>;
   readonly journal: JournalOptions;
   readonly flow: DeclaredFlow | null;
@@ -142,6 +146,10 @@ export function resolveNamespace(options: NamespaceOptions): Namespace {
     notificationRetryPolicy: validateRetryPolicy(
       options.notificationRetryPolicy ?? DEFAULT_NOTIFICATION_RETRY_POLICY,
       `${options.name}.notifications`,
+    ),
+    storageRetryPolicy: validateRetryPolicy(
+      options.storageRetryPolicy ?? DEFAULT_STORAGE_RETRY_POLICY,
+      `${options.name}.storage`,
     ),
     steps,
     journal: { ...DEFAULT_JOURNAL, ...options.journal },

@@ -43,19 +43,22 @@ export function localProcessor(handlers: LocalHandlers): Processor {
   };
 }
 
+/** What a set timer may say beyond when: the processor of its step, and the step's name. */
+type TimerExtra = { processor?: string; step?: string };
+
 /** Timer actions by name, for handlers. */
 export const timer = {
-  after: (timeoutMs: number, extra: { processor?: string } = {}): TimerAction => ({
+  after: (timeoutMs: number, extra: TimerExtra = {}): TimerAction => ({
     kind: "set",
     timeoutMs,
     ...extra,
   }),
-  at: (deadlineUs: number, extra: { processor?: string } = {}): TimerAction => ({
+  at: (deadlineUs: number, extra: TimerExtra = {}): TimerAction => ({
     kind: "set",
     deadlineUs,
     ...extra,
   }),
-  now: (extra: { processor?: string } = {}): TimerAction => ({ kind: "set", timeoutMs: 0, ...extra }),
+  now: (extra: TimerExtra = {}): TimerAction => ({ kind: "set", timeoutMs: 0, ...extra }),
   unset: (): TimerAction => ({ kind: "unset" }),
 };
 

@@ -2,7 +2,8 @@
  * The Processor port over woody: calls an MG processor (`ProcessSignal`, `ProcessCall`, `ProcessRepair`) at a
  * URL, converting between the engine's types and state_processing structs, and classifying failures as MG does:
  * resource unavailable and result unknown are transient, a `RepairFailed` refuses the repair, anything else
- * fails the machine.
+ * fails the machine. Ratchet's optional answer headers (processor-extension.ts) name the next step and qualify a
+ * transient failure; without them everything is exactly MG's.
  */
 import {
   coerceError,
@@ -25,6 +26,7 @@ import {
 } from "../woody/client.js";
 import { fromRequestContext } from "../woody/context.js";
 import { WoodyBusinessError, WoodySystemError } from "../woody/errors.js";
+import { failureHeadersOf, withNextStep } from "./processor-extension.js";
 
 export interface WoodyEndpointOptions {
   /** e.g. `http://invoicing:8022/v1/stateproc/invoice`. */
@@ -58,7 +60,7 @@ export function createWoodyProcessor(options: WoodyEndpointOptions): Processor {
       try {
         return await callProcessor(client, request, callOptions);
       } catch (error) {
-        throw processorErrorOf(error, `processor ${options.url}`);
+        throw processorErrorOf(error, `processor ${options.url}`, options.nowUs() / 1000);
       }
     },
     async close(): Promise<void> {
@@ -74,32 +76,41 @@ async function callProcessor(
   callOptions: WoodyCallOptions,
 ): Promise<StepResult> {
   const machine = machineToThrift(request.machine);
-  switch (request.kind) {
-    case "init": {
-      const signal = { init: { arg: payloadToValue(request.args, "args") } };
-      return stepResultFromThrift(
-        await client.call("ProcessSignal", { a: { signal, machine } }, callOptions),
-      );
+  const answer = await (() => {
+    switch (request.kind) {
+      case "init":
+        return client.callWithHeaders(
+          "ProcessSignal",
+          { a: { signal: { init: { arg: payloadToValue(request.args, "args") } }, machine } },
+          callOptions,
+        );
+      case "timer":
+        return client.callWithHeaders(
+          "ProcessSignal",
+          { a: { signal: { timeout: {} }, machine } },
+          callOptions,
+        );
+      case "notification":
+        return client.callWithHeaders(
+          "ProcessSignal",
+          { a: { signal: { notification: { arg: payloadToValue(request.args, "args") } }, machine } },
+          callOptions,
+        );
+      case "call":
+        return client.callWithHeaders(
+          "ProcessCall",
+          { a: { arg: payloadToValue(request.args, "args"), machine } },
+          callOptions,
+        );
+      case "repair":
+        return client.callWithHeaders(
+          "ProcessRepair",
+          { a: { arg: payloadToValue(request.args, "args"), machine } },
+          callOptions,
+        );
     }
-    case "timer":
-      return stepResultFromThrift(
-        await client.call("ProcessSignal", { a: { signal: { timeout: {} }, machine } }, callOptions),
-      );
-    case "notification": {
-      const signal = { notification: { arg: payloadToValue(request.args, "args") } };
-      return stepResultFromThrift(
-        await client.call("ProcessSignal", { a: { signal, machine } }, callOptions),
-      );
-    }
-    case "call": {
-      const a = { arg: payloadToValue(request.args, "args"), machine };
-      return stepResultFromThrift(await client.call("ProcessCall", { a }, callOptions));
-    }
-    case "repair": {
-      const a = { arg: payloadToValue(request.args, "args"), machine };
-      return stepResultFromThrift(await client.call("ProcessRepair", { a }, callOptions));
-    }
-  }
+  })();
+  return withNextStep(stepResultFromThrift(answer.value), answer.headers);
 }
 
 /**
@@ -108,12 +119,12 @@ async function callProcessor(
  * anything else (result unexpected, a reply that cannot be decoded or breaks the contract, a stored payload
  * that is not a msgpack.Value) → ProcessorFailedError, which fails the machine.
  */
-export function processorErrorOf(thrown: unknown, peer: string): Error {
+export function processorErrorOf(thrown: unknown, peer: string, nowMs = Date.now()): Error {
   if (thrown instanceof WoodySystemError) {
     const message = `${peer}: ${thrown.message}`;
-    if (thrown.errorClass === "resource unavailable")
-      return new ProcessorUnavailableError(message, { cause: thrown });
-    if (thrown.errorClass === "result unknown") return new ProcessorTimeoutError(message, { cause: thrown });
+    const hints = { cause: thrown, ...failureHeadersOf(thrown.answerHeaders, nowMs) };
+    if (thrown.errorClass === "resource unavailable") return new ProcessorUnavailableError(message, hints);
+    if (thrown.errorClass === "result unknown") return new ProcessorTimeoutError(message, hints);
     return new ProcessorFailedError(message, { cause: thrown });
   }
   if (thrown instanceof WoodyBusinessError && thrown.typeName === "RepairFailed") {

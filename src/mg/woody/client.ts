@@ -59,6 +59,15 @@ export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
     args: Methods[Method]["args"],
     options?: WoodyCallOptions,
   ): Promise<Methods[Method]["success"]>;
+  /**
+   * As `call`, with the answer's HTTP headers beside the result (a WoodySystemError of an answer that arrived
+   * carries them too): where optional extensions of a peer ride, which a plain woody peer never sends.
+   */
+  callWithHeaders<Method extends keyof Methods & string>(
+    method: Method,
+    args: Methods[Method]["args"],
+    options?: WoodyCallOptions,
+  ): Promise<{ value: Methods[Method]["success"]; headers: AnswerHeaders }>;
   /** Closes the pooled connections. */
   close(): void;
 }
@@ -80,7 +89,11 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
     url.protocol === "https:" ? new https.Agent({ ...pool, ...options.tls }) : new http.Agent(pool);
   const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
 
-  async function call(method: string, args: object, callOptions: WoodyCallOptions = {}): Promise<unknown> {
+  async function callWithHeaders(
+    method: string,
+    args: object,
+    callOptions: WoodyCallOptions = {},
+  ): Promise<{ value: unknown; headers: AnswerHeaders }> {
     const schema = service.functions[method];
     if (schema === undefined) throw new Error(`${service.name} has no method ${method}`);
     let timeoutMs = options.timeoutMsDefault ?? CLIENT_TIMEOUT_MS_DEFAULT;
@@ -114,14 +127,22 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
       responseBytesMax,
       abortSignal: callOptions.abortSignal,
     });
-    return outcomeOf(answer, (replyBody) => decodeReply(options.schema, schema, replyBody, { seqid: SEQID }));
+    const value = outcomeOf(answer, (replyBody) =>
+      decodeReply(options.schema, schema, replyBody, { seqid: SEQID }),
+    );
+    return { value, headers: answer.headers };
   }
 
   return {
-    call: call as WoodyClient<Methods>["call"],
+    call: (async (method: string, args: object, callOptions?: WoodyCallOptions) =>
+      (await callWithHeaders(method, args, callOptions)).value) as WoodyClient<Methods>["call"],
+    callWithHeaders: callWithHeaders as WoodyClient<Methods>["callWithHeaders"],
     close: () => agent.destroy(),
   };
 }
+
+/** An answer's HTTP headers, names in lower case. */
+export type AnswerHeaders = http.IncomingHttpHeaders;
 
 /** §3.7 for an answer that arrived: 200 is decoded, any other status is a system error. */
 function outcomeOf(
@@ -135,7 +156,9 @@ function outcomeOf(
       reason === undefined
         ? `HTTP ${answer.status} without woody.error-reason: the server does not speak woody`
         : `HTTP ${answer.status}: ${decodeErrorReason(reason)}`;
-    throw new WoodySystemError(classOfStatus(answer.status, classHeader), "external", details);
+    throw new WoodySystemError(classOfStatus(answer.status, classHeader), "external", details, {
+      answerHeaders: answer.headers,
+    });
   }
   let outcome: ReturnType<typeof decodeReply>;
   try {

@@ -16,14 +16,19 @@ export type WoodyErrorSource = "internal" | "external";
  */
 export class WoodySystemError extends RatchetError {
   readonly code = "woody_system_error";
+  /** The HTTP headers of the answer that carried the error, when one arrived (a client's error only). */
+  readonly answerHeaders: Readonly<Record<string, string | string[] | undefined>> | undefined;
 
   constructor(
     readonly errorClass: WoodyErrorClass,
     readonly source: WoodyErrorSource,
     readonly details: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      readonly answerHeaders?: Readonly<Record<string, string | string[] | undefined>>;
+    },
   ) {
     super(`${source} ${errorClass}: ${details}`, options);
+    this.answerHeaders = options?.answerHeaders;
   }
 }
 
