@@ -29,6 +29,7 @@ export interface ProcessorCallOptions {
   /** Aborted when the step's lease is lost: the call stops at once and the step ends as transient. */
   readonly leaseLost: AbortSignal;
   readonly context?: RequestContext;
+  readonly stepName?: string;
 }
 
 export async function callProcessor(
@@ -57,6 +58,7 @@ export async function callProcessor(
       deadlineUs: options.deadlineUs,
       abortSignal: abort.signal,
       ...(options.context === undefined ? {} : { context: options.context }),
+      ...(options.stepName === undefined ? {} : { stepName: options.stepName }),
     });
     // A processor that never answers must not hold the machine forever, nor run on after another node could
     // claim the machine: the deadline (which ends before the lease can) or the lease's loss ends the step.

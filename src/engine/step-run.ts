@@ -87,6 +87,7 @@ export async function invokeProcessor(run: StepRun, options: InvokeOptions): Pro
     {
       deadlineUs: run.machine.callDeadlineUs(options.deadlineUs),
       leaseLost: run.held.lost,
+      stepName: run.attempt.name,
       ...(options.context === undefined ? {} : { context: options.context }),
     },
   );

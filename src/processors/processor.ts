@@ -30,6 +30,8 @@ export interface ProcessOptions {
   readonly context?: RequestContext;
   /** Aborted when the deadline passes or the engine stops. */
   readonly abortSignal: AbortSignal;
+  /** The step's name: the one its timer carries (a processor named it), else its kind. */
+  readonly stepName?: string;
 }
 
 export interface Processor {
