@@ -1,6 +1,7 @@
 /**
  * The README's first command works: `ratchet dev --once` runs the demo on a fresh embedded database in a real
- * child process, narrates the payments' events and exits 0 with all three payments in a final stage.
+ * child process, narrates the payments' events (the captures paused by the bank's outage, then resumed), prints
+ * the payments' flow and exits 0 with all three payments in a final stage.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -29,7 +30,11 @@ test("ratchet dev --once narrates the demo and every payment reaches a final sta
     assert.match(stdout, /retrying after failure 1: the risk scorer is warming up/);
     assert.match(stdout, /"event":"captured"/);
     assert.match(stdout, /"event":"expired"/);
+    assert.match(stdout, /paused by steps\.capture\.retry: timer retries exhausted after 3 failures: the bank is down/);
+    assert.match(stdout, /resumed payments\/pay-\w+-1/);
     assert.match(stdout, /3 of 3 payments reached a final stage/);
+    assert.match(stdout, /^ {2}flowchart LR$/m);
+    assert.match(stdout, /s\d -->\|1\| s\d/, "the silent bank's payment took an edge of its own");
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
