@@ -10,6 +10,7 @@
  * wrote nothing.
  */
 import type { EventSpan } from "../core/history-range.js";
+import type { IdempotencyRecord } from "../core/idempotency.js";
 import type { Content, Event, MachineRecord } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 import type { OutboxDraft } from "../core/outbox.js";
@@ -53,6 +54,11 @@ export interface StepCommit {
   readonly leaseUntilUs: number | null;
   /** Records for the sinks, stored in the same transaction (kept even when the step removes the machine). */
   readonly outbox?: readonly OutboxEntry[];
+  /**
+   * The idempotency key of the request this step serves, with its outcome, stored under the step's fence. A key
+   * already stored (another machine's step with the same key committed first) is kept as it was.
+   */
+  readonly idempotency?: IdempotencyRecord;
 }
 
 /** One outbox record bound for one sink. */
@@ -139,9 +145,20 @@ export interface MachineStore {
 
   /**
    * Stores a notification if its machine exists; otherwise MachineNotFoundError and nothing is stored.
-   * StorageResultUnknownError when the connection broke with the insert in flight.
+   * With an idempotency record, stores the key in the same statement or transaction: when the key is already
+   * stored nothing is inserted and the stored record is returned (the caller compares it); null when the
+   * notification was stored. StorageResultUnknownError when the connection broke with the insert in flight.
    */
-  insertNotification(notification: Notification): Promise<void>;
+  insertNotification(
+    notification: Notification,
+    options?: { readonly idempotency?: IdempotencyRecord },
+  ): Promise<IdempotencyRecord | null>;
+
+  /** The stored idempotency key, or null. */
+  readIdempotencyKey(namespace: string, key: string): Promise<IdempotencyRecord | null>;
+
+  /** Deletes up to `limit` keys stored before `createdBeforeUs`, oldest first; returns how many. */
+  pruneIdempotencyKeys(options: { createdBeforeUs: number; limit: number }): Promise<number>;
 
   /** Optional: calls `listener` when another node may have made work due (new timer, released lease). */
   onWake?(listener: () => void): () => void;

@@ -2,6 +2,7 @@
 import { MIGRATION_0001 } from "./0001-initial.js";
 import { MIGRATION_0002 } from "./0002-outbox.js";
 import { MIGRATION_0003 } from "./0003-parked-outbox.js";
+import { MIGRATION_0004 } from "./0004-json-api.js";
 
 export interface Migration {
   readonly version: number;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: MIGRATION_0001 },
   { version: 2, name: "outbox", sql: MIGRATION_0002 },
   { version: 3, name: "parked outbox", sql: MIGRATION_0003 },
+  { version: 4, name: "json api", sql: MIGRATION_0004 },
 ];
