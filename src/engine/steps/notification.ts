@@ -26,7 +26,7 @@ export async function runNotification(run: StepRun, notification: Notification):
   const step = outcomeOfStep(run, record, outcome, { kind: "notification", ...context });
   const settled = (outcome: NotificationOutcome) => ({ id: notification.id, outcome });
   if (step.kind === "applied") {
-    await commitApplied(run, record, step, settled({ kind: "delivered" }));
+    await commitApplied(run, record, step, { notification: settled({ kind: "delivered" }) });
     return;
   }
   if (step.kind !== "transient") {
