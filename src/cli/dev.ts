@@ -5,6 +5,8 @@
  */
 import { formatTimestampUs } from "../core/time.js";
 import { demoNamespaces, PAYMENTS, SESSIONS } from "../demo/payments.js";
+import { jsonBodyBytesMax, mountJsonApi } from "../http/api/json-api.js";
+import { createHttpServer, type RatchetHttpServer } from "../http/http-server.js";
 import { pack, unpack } from "../processors/payload.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNode } from "../runtime/create-node.js";
@@ -12,21 +14,85 @@ import { createNode } from "../runtime/create-node.js";
 export interface DevOptions {
   readonly databasePath: string;
   readonly once: boolean;
+  /** The JSON API's port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
   readonly write: (line: string) => void;
 }
 
+export interface DevNode {
+  readonly node: RatchetNode;
+  readonly http: RatchetHttpServer;
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+export const DEV_PORT_DEFAULT = 8022;
+const DEV_HOST = "127.0.0.1";
+
 const TERMINAL_STAGES = new Set(["captured", "expired", "declined"]);
 
-export async function runDev(options: DevOptions): Promise<RatchetNode> {
+export async function runDev(options: DevOptions): Promise<DevNode> {
   const { write } = options;
   const node = await createNode({
     storage: { kind: "sqlite", path: options.databasePath },
     namespaces: (engine) => demoNamespaces(engine, { sessionDeadlineMs: 1500, bankDelayMs: 300 }),
     onError: (error) => write(`  ! ${String(error)}`),
   });
+  const { http, port } = await serveJsonApi(node, options.port).catch(async (error: unknown) => {
+    await node.close();
+    throw error;
+  });
+  const run = Date.now().toString(36);
+  const base = `http://${DEV_HOST}:${port}`;
+  write(`JSON API at ${base} (OpenAPI at ${base}/openapi.json)`);
   write(`Ratchet dev node ${node.owner}: embedded SQLite at ${options.databasePath}`);
   write(`namespaces: ${node.engine.namespaces().join(", ")}`);
-  const run = Date.now().toString(36);
+  for (const line of curlLines(base, `pay-${run}-1`)) write(line);
+  await narrateDemo(node, run, options);
+  return {
+    node,
+    http,
+    async close(closeOptions) {
+      await http.close();
+      await node.close(closeOptions);
+    },
+  };
+}
+
+async function serveJsonApi(
+  node: RatchetNode,
+  port: number,
+): Promise<{ http: RatchetHttpServer; port: number }> {
+  const http = createHttpServer({
+    engine: node.engine,
+    nowUs: () => node.clock.nowUs(),
+    mount: mountJsonApi({
+      engine: node.engine,
+      queries: node.storage,
+      nowUs: () => node.clock.nowUs(),
+      bodyBytesMax: jsonBodyBytesMax([]),
+    }),
+  });
+  const address = await http.listen(port, DEV_HOST);
+  return { http, port: address.port };
+}
+
+/** Commands a newcomer can paste: start a payment, call it, read it, find the failed ones. */
+function curlLines(base: string, demoId: string): string[] {
+  const machines = `${base}/v1/namespaces/${PAYMENTS}/machines`;
+  const json = "-H 'content-type: application/json'";
+  return [
+    "try the JSON API:",
+    `  curl -s ${json} -d '{"id": "my-payment", "args": {"amount": 4200, "bankAnswers": true}}' ${machines}`,
+    `  curl -s ${json} -d '{"args": "status"}' ${machines}/my-payment/call`,
+    `  curl -s '${machines}/my-payment?limit=20'`,
+    `  curl -s '${machines}/${demoId}?direction=backward&limit=5'`,
+    `  curl -s '${machines}?status=working'`,
+    `  curl -s ${base}/v1/namespaces`,
+  ];
+}
+
+async function narrateDemo(node: RatchetNode, run: string, options: DevOptions): Promise<void> {
+  const { write } = options;
   const payments = [
     { id: `pay-${run}-1`, amount: 1000, bankAnswers: true },
     { id: `pay-${run}-2`, amount: 2500, bankAnswers: false },
@@ -84,5 +150,4 @@ export async function runDev(options: DevOptions): Promise<RatchetNode> {
     `demo done in ${Date.now() - started} ms: ${finished.size} of ${payments.length} payments reached a final stage`,
   );
   if (!options.once) write("the node keeps running; press Ctrl-C to stop");
-  return node;
 }
