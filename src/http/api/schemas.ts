@@ -36,7 +36,7 @@ export const IdempotencyHeaders = z.object({
     .string()
     .optional()
     .openapi({
-      param: { name: "Idempotency-Key", in: "header" },
+      param: { in: "header" },
       description: `At most ${JSON_API_LIMITS.idempotencyKeyBytesMax} bytes of printable ASCII, optionally quoted. A retry with the same key and body gets the first outcome without a second step; the same key with another body is 422; a retry while the first runs is 409.`,
     }),
 });
