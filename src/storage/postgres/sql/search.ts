@@ -1,7 +1,8 @@
 /**
  * Machine search: the statement for a search's filters, built from fixed fragments (values always bound, so
  * each combination of filters is planned for its own shape), each backed by an index of migration 0004 or the
- * primary key; and the status counts, each an index-only scan capped at a number of entries.
+ * primary key; and the status counts, each a scan of the status index (ordered by its key, so a common status is
+ * not read by a sequential scan that the cap would stop early) capped at a number of entries.
  */
 import type pg from "pg";
 import { prefixUpperBound } from "../../id-prefix.js";
@@ -47,7 +48,7 @@ export function countMachinesByStatus(
   options: { namespace: string; capPerStatus: number },
 ): pg.QueryConfig {
   const capped = (status: string) => `(SELECT count(*) FROM (SELECT 1 FROM ${schema}.machines
-    WHERE namespace = $1::text AND status = '${status}' LIMIT $2::bigint) s)::integer AS ${status}`;
+    WHERE namespace = $1::text AND status = '${status}' ORDER BY machine_id LIMIT $2::bigint) s)::integer AS ${status}`;
   return {
     name: "ratchet_count_machines_by_status",
     text: `SELECT ${["idle", "waiting", "retrying", "failed"].map(capped).join(", ")}`,
