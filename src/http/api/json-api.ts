@@ -88,6 +88,11 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
     });
     return context.json(document);
   });
+  app.all(OPENAPI_PATH, () =>
+    problemResponse(
+      problem("method_not_allowed", 405, "Method not allowed", `${OPENAPI_PATH} answers GET only`),
+    ),
+  );
   app.all(`${API_PREFIX}/*`, (context) =>
     problemResponse(
       problem("not_found", 404, "Not found", `no route for ${context.req.method} ${context.req.path}`),
