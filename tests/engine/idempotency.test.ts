@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
+import { parseConfig } from "../../src/config/config.js";
 import { IdempotencyKeyReusedError, MachineFailedError } from "../../src/core/errors.js";
+import { createNode } from "../../src/runtime/create-node.js";
 import { createCounterProcessor } from "../support/counter-processor.js";
 import { createTestEngine, type EngineFixture } from "../support/engine-fixture.js";
 import { json, parse } from "../support/json-payload.js";
@@ -80,4 +82,30 @@ test("a keyed notify retried stores one notification and answers with its id", a
     async () => (await storage.listNotifications("ns", "m")).length === 0,
   );
   assert.deepEqual(counter.control.notifications, ["hello"]);
+});
+
+test("a node prunes idempotency keys older than their retention; a config reads idempotency_key_retention", async () => {
+  const counter = createCounterProcessor();
+  const node = await createNode({
+    storage: { kind: "sqlite", path: ":memory:" },
+    namespaces: () => [{ name: "ns", processor: counter.processor }],
+    idempotencyKeyRetentionMs: 200,
+  });
+  try {
+    await node.engine.start("ns", "m", json({}), key("pruned"));
+    assert.ok(await node.storage.readIdempotencyKey("ns", "pruned"), "stored by the start");
+    await waitFor(
+      "the key to be pruned",
+      async () => (await node.storage.readIdempotencyKey("ns", "pruned")) === null,
+    );
+  } finally {
+    await node.close();
+  }
+  const yaml = (extra: string) =>
+    `${extra}namespaces:\n  ns:\n    processor:\n      url: http://127.0.0.1:1/p\n`;
+  assert.equal(parseConfig(yaml(""), {}).idempotencyKeyRetentionMs, 24 * 60 * 60 * 1000);
+  assert.equal(
+    parseConfig(yaml("idempotency_key_retention: 90m\n"), {}).idempotencyKeyRetentionMs,
+    90 * 60 * 1000,
+  );
 });
