@@ -13,6 +13,7 @@ import {
 } from "../src/storage/postgres/disposable-database.js";
 import { postgresCeiling } from "./ceiling-postgres.js";
 import { sqliteCeiling } from "./ceiling-sqlite.js";
+import { runJsonCalls } from "./json-call.js";
 import type { RelayResult } from "./relay.js";
 import { runRelay } from "./relay.js";
 import type { TimerResult } from "./timers.js";
@@ -167,14 +168,18 @@ async function main(): Promise<void> {
     );
   }
   const woody: WoodyCallResult = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS });
-  console.log("\nWoody (Automaton over HTTP, processor over HTTP, SQLite)");
+  console.log("\nOver HTTP (SQLite): woody (Automaton, processor over woody), local, and the JSON API");
   console.log(
     `  call     ${round(woody.callsPerSecond)} calls/s, p50 ${round(woody.p50Ms, 2)} ms, p99 ${round(woody.p99Ms, 2)} ms`,
   );
   console.log(
     `  local    ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms (same storage, local processor: the two HTTP hops cost the difference)`,
   );
-  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody)));
+  const json: WoodyCallResult = await runJsonCalls({ callers: CALLERS, seconds: SECONDS });
+  console.log(
+    `  json     ${round(json.callsPerSecond)} calls/s, p50 ${round(json.p50Ms, 2)} ms, p99 ${round(json.p99Ms, 2)} ms (JSON API over HTTP, local processor, SQLite: one HTTP hop)`,
+  );
+  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody, json)));
 }
 
 /** The final JSON line: every headline figure, for scripts that compare runs. */
@@ -182,6 +187,7 @@ function summaryOf(
   sqlite: Awaited<ReturnType<typeof sqliteRun>>,
   postgres: Awaited<ReturnType<typeof postgresRun>>,
   woody: WoodyCallResult,
+  json: WoodyCallResult,
 ): Record<string, number> {
   const { timers, timersLight } = postgres;
   return {
@@ -201,6 +207,9 @@ function summaryOf(
     woody_call_calls_per_s: round(woody.callsPerSecond),
     woody_call_p50_ms: round(woody.p50Ms, 2),
     woody_call_p99_ms: round(woody.p99Ms, 2),
+    json_call_calls_per_s: round(json.callsPerSecond),
+    json_call_p50_ms: round(json.p50Ms, 2),
+    json_call_p99_ms: round(json.p99Ms, 2),
     chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
     ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),

@@ -3,13 +3,16 @@
  * (two approved by their bank, one whose bank stays silent until the deadline) while the bank's capture is down:
  * the approved payments pause when their capture's retries run out, and the demo, as an operator would, resumes
  * them once the bank is back. It prints every event as it is committed and every pause and resume, then the
- * payments' flow from the step journal, and keeps running until interrupted (or exits with --once).
+ * payments' flow from the step journal, and keeps running until interrupted (or exits with --once). The JSON API
+ * is served beside it; its base URL is the first line printed, followed by curl lines to try.
  */
 import { flowToMermaid } from "../core/flow.js";
 import { formatTimestampUs } from "../core/time.js";
 import type { DemoBank } from "../demo/payments.js";
 import { demoNamespaces, PAYMENTS, SESSIONS } from "../demo/payments.js";
 import type { EngineApi, MachineSnapshot } from "../engine/engine-api.js";
+import { jsonBodyBytesMax, mountJsonApi } from "../http/api/json-api.js";
+import { createHttpServer, type RatchetHttpServer } from "../http/http-server.js";
 import { pack, unpack } from "../processors/payload.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNode } from "../runtime/create-node.js";
@@ -17,8 +20,19 @@ import { createNode } from "../runtime/create-node.js";
 export interface DevOptions {
   readonly databasePath: string;
   readonly once: boolean;
+  /** The JSON API's port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
   readonly write: (line: string) => void;
 }
+
+export interface DevNode {
+  readonly node: RatchetNode;
+  readonly http: RatchetHttpServer;
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+export const DEV_PORT_DEFAULT = 8022;
+const DEV_HOST = "127.0.0.1";
 
 const TERMINAL_STAGES = new Set(["captured", "expired", "declined"]);
 
@@ -28,7 +42,7 @@ interface Payment {
   readonly bankAnswers: boolean;
 }
 
-export async function runDev(options: DevOptions): Promise<RatchetNode> {
+export async function runDev(options: DevOptions): Promise<DevNode> {
   const { write } = options;
   const bank: DemoBank = { outage: true };
   const node = await createNode({
@@ -36,10 +50,68 @@ export async function runDev(options: DevOptions): Promise<RatchetNode> {
     namespaces: (engine) => demoNamespaces(engine, { sessionDeadlineMs: 1500, bankDelayMs: 300 }, bank),
     onError: (error) => write(`  ! ${String(error)}`),
   });
-  const { engine } = node;
-  write(`Ratchet dev node ${node.owner}: embedded SQLite at ${options.databasePath}`);
-  write(`namespaces: ${engine.namespaces().join(", ")}`);
+  const { http, port } = await serveJsonApi(node, options.port).catch(async (error: unknown) => {
+    await node.close();
+    throw error;
+  });
   const run = Date.now().toString(36);
+  const base = `http://${DEV_HOST}:${port}`;
+  write(`JSON API at ${base} (OpenAPI at ${base}/openapi.json)`);
+  write(`Ratchet dev node ${node.owner}: embedded SQLite at ${options.databasePath}`);
+  write(`namespaces: ${node.engine.namespaces().join(", ")}`);
+  for (const line of curlLines(base, `pay-${run}-1`)) write(line);
+  await narrateDemo(node, bank, run, options);
+  return {
+    node,
+    http,
+    async close(closeOptions) {
+      await http.close();
+      await node.close(closeOptions);
+    },
+  };
+}
+
+async function serveJsonApi(
+  node: RatchetNode,
+  port: number,
+): Promise<{ http: RatchetHttpServer; port: number }> {
+  const http = createHttpServer({
+    engine: node.engine,
+    nowUs: () => node.clock.nowUs(),
+    mount: mountJsonApi({
+      engine: node.engine,
+      queries: node.storage,
+      nowUs: () => node.clock.nowUs(),
+      bodyBytesMax: jsonBodyBytesMax([]),
+    }),
+  });
+  const address = await http.listen(port, DEV_HOST);
+  return { http, port: address.port };
+}
+
+/** Commands a newcomer can paste: start a payment, call it, read it, find the failed ones. */
+function curlLines(base: string, demoId: string): string[] {
+  const machines = `${base}/v1/namespaces/${PAYMENTS}/machines`;
+  const json = "-H 'content-type: application/json'";
+  return [
+    "try the JSON API:",
+    `  curl -s ${json} -d '{"id": "my-payment", "args": {"amount": 4200, "bankAnswers": true}}' ${machines}`,
+    `  curl -s ${json} -d '{"args": "status"}' ${machines}/my-payment/call`,
+    `  curl -s '${machines}/my-payment?limit=20'`,
+    `  curl -s '${machines}/${demoId}?direction=backward&limit=5'`,
+    `  curl -s '${machines}?status=working'`,
+    `  curl -s ${base}/v1/namespaces`,
+  ];
+}
+
+async function narrateDemo(
+  node: RatchetNode,
+  bank: DemoBank,
+  run: string,
+  options: DevOptions,
+): Promise<void> {
+  const { write } = options;
+  const { engine } = node;
   const payments: Payment[] = [
     { id: `pay-${run}-1`, amount: 1000, bankAnswers: true },
     { id: `pay-${run}-2`, amount: 2500, bankAnswers: false },
@@ -84,7 +156,6 @@ export async function runDev(options: DevOptions): Promise<RatchetNode> {
     .split("\n"))
     write(`  ${line}`);
   if (!options.once) write("the node keeps running; press Ctrl-C to stop");
-  return node;
 }
 
 /**

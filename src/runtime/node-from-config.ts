@@ -119,6 +119,7 @@ export function nodeOptionsFromConfig(
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
     historyCacheBytesMax: config.historyCacheBytesMax,
+    idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
     ...(hooks.pollIntervalMs === undefined ? {} : { pollIntervalMs: hooks.pollIntervalMs }),
     ...(hooks.schedulerEnabled === undefined ? {} : { schedulerEnabled: hooks.schedulerEnabled }),
   };

@@ -29,12 +29,12 @@ export async function runNotification(run: StepRun, notification: Notification):
   const step = outcomeOfStep(run, record, outcome, { kind: "notification", ...context });
   const settled = (outcome: NotificationOutcome) => ({ id: notification.id, outcome });
   if (step.kind === "applied") {
-    await commitApplied(run, record, step, settled({ kind: "delivered" }));
+    await commitApplied(run, record, step, { notification: settled({ kind: "delivered" }) });
     return;
   }
   if (step.kind !== "transient") {
     const reason = step.kind === "failed" ? step.reason : step.error.message;
-    await commitFailure(run, record, reason, step.kind === "failed" ? undefined : step.error);
+    await commitFailure(run, record, reason, step.kind === "failed" ? {} : { cause: step.error });
     return;
   }
   const policy = run.namespace.notificationRetryPolicy;
