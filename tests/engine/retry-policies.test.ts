@@ -94,7 +94,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
     const attempts = async (fixture: EngineFixture, id: string) =>
       (await fixture.engine.steps("pay", id)).filter((entry) => entry.name === "capture");
 
-    test(`${adapter.name}: a non-retryable class exhausts the policy at once: the processor's class, or an error code`, async () => {
+    test(`a non-retryable class exhausts the policy at once: the processor's class, or an error code`, async () => {
       const bank = newBank([
         unavailable({ processorErrorClass: "card_expired" }),
         () => new ProcessorTimeoutError("slow"),
@@ -119,7 +119,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
       );
     });
 
-    test(`${adapter.name}: a processor's Retry-After holds the next attempt back beyond the policy's interval`, async () => {
+    test(`a processor's Retry-After holds the next attempt back beyond the policy's interval`, async () => {
       const bank = newBank([unavailable({ retryAfterMs: 400 })]);
       await withEngine(namespaceWith(bank), async (fixture) => {
         await fixture.engine.start("pay", "b", json({}));
@@ -132,7 +132,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
       });
     });
 
-    test(`${adapter.name}: a named step's policy wins over the kind's`, async () => {
+    test(`a named step's policy wins over the kind's`, async () => {
       const failing = Array.from({ length: 3 }, () => unavailable());
       const bank = newBank(failing);
       const strict = every10ms({ maxAttempts: 1 });
@@ -152,7 +152,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
       );
     });
 
-    test(`${adapter.name}: an exhausted pausing policy pauses the machine with its pending step; calls are refused with a typed error`, async () => {
+    test(`an exhausted pausing policy pauses the machine with its pending step; calls are refused with a typed error`, async () => {
       const bank = newBank(Array.from({ length: 2 }, () => unavailable()));
       const pausing = every10ms({ maxAttempts: 1, onExhausted: "pause" });
       await withEngine(
@@ -175,7 +175,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
       );
     });
 
-    test(`${adapter.name}: resume runs a paused machine's pending step with fresh retries; notifications are delivered after`, async () => {
+    test(`resume runs a paused machine's pending step with fresh retries; notifications are delivered after`, async () => {
       const bank = newBank(Array.from({ length: 2 }, () => unavailable()));
       const pausing = every10ms({ maxAttempts: 1, onExhausted: "pause" });
       await withEngine(
@@ -211,7 +211,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
       );
     });
 
-    test(`${adapter.name}: retry-now runs a retrying machine's next attempt without its backoff wait`, async () => {
+    test(`retry-now runs a retrying machine's next attempt without its backoff wait`, async () => {
       const bank = newBank([unavailable()]);
       const slow = {
         backoff: { kind: "linear" as const, initialIntervalMs: 60_000, incrementMs: 0 },
@@ -235,7 +235,7 @@ for (const adapter of bothAdapters("ratchet_retries")) {
       );
     });
 
-    test(`${adapter.name}: an operator pauses a working machine and resumes it; wrong statuses and bad input are typed errors`, async () => {
+    test(`an operator pauses a working machine and resumes it; wrong statuses and bad input are typed errors`, async () => {
       const bank = newBank();
       await withEngine(namespaceWith(bank), async (fixture) => {
         await fixture.engine.start("pay", "f", json({ afterMs: 300 }));

@@ -142,7 +142,7 @@ for (const adapter of bothAdapters("ratchet_journal")) {
         return machine.record.lastEventId >= count && machine.status === "idle";
       });
 
-    test(`${adapter.name}: every step is journaled in its own commit with its name, kind, processor and attempt`, async () => {
+    test(`every step is journaled in its own commit with its name, kind, processor and attempt`, async () => {
       const control = newControl();
       control.riskFailures = 1;
       await withEngine(paymentNamespace(control), async (fixture) => {
@@ -182,7 +182,7 @@ for (const adapter of bothAdapters("ratchet_journal")) {
       });
     });
 
-    test(`${adapter.name}: a call's transient error and a commit storage could not take are journaled with the next commit`, async () => {
+    test(`a call's transient error and a commit storage could not take are journaled with the next commit`, async () => {
       let refuse = false;
       const refusing = (storage: Storage) =>
         withOverrides(storage, {
@@ -239,7 +239,7 @@ for (const adapter of bothAdapters("ratchet_journal")) {
       );
     });
 
-    test(`${adapter.name}: a step whose lease is lost is journaled as lease_lost by the node's next commit`, async () => {
+    test(`a step whose lease is lost is journaled as lease_lost by the node's next commit`, async () => {
       let loseLease = false;
       const losing = (storage: Storage) =>
         withOverrides(storage, {
@@ -274,7 +274,7 @@ for (const adapter of bothAdapters("ratchet_journal")) {
       );
     });
 
-    test(`${adapter.name}: a named step keeps its name and its processor across a restart between steps`, async () => {
+    test(`a named step keeps its name and its processor across a restart between steps`, async () => {
       const place = await adapter.place();
       const control = newControl();
       try {
@@ -303,7 +303,7 @@ for (const adapter of bothAdapters("ratchet_journal")) {
       }
     });
 
-    test(`${adapter.name}: retention prunes by steps per machine and by age, off the step's commit`, async () => {
+    test(`retention prunes by steps per machine and by age, off the step's commit`, async () => {
       const control = newControl();
       control.riskFailures = 4;
       await withEngine(paymentNamespace(control, { journal: { stepsPerMachine: 3 } }), async (fixture) => {
@@ -331,7 +331,7 @@ for (const adapter of bothAdapters("ratchet_journal")) {
       });
     });
 
-    test(`${adapter.name}: a removed machine's journal goes with it; a namespace without a journal records nothing`, async () => {
+    test(`a removed machine's journal goes with it; a namespace without a journal records nothing`, async () => {
       await withEngine(paymentNamespace(newControl()), async (fixture) => {
         await fixture.engine.start("pay", "p8", json({}));
         await untilEvents(fixture, "p8", 3);
