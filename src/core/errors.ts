@@ -127,6 +127,13 @@ export class NotificationNotFoundError extends RatchetError {
 export class ProcessorUnavailableError extends RatchetError {
   override readonly failureClass = "not_processed";
   readonly code = "processor_unavailable";
+  /** How long the processor asked not to be called again (an HTTP `Retry-After`), when it said; ms. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { readonly retryAfterMs?: number }) {
+    super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
 }
 
 /** The processor did not answer in time; it may or may not have acted, nothing was applied. */

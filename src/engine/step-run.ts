@@ -7,7 +7,7 @@ import type { HistoryRange } from "../core/history-range.js";
 import { selectEventSpan } from "../core/history-range.js";
 import type { MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import type { StepKind } from "../core/step.js";
-import type { ProcessorRequest } from "../processors/processor.js";
+import type { ProcessorRequest, StepAttempt } from "../processors/processor.js";
 import type { EngineContext } from "./engine-context.js";
 import type { HeldLease, LeasedMachine, StepToCommit } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
@@ -19,7 +19,7 @@ import { stepOutcomeOf } from "./step-outcome.js";
 
 export interface InvokeOptions {
   readonly record: MachineRecord;
-  readonly request: { readonly kind: StepKind; readonly args?: Payload };
+  readonly request: { readonly kind: StepKind; readonly args?: Payload; readonly notificationId?: string };
   /** The history handed to the processor. */
   readonly range: HistoryRange;
   /** The step's own deadline; the call's is earlier when the lease would expire sooner. */
@@ -27,6 +27,8 @@ export interface InvokeOptions {
   readonly context?: RequestContext;
   /** The processor the timer being run named, if any. */
   readonly timerRoute?: string;
+  /** Timer and notification steps: which attempt of the step this is. */
+  readonly attempt?: StepAttempt;
 }
 
 export interface StepRun {
@@ -61,6 +63,7 @@ export async function invokeProcessor(run: StepRun, options: InvokeOptions): Pro
       deadlineUs: run.machine.callDeadlineUs(options.deadlineUs),
       leaseLost: run.held.lost,
       ...(options.context === undefined ? {} : { context: options.context }),
+      ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
     },
   );
   await run.engine.faults.reach("afterProcessorBeforeCommit", fault);

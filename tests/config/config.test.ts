@@ -52,6 +52,7 @@ test("a minimal file gets every default: MG's where MG has one, Ratchet's otherw
   assert.equal(invoice.name, "invoice");
   assert.deepEqual(invoice.processor, {
     url: "http://localhost:8022/processor",
+    protocol: "woody",
     tls: null,
     poolSize: 50,
     httpKeepAliveTimeoutMs: 4000,
@@ -303,6 +304,7 @@ test("an MG config.yaml loads; Erlang, Consul, cluster and logger keys come back
     currentFormatVersion: 1,
     handler: {
       url: "http://localhost:8022/modernizer",
+      protocol: "woody",
       tls: null,
       poolSize: 50,
       httpKeepAliveTimeoutMs: 10_000,

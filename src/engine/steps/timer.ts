@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { dueAtUsOf } from "../../core/machine.js";
 import { retryTimerStep } from "../../core/step.js";
+import { stepKeyOfTimer } from "../../core/step-key.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import { invokeProcessor, outcomeOfStep, type StepRun } from "../step-run.js";
 import { commitApplied, commitFailure } from "./commits.js";
@@ -24,6 +25,7 @@ export async function runTimer(run: StepRun): Promise<void> {
     deadlineUs: nowUs + run.namespace.timerProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND,
     ...context,
     ...(timer.processor === undefined ? {} : { timerRoute: timer.processor }),
+    attempt: { stepKey: stepKeyOfTimer(record, timer), number: (record.retry?.attempt ?? 0) + 1 },
   });
   const step = outcomeOfStep(run, record, outcome, { kind: "timer", ...context });
   if (step.kind === "applied") {
