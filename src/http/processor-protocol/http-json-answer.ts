@@ -40,7 +40,10 @@ export function stepResultOfHttpAnswer(
   throw new ProcessorFailedError(said);
 }
 
-function resultOfBody(body: Uint8Array, step: { readonly kind: StepKind; readonly peer: string }): StepResult {
+function resultOfBody(
+  body: Uint8Array,
+  step: { readonly kind: StepKind; readonly peer: string },
+): StepResult {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body).toString("utf8"));

@@ -118,7 +118,9 @@ export type WireTimerAction = z.infer<typeof TIMER_ACTION>;
 export type WireRepairFailed = z.infer<typeof REPAIR_FAILED>;
 export type WireResult = WireStepResult | WireRepairFailed;
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly why: string };
 
 /**
  * A processor's answer: a refusal of a repair when it has the key `repair_failed`, else a step result. Choosing
@@ -151,6 +153,8 @@ export function describeIssues(error: z.ZodError, whole: string): string {
 function pathText(path: readonly PropertyKey[], whole: string): string {
   if (path.length === 0) return whole;
   return path
-    .map((part, index) => (typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`))
+    .map((part, index) =>
+      typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`,
+    )
     .join("");
 }

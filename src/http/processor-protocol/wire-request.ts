@@ -10,7 +10,12 @@ import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import { decodeValue } from "../../mg/msgpack/msgpack-value.js";
 import { type JsonValue, payloadToNaturalJson } from "../../mg/msgpack/natural-json.js";
 import type { ProcessOptions, ProcessorRequest } from "../../processors/processor.js";
-import { PROTOCOL_VERSION, type WireEvent, type WireHistoryRange, type WireRequest } from "./protocol-schema.js";
+import {
+  PROTOCOL_VERSION,
+  type WireEvent,
+  type WireHistoryRange,
+  type WireRequest,
+} from "./protocol-schema.js";
 
 export function wireRequestOf(request: ProcessorRequest, options: ProcessOptions): WireRequest {
   const { machine } = request;

@@ -3,11 +3,7 @@
  * RepairFailedError. Anything that breaks the protocol is a ProcessorResultInvalidError naming the key, which
  * fails the machine with that reason. The HTTP client and the SDK's in-process adapter both read answers here.
  */
-import {
-  InvalidRequestError,
-  ProcessorResultInvalidError,
-  RepairFailedError,
-} from "../../core/errors.js";
+import { InvalidRequestError, ProcessorResultInvalidError, RepairFailedError } from "../../core/errors.js";
 import { validateHistoryRange } from "../../core/history-range.js";
 import type { Content } from "../../core/machine.js";
 import type { StepResult, TimerAction } from "../../core/processor-result.js";
