@@ -49,7 +49,7 @@ export type ResolvedTypes<Declared extends Partial<ProcessorTypes>> = {
 
 type Output<T extends ProcessorTypes> = HandlerOutput<T["event"], T["auxState"], T["response"]>;
 type Handler<T extends ProcessorTypes, Input> = (
-  input: StepContext<T["event"], T["auxState"]> & Input,
+  input: StepContext<T["event"], T["auxState"], T["response"]> & Input,
 ) => Output<T> | Promise<Output<T>>;
 
 export interface ProcessorDefinition<T extends ProcessorTypes> {

@@ -26,4 +26,4 @@ export type {
   TimerOptions,
   TimerWhen,
 } from "./step-output.js";
-export { result, StepResultBuilder } from "./step-output.js";
+export { StepResultBuilder } from "./step-output.js";

@@ -6,6 +6,7 @@
 import type { Direction } from "../core/history-range.js";
 import type { StepKind } from "../core/step.js";
 import type { WireRequest } from "../http/processor-protocol/protocol-schema.js";
+import { StepResultBuilder } from "./step-output.js";
 
 export interface TypedEvent<Data> {
   /** 1, 2, 3, … per machine, without gaps. */
@@ -35,7 +36,7 @@ export interface TypedMachineView<Event, AuxState> {
 }
 
 /** What every handler gets besides its arguments. */
-export interface StepContext<Event, AuxState> {
+export interface StepContext<Event, AuxState, Response> {
   readonly kind: StepKind;
   readonly machine: TypedMachineView<Event, AuxState>;
   /**
@@ -54,12 +55,16 @@ export interface StepContext<Event, AuxState> {
   readonly signal: AbortSignal;
   /** Trace ids and metadata of the request that caused the step. */
   readonly context: Readonly<Record<string, string>>;
+  /** The empty result (no events, aux state and timer kept), typed for this processor: build on it. */
+  readonly result: StepResultBuilder<Event, AuxState, Response>;
 }
 
-export function stepContextOf<Event, AuxState>(
+const EMPTY_RESULT = new StepResultBuilder<never, never, never>();
+
+export function stepContextOf<Event, AuxState, Response>(
   request: WireRequest,
   signal: AbortSignal,
-): StepContext<Event, AuxState> {
+): StepContext<Event, AuxState, Response> {
   return {
     kind: request.kind,
     machine: machineViewOf<Event, AuxState>(request),
@@ -68,6 +73,7 @@ export function stepContextOf<Event, AuxState>(
     deadline: request.deadline,
     signal,
     context: request.context,
+    result: EMPTY_RESULT,
   };
 }
 

@@ -43,6 +43,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 const CLOSE_TIMEOUT_MS_DEFAULT = 5000;
 const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const MILLISECONDS_PER_SECOND = 1000;
+/** Timers take a signed 32-bit count of ms; a deadline further away than that (24.8 days) waits this long. */
+const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
 
 export function processorHandler<T extends ProcessorTypes>(
   processor: DefinedProcessor<T>,
@@ -60,6 +62,7 @@ export function processorHandler<T extends ProcessorTypes>(
     (context) => answerStep(context, processor, onError),
   );
   app.all("*", (context) => context.text("method not allowed\n", 405, { allow: "POST" }));
+  app.onError((error, context) => problem(context, 500, error.message));
   return async function processorFetch(request: Request): Promise<Response> {
     return app.fetch(request);
   };
@@ -80,9 +83,9 @@ async function answerStep<T extends ProcessorTypes>(
   const parsed = parseWireRequest(json);
   if (!parsed.ok) return problem(context, 400, `the request does not validate: ${parsed.why}`);
   const request = parsed.value;
-  const untilDeadlineMs =
-    parseTimestampUs(request.deadline, "deadline", { requireUtc: false }) / 1000 - Date.now();
-  const signal = AbortSignal.any([context.req.raw.signal, AbortSignal.timeout(Math.max(0, untilDeadlineMs))]);
+  const deadlineMs = parseTimestampUs(request.deadline, "deadline", { requireUtc: false }) / 1000;
+  const untilDeadlineMs = Math.min(TIMER_DELAY_MS_MAX, Math.max(0, Math.ceil(deadlineMs - Date.now())));
+  const signal = AbortSignal.any([context.req.raw.signal, AbortSignal.timeout(untilDeadlineMs)]);
   try {
     return context.json(await processor.handle(request, signal), 200);
   } catch (thrown) {

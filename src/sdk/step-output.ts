@@ -1,7 +1,7 @@
 /**
- * What a handler returns: a plain object (`{ events, auxState, timer, response, remove }`, every key optional) or
- * the same built with `result`, whose methods each return a new result (`result.append(e).setTimer({ timeoutMs:
- * 0 })`), and its conversion into the protocol's result.
+ * What a handler returns: a plain object (`{ events, auxState, timer, response, remove }`, every key optional), or
+ * the same built from the handler's `result` (`result.append(e).setTimer({ timeoutMs: 0 })`); and its conversion
+ * into the protocol's result.
  */
 import type { Direction } from "../core/history-range.js";
 import type { WireStepResult, WireTimerAction } from "../http/processor-protocol/protocol-schema.js";
@@ -45,22 +45,20 @@ export interface StepOutput<Event, AuxState, Response> {
 }
 
 /**
- * An immutable result under construction. Its types start empty (`never`) and widen with each method, so a
- * handler's return is checked against the processor's declared types.
+ * An immutable result under construction: each method returns a new one. Handlers get an empty one typed with the
+ * processor's declared types (`input.result`), so each value is checked where it is written.
  */
 export class StepResultBuilder<Event, AuxState, Response> {
   constructor(readonly output: StepOutput<Event, AuxState, Response> = {}) {
     Object.freeze(this);
   }
 
-  append<Added>(...events: Added[]): StepResultBuilder<Event | Added, AuxState, Response> {
-    const output: StepOutput<Event | Added, AuxState, Response> = this.output;
-    return new StepResultBuilder({ ...output, events: [...(output.events ?? []), ...events] });
+  append(...events: Event[]): StepResultBuilder<Event, AuxState, Response> {
+    return new StepResultBuilder({ ...this.output, events: [...(this.output.events ?? []), ...events] });
   }
 
-  setAuxState<Next>(auxState: Next): StepResultBuilder<Event, Next, Response> {
-    const { auxState: _replaced, ...rest } = this.output;
-    return new StepResultBuilder<Event, Next, Response>({ ...rest, auxState });
+  setAuxState(auxState: AuxState): StepResultBuilder<Event, AuxState, Response> {
+    return new StepResultBuilder({ ...this.output, auxState });
   }
 
   setTimer(when: TimerWhen, options: TimerOptions = {}): StepResultBuilder<Event, AuxState, Response> {
@@ -71,18 +69,14 @@ export class StepResultBuilder<Event, AuxState, Response> {
     return new StepResultBuilder({ ...this.output, timer: { action: "unset" } });
   }
 
-  respond<Next>(response: Next): StepResultBuilder<Event, AuxState, Next> {
-    const { response: _replaced, ...rest } = this.output;
-    return new StepResultBuilder<Event, AuxState, Next>({ ...rest, response });
+  respond(response: Response): StepResultBuilder<Event, AuxState, Response> {
+    return new StepResultBuilder({ ...this.output, response });
   }
 
   remove(): StepResultBuilder<Event, AuxState, Response> {
     return new StepResultBuilder({ ...this.output, remove: true });
   }
 }
-
-/** The empty result: no events, aux state and timer kept. Start every built result here. */
-export const result: StepResultBuilder<never, never, never> = new StepResultBuilder();
 
 export type HandlerOutput<Event, AuxState, Response> =
   | StepOutput<Event, AuxState, Response>
