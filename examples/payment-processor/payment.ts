@@ -11,7 +11,14 @@ export const RISK_LIMIT = 100_000;
 /** How long a payment waits for the bank's verdict before it expires. */
 export const BANK_DEADLINE_MS = 60_000;
 
-type Stage = "created" | "risk_checked" | "awaiting_bank" | "authorized" | "captured" | "declined" | "expired";
+type Stage =
+  | "created"
+  | "risk_checked"
+  | "awaiting_bank"
+  | "authorized"
+  | "captured"
+  | "declined"
+  | "expired";
 
 export interface PaymentState {
   readonly stage: Stage;
@@ -71,7 +78,8 @@ export function paymentProcessor(bank: SandboxBank) {
           try {
             reference = bank.authorize({ idempotencyKey: stepKey as string, amount: state.amount }).reference;
           } catch (error) {
-            if (error instanceof AnswerLostError) throw processorUnavailable(error.message, { retryAfterMs: 100 });
+            if (error instanceof AnswerLostError)
+              throw processorUnavailable(error.message, { retryAfterMs: 100 });
             throw error;
           }
           return result
