@@ -18,6 +18,7 @@ import { nodeOptionsFromConfig } from "../../src/runtime/node-from-config.js";
 const ROOT = new URL("../../../", import.meta.url);
 const EXAMPLE = fileURLToPath(new URL("config/example.yaml", ROOT));
 const MACHINEGUN = fileURLToPath(new URL("tests/config/machinegun-config.yaml", ROOT));
+const PAYMENT_EXAMPLE = fileURLToPath(new URL("examples/payment-processor/ratchet.yaml", ROOT));
 
 const MINIMAL = "namespaces:\n  invoice:\n    processor:\n      url: http://localhost:8022/processor\n";
 
@@ -331,4 +332,26 @@ test("Ratchet extensions: named processors with routes, a NATS sink with its def
     other: { type: "nats", url: "tls://n:4222", stream: "EVENTS", subjectPrefix: "prod.events" },
   });
   assert.equal(invoice.replyAfter, "sink_ack");
+});
+
+test("a processor may speak http-json beside woody, the default; the payment example's file loads", async () => {
+  const yaml = withNamespace(
+    [
+      "processors:",
+      "  json: {url: 'http://json:8080/p', protocol: http-json}",
+      "  mg: {url: 'http://mg:8022/p'}",
+    ].join("\n"),
+  );
+  const invoice = parseConfig(yaml, {}).namespaces.invoice!;
+  assert.equal(invoice.processor.protocol, "woody");
+  assert.equal(invoice.processors.json?.protocol, "http-json");
+  assert.equal(invoice.processors.mg?.protocol, "woody");
+  const payments = (await loadConfig(PAYMENT_EXAMPLE, {})).namespaces.payments!;
+  assert.deepEqual(payments.processor, {
+    url: "http://127.0.0.1:8080/process",
+    protocol: "http-json",
+    tls: null,
+    poolSize: 50,
+    httpKeepAliveTimeoutMs: 4000,
+  });
 });
