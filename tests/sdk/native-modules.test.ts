@@ -54,7 +54,10 @@ test("the same probe sees the drivers and the SQLite addon behind the package ro
   const driversOf = (cache: readonly string[]) =>
     new Set(cache.map((path) => DRIVER.exec(path)?.[1]).filter((name) => name !== undefined));
   const root = probe(`${DIST}src/index.js`, "open-sqlite");
-  assert.ok(root.opened.some((path) => path.endsWith("better_sqlite3.node")), JSON.stringify(root.opened));
+  assert.ok(
+    root.opened.some((path) => path.endsWith("better_sqlite3.node")),
+    JSON.stringify(root.opened),
+  );
   assert.ok(driversOf(root.cache).has("better-sqlite3"));
   const postgres = probe(`${DIST}src/storage/postgres/postgres-storage.js`);
   assert.ok(driversOf(postgres.cache).has("pg"), [...driversOf(postgres.cache)].join(", "));

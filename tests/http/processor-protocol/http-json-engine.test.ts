@@ -19,9 +19,9 @@ import type { WireRequest } from "../../../src/http/processor-protocol/protocol-
 import { decodeValue, encodeValue } from "../../../src/mg/msgpack/msgpack-value.js";
 import { valueFromNaturalJson, valueToNaturalJson } from "../../../src/mg/msgpack/natural-json.js";
 import type { Processor } from "../../../src/processors/processor.js";
+import { type LocalServer, listen, nowUs } from "../../mg/woody/local-http.js";
 import { createTestEngine, type EngineFixture } from "../../support/engine-fixture.js";
 import { waitFor } from "../../support/wait.js";
-import { type LocalServer, listen, nowUs } from "../../mg/woody/local-http.js";
 
 const NS = "payments";
 /** Answers a step: a JSON body with 200, or [status, body, headers], or "hang" to never answer. */
@@ -79,7 +79,13 @@ function startEngine(scripted: Script, extra: { timerProcessingTimeoutMs?: numbe
   processor = createHttpJsonProcessor({ url: server.url, nowUs });
   fixture = createTestEngine({
     namespaces: [
-      { name: NS, processor, timerRetryPolicy: FAST_RETRIES, notificationRetryPolicy: FAST_RETRIES, ...extra },
+      {
+        name: NS,
+        processor,
+        timerRetryPolicy: FAST_RETRIES,
+        notificationRetryPolicy: FAST_RETRIES,
+        ...extra,
+      },
     ],
   });
   return fixture;
@@ -157,7 +163,10 @@ test("a 503 does not fail the machine: a call is not processed, a timer step is 
   );
   const [firstKey] = timers.map((request) => request.step_key);
   assert.match(firstKey ?? "", /^payments\/timed\/timer\/1\/\d+$/);
-  assert.ok(timers.every((request) => request.step_key === firstKey), "one step key for every attempt");
+  assert.ok(
+    timers.every((request) => request.step_key === firstKey),
+    "one step key for every attempt",
+  );
 });
 
 test("a processor slower than the deadline is transient: the timer step is retried, the machine not failed", async () => {
@@ -175,7 +184,10 @@ test("a processor slower than the deadline is transient: the timer step is retri
   assert.ok(slow !== undefined && retried !== undefined);
   assert.deepEqual([slow.attempt, retried.attempt], [1, 2]);
   const givenMs = Date.parse(slow.deadline) - (arrivedAtMs[received.indexOf(slow)] as number);
-  assert.ok(givenMs > 0 && givenMs <= 300, `the deadline sent is timer_processing_timeout ahead: ${givenMs} ms`);
+  assert.ok(
+    givenMs > 0 && givenMs <= 300,
+    `the deadline sent is timer_processing_timeout ahead: ${givenMs} ms`,
+  );
   assert.equal(slow.step_key, retried.step_key);
 });
 
@@ -185,7 +197,10 @@ test("a notification step carries its id, its attempt and its step key, and is r
   );
   await engine.start(NS, "told", encode(null));
   const id = await engine.notify(NS, "told", encode({ verdict: "approved" }));
-  await waitFor("the notification's delivery", async () => (await engine.get(NS, "told")).history.length === 2);
+  await waitFor(
+    "the notification's delivery",
+    async () => (await engine.get(NS, "told")).history.length === 2,
+  );
   const deliveries = stepsOf("notification");
   assert.deepEqual(
     deliveries.map((request) => [request.attempt, request.notification_id, request.args]),
@@ -200,7 +215,9 @@ test("a notification step carries its id, its attempt and its step key, and is r
 test("a repair refused with repair_failed leaves the machine failed and gives the caller the reason", async () => {
   const { engine } = startEngine(
     withInit((request) =>
-      request.kind === "call" ? [500, { detail: "bug" }] : { repair_failed: { reason: { why: "card expired" } } },
+      request.kind === "call"
+        ? [500, { detail: "bug" }]
+        : { repair_failed: { reason: { why: "card expired" } } },
     ),
   );
   await engine.start(NS, "broken", encode(null));
