@@ -171,10 +171,14 @@ async function main(): Promise<void> {
   console.log(
     `  call     ${round(woody.callsPerSecond)} calls/s, p50 ${round(woody.p50Ms, 2)} ms, p99 ${round(woody.p99Ms, 2)} ms`,
   );
+  const httpJson = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS, processor: "http-json" });
+  console.log(
+    `  http-json ${round(httpJson.callsPerSecond)} calls/s, p50 ${round(httpJson.p50Ms, 2)} ms, p99 ${round(httpJson.p99Ms, 2)} ms (the same, the processor written with the SDK and reached over HTTP-JSON)`,
+  );
   console.log(
     `  local    ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms (same storage, local processor: the two HTTP hops cost the difference)`,
   );
-  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody)));
+  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody, httpJson)));
 }
 
 /** The final JSON line: every headline figure, for scripts that compare runs. */
@@ -182,6 +186,7 @@ function summaryOf(
   sqlite: Awaited<ReturnType<typeof sqliteRun>>,
   postgres: Awaited<ReturnType<typeof postgresRun>>,
   woody: WoodyCallResult,
+  httpJson: WoodyCallResult,
 ): Record<string, number> {
   const { timers, timersLight } = postgres;
   return {
@@ -201,6 +206,9 @@ function summaryOf(
     woody_call_calls_per_s: round(woody.callsPerSecond),
     woody_call_p50_ms: round(woody.p50Ms, 2),
     woody_call_p99_ms: round(woody.p99Ms, 2),
+    http_json_processor_call_calls_per_s: round(httpJson.callsPerSecond),
+    http_json_processor_call_p50_ms: round(httpJson.p50Ms, 2),
+    http_json_processor_call_p99_ms: round(httpJson.p99Ms, 2),
     chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
     ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),
