@@ -71,22 +71,8 @@ export function paymentProcessor(bank: SandboxBank) {
             .append({ type: "risk_checked" })
             .setAuxState({ ...state, stage: "risk_checked" })
             .setTimer({ timeoutMs: 0 });
-        case "risk_checked": {
-          // The step key is the same on every attempt of this step: the bank authorizes once, however many
-          // times the answer is lost and the step retried.
-          let reference: string;
-          try {
-            reference = bank.authorize({ idempotencyKey: stepKey as string, amount: state.amount }).reference;
-          } catch (error) {
-            if (error instanceof AnswerLostError)
-              throw processorUnavailable(error.message, { retryAfterMs: 100 });
-            throw error;
-          }
-          return result
-            .append({ type: "bank_requested", reference, attempt: attempt as number })
-            .setAuxState({ ...state, stage: "awaiting_bank", reference })
-            .setTimer({ timeoutMs: BANK_DEADLINE_MS });
-        }
+        case "risk_checked":
+          return sendToBank(bank, state, { attempt: attempt as number, stepKey: stepKey as string, result });
         case "awaiting_bank":
           return result.append({ type: "expired" }).setAuxState({ ...state, stage: "expired" });
         case "authorized":
@@ -119,6 +105,28 @@ export function paymentProcessor(bank: SandboxBank) {
 }
 
 type PaymentResult = StepResultBuilder<PaymentEvent, PaymentState, PaymentStatus>;
+
+/**
+ * The bank step. Its step key is the same on every attempt of the step, so the bank authorizes once however many
+ * times its answer is lost and the step retried.
+ */
+function sendToBank(
+  bank: SandboxBank,
+  state: PaymentState,
+  step: { readonly attempt: number; readonly stepKey: string; readonly result: PaymentResult },
+): PaymentResult {
+  let reference: string;
+  try {
+    reference = bank.authorize({ idempotencyKey: step.stepKey, amount: state.amount }).reference;
+  } catch (error) {
+    if (error instanceof AnswerLostError) throw processorUnavailable(error.message, { retryAfterMs: 100 });
+    throw error;
+  }
+  return step.result
+    .append({ type: "bank_requested", reference, attempt: step.attempt })
+    .setAuxState({ ...state, stage: "awaiting_bank", reference })
+    .setTimer({ timeoutMs: BANK_DEADLINE_MS });
+}
 
 function decline(result: PaymentResult, state: PaymentState, reason: string): PaymentResult {
   return result

@@ -1,6 +1,7 @@
 /**
  * The SDK ("ratchet/sdk"): what a TypeScript processor imports. It loads no native module (neither SQLite nor
- * PostgreSQL), so a processor's service does not carry the engine's drivers.
+ * PostgreSQL), so a processor's service does not carry the engine's drivers. RatchetClient, the client of the JSON
+ * API, belongs here too and is not written yet.
  */
 
 export type { JsonValue } from "../mg/msgpack/natural-json.js";
