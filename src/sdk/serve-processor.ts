@@ -43,6 +43,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 const CLOSE_TIMEOUT_MS_DEFAULT = 5000;
 const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const MILLISECONDS_PER_SECOND = 1000;
+const MICROSECONDS_PER_MILLISECOND = 1000;
 /** Timers take a signed 32-bit count of ms; a deadline further away than that (24.8 days) waits this long. */
 const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
 
@@ -83,11 +84,9 @@ async function answerStep<T extends ProcessorTypes>(
   const parsed = parseWireRequest(json);
   if (!parsed.ok) return problem(context, 400, `the request does not validate: ${parsed.why}`);
   const request = parsed.value;
-  const deadlineMs = parseTimestampUs(request.deadline, "deadline", { requireUtc: false }) / 1000;
-  const untilDeadlineMs = Math.min(TIMER_DELAY_MS_MAX, Math.max(0, Math.ceil(deadlineMs - Date.now())));
-  const signal = AbortSignal.any([context.req.raw.signal, AbortSignal.timeout(untilDeadlineMs)]);
+  const step = stepSignal(request.deadline, context.req.raw.signal);
   try {
-    return context.json(await processor.handle(request, signal), 200);
+    return context.json(await processor.handle(request, step.signal), 200);
   } catch (thrown) {
     if (thrown instanceof ProcessorUnavailableError) {
       const { retryAfterMs } = thrown;
@@ -101,7 +100,31 @@ async function answerStep<T extends ProcessorTypes>(
     const error = coerceError(thrown);
     onError(error, { kind: request.kind, machineId: request.machine_id });
     return problem(context, 500, error.message);
+  } finally {
+    step.end();
   }
+}
+
+/**
+ * A step's signal: aborted at its deadline or when Ratchet gives up on the request. One controller and one timer,
+ * ended with the step: AbortSignal.any over AbortSignal.timeout made two more signals per step (creating signals
+ * took about 5 % of the HTTP-JSON call benchmark's CPU, these two among them) and kept a timer until the deadline.
+ */
+function stepSignal(deadline: string, request: AbortSignal): { signal: AbortSignal; end(): void } {
+  const deadlineMs =
+    parseTimestampUs(deadline, "deadline", { requireUtc: false }) / MICROSECONDS_PER_MILLISECOND;
+  const untilDeadlineMs = Math.min(TIMER_DELAY_MS_MAX, Math.max(0, Math.ceil(deadlineMs - Date.now())));
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, untilDeadlineMs);
+  request.addEventListener("abort", abort, { once: true });
+  return {
+    signal: controller.signal,
+    end() {
+      clearTimeout(timer);
+      request.removeEventListener("abort", abort);
+    },
+  };
 }
 
 function problem(
