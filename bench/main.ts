@@ -172,6 +172,10 @@ async function main(): Promise<void> {
   console.log(
     `  call     ${round(woody.callsPerSecond)} calls/s, p50 ${round(woody.p50Ms, 2)} ms, p99 ${round(woody.p99Ms, 2)} ms`,
   );
+  const httpJson = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS, processor: "http-json" });
+  console.log(
+    `  http-json ${round(httpJson.callsPerSecond)} calls/s, p50 ${round(httpJson.p50Ms, 2)} ms, p99 ${round(httpJson.p99Ms, 2)} ms (the same, the processor written with the SDK and reached over HTTP-JSON)`,
+  );
   console.log(
     `  local    ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms (same storage, local processor: the two HTTP hops cost the difference)`,
   );
@@ -179,7 +183,7 @@ async function main(): Promise<void> {
   console.log(
     `  json     ${round(json.callsPerSecond)} calls/s, p50 ${round(json.p50Ms, 2)} ms, p99 ${round(json.p99Ms, 2)} ms (JSON API over HTTP, local processor, SQLite: one HTTP hop)`,
   );
-  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody, json)));
+  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody, httpJson, json)));
 }
 
 /** The final JSON line: every headline figure, for scripts that compare runs. */
@@ -187,6 +191,7 @@ function summaryOf(
   sqlite: Awaited<ReturnType<typeof sqliteRun>>,
   postgres: Awaited<ReturnType<typeof postgresRun>>,
   woody: WoodyCallResult,
+  httpJson: WoodyCallResult,
   json: WoodyCallResult,
 ): Record<string, number> {
   const { timers, timersLight } = postgres;
@@ -210,6 +215,9 @@ function summaryOf(
     json_call_calls_per_s: round(json.callsPerSecond),
     json_call_p50_ms: round(json.p50Ms, 2),
     json_call_p99_ms: round(json.p99Ms, 2),
+    http_json_processor_call_calls_per_s: round(httpJson.callsPerSecond),
+    http_json_processor_call_p50_ms: round(httpJson.p50Ms, 2),
+    http_json_processor_call_p99_ms: round(httpJson.p99Ms, 2),
     chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
     ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),

@@ -189,6 +189,7 @@ export interface ProcessorFailureOptions extends ErrorOptions {
 export class ProcessorUnavailableError extends RatchetError {
   override readonly failureClass = "not_processed";
   readonly code = "processor_unavailable";
+  /** How long the processor asked not to be called again (an HTTP `Retry-After`), when it said; ms. */
   readonly retryAfterMs: number | undefined;
   readonly processorErrorClass: string | undefined;
   constructor(message: string, options: ProcessorFailureOptions = {}) {

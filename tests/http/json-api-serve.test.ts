@@ -143,13 +143,18 @@ test("/openapi.json validates as OpenAPI 3.1 and documents every endpoint", asyn
     assert.deepEqual(operations.sort(), [
       "DELETE /v1/namespaces/{ns}/machines/{id}",
       "GET /v1/namespaces",
+      "GET /v1/namespaces/{ns}/flow",
       "GET /v1/namespaces/{ns}/machines",
       "GET /v1/namespaces/{ns}/machines/{id}",
       "GET /v1/namespaces/{ns}/machines/{id}/notifications",
+      "GET /v1/namespaces/{ns}/machines/{id}/steps",
       "POST /v1/namespaces/{ns}/machines",
       "POST /v1/namespaces/{ns}/machines/{id}/call",
       "POST /v1/namespaces/{ns}/machines/{id}/notify",
+      "POST /v1/namespaces/{ns}/machines/{id}/pause",
       "POST /v1/namespaces/{ns}/machines/{id}/repair",
+      "POST /v1/namespaces/{ns}/machines/{id}/resume",
+      "POST /v1/namespaces/{ns}/machines/{id}/retry-now",
       "POST /v1/namespaces/{ns}/machines/{id}/simple-repair",
     ]);
   } finally {
