@@ -15,7 +15,8 @@ export async function commitFailure(run: StepRun, record: MachineRecord, reason:
 
 /**
  * Commits an applied result. A result storage refuses to hold fails the machine instead, as a result that breaks
- * the contract does: the returned reason says why; null when the result was committed.
+ * the contract does, except a repair's: the machine is failed already and stays so with its first reason. The
+ * returned reason says why; null when the result was committed.
  */
 export async function commitApplied(
   run: StepRun,
@@ -33,7 +34,7 @@ export async function commitApplied(
     return null;
   } catch (error) {
     if (!(error instanceof StorageRejectedError)) throw error;
-    await commitFailure(run, record, error.message);
+    if (record.failure === null) await commitFailure(run, record, error.message);
     return error.message;
   }
 }

@@ -1,0 +1,178 @@
+/**
+ * A node's storage: the `Storage` ports forwarded to the observed real store, with the node's fault plan in
+ * between: commits refused, cut before or after COMMIT, renewals that fail or report leases lost, claims,
+ * acquisitions, releases, inserts and reads that fail, and some latency. A batch carrying a result the processor
+ * made "unstorable" is refused with a plain error, as a database refuses a value it cannot hold, so the group
+ * committer must isolate that step.
+ */
+import { StorageResultUnknownError, StorageUnavailableError } from "../../src/core/errors.js";
+import type { EventSpan } from "../../src/core/history-range.js";
+import type { MachineRecord } from "../../src/core/machine.js";
+import type { Notification } from "../../src/core/notification.js";
+import type {
+  AcquireResult,
+  ClaimedMachine,
+  ClaimedNotification,
+  ClaimOptions,
+  CommitOutcome,
+  Lease,
+  StepCommit,
+} from "../../src/storage/machine-store.js";
+import type { Storage } from "../../src/storage/storage.js";
+import { text } from "./model.js";
+import type { ObservedStore } from "./observed-store.js";
+import type { StorageFaultPlan } from "./storage-faults.js";
+
+type Forwarded = Omit<
+  Storage,
+  | "acquireLease"
+  | "releaseLease"
+  | "renewLeases"
+  | "commit"
+  | "readMachine"
+  | "readMachineWithEvents"
+  | "readEvents"
+  | "claimDueTimers"
+  | "claimDueNotifications"
+  | "nextDueAtUs"
+  | "insertNotification"
+  | "onWake"
+>;
+
+const unavailable = (why: string) => new StorageUnavailableError(`simulated: ${why}`);
+const unknown = (why: string) => new StorageResultUnknownError(`simulated: ${why}`);
+
+export class FaultyStorage implements Storage {
+  constructor(
+    private readonly store: ObservedStore,
+    private readonly plan: StorageFaultPlan,
+  ) {}
+
+  async acquireLease(options: Parameters<Storage["acquireLease"]>[0]): Promise<AcquireResult> {
+    await this.plan.latency();
+    const fault = this.plan.first(["acquireFails", "acquireLostAfter"], `acquire ${options.machineId}`);
+    if (fault === "acquireFails") throw unavailable("acquire refused");
+    const result = await this.store.track((real) => real.acquireLease(options));
+    if (fault === "acquireLostAfter") throw unknown("connection lost after the lease was taken");
+    return result;
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    await this.plan.latency();
+    if (this.plan.strikes("releaseFails", `release ${lease.machineId} e${lease.epoch}`))
+      throw unavailable("release refused");
+    await this.store.track((real) => real.releaseLease(lease));
+  }
+
+  async renewLeases(leases: readonly Lease[], untilUs: number): Promise<Lease[]> {
+    await this.plan.latency();
+    const fault = this.plan.first(["renewFails", "renewReportsLost"], `renew ${leases.length} leases`);
+    if (fault === "renewFails") throw unavailable("renewal refused");
+    if (fault !== "renewReportsLost") return this.store.track((real) => real.renewLeases(leases, untilUs));
+    const reported = this.plan.someOf(leases);
+    const renewed = leases.filter((lease) => !reported.includes(lease));
+    const lost = await this.store.track((real) => real.renewLeases(renewed, untilUs));
+    return [...lost, ...reported];
+  }
+
+  async commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]> {
+    await this.plan.latency();
+    const poisoned = steps.find((step) => text(step.record.auxState.data).includes('"poison"'));
+    if (poisoned !== undefined) {
+      const token = JSON.parse(text(poisoned.record.auxState.data)).t as string;
+      throw new Error(`simulated: storage cannot hold the value of ${token}`);
+    }
+    const detail = `commit of ${steps.length} steps (${steps.map((step) => step.record.id).join(" ")})`;
+    const fault = this.plan.first(
+      ["commitRefused", "commitLostBeforeCommit", "commitLostAfterCommit"],
+      detail,
+    );
+    if (fault === "commitRefused") throw unavailable("commit refused");
+    if (fault === "commitLostBeforeCommit") {
+      await this.plan.latency();
+      throw unavailable("connection lost before COMMIT");
+    }
+    const outcomes = await this.store.commit(steps);
+    if (fault === "commitLostAfterCommit") throw unknown("connection lost after COMMIT");
+    return outcomes;
+  }
+
+  async readMachine(namespace: string, machineId: string): Promise<MachineRecord | null> {
+    await this.#read(`read ${machineId}`);
+    return this.store.track((real) => real.readMachine(namespace, machineId));
+  }
+
+  async readMachineWithEvents(
+    namespace: string,
+    machineId: string,
+    selectSpan: Parameters<Storage["readMachineWithEvents"]>[2],
+  ): ReturnType<Storage["readMachineWithEvents"]> {
+    await this.#read(`read ${machineId} with events`);
+    return this.store.track((real) => real.readMachineWithEvents(namespace, machineId, selectSpan));
+  }
+
+  async readEvents(namespace: string, machineId: string, span: EventSpan): ReturnType<Storage["readEvents"]> {
+    await this.#read(`read events of ${machineId}`);
+    return this.store.track((real) => real.readEvents(namespace, machineId, span));
+  }
+
+  async claimDueTimers(options: ClaimOptions): Promise<ClaimedMachine[]> {
+    return this.#claim("timers", () => this.store.track((real) => real.claimDueTimers(options)));
+  }
+
+  async claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]> {
+    return this.#claim("notifications", () =>
+      this.store.track((real) => real.claimDueNotifications(options)),
+    );
+  }
+
+  async nextDueAtUs(namespaces: readonly string[]): Promise<number | null> {
+    await this.#read("next due instant");
+    return this.store.track((real) => real.nextDueAtUs(namespaces));
+  }
+
+  async insertNotification(notification: Notification): Promise<void> {
+    await this.plan.latency();
+    const detail = `notification ${notification.id} for ${notification.machineId}`;
+    const fault = this.plan.first(["insertFails", "insertLostAfter"], detail);
+    if (fault === "insertFails") throw unavailable("insert refused");
+    await this.store.insertNotification(notification);
+    if (fault === "insertLostAfter") throw unknown("connection lost after the insert");
+  }
+
+  async #claim<T>(what: string, claim: () => Promise<T[]>): Promise<T[]> {
+    await this.plan.latency();
+    const fault = this.plan.first(["claimFails", "claimLostAfter"], `claim of due ${what}`);
+    if (fault === "claimFails") throw unavailable("claim refused");
+    const claimed = await claim();
+    if (fault === "claimLostAfter") throw unknown(`connection lost after claiming ${claimed.length}`);
+    return claimed;
+  }
+
+  async #read(detail: string): Promise<void> {
+    await this.plan.latency();
+    if (this.plan.strikes("readFails", detail)) throw unavailable("read refused");
+  }
+
+  // The outbox and operator ports are not part of the engine's path: forwarded as they are.
+  readOutbox: Forwarded["readOutbox"] = (options) => this.store.track((real) => real.readOutbox(options));
+  deleteOutbox: Forwarded["deleteOutbox"] = (options) =>
+    this.store.track((real) => real.deleteOutbox(options));
+  parkOutboxRecord: Forwarded["parkOutboxRecord"] = (options) =>
+    this.store.track((real) => real.parkOutboxRecord(options));
+  listParked: Forwarded["listParked"] = (options) => this.store.track((real) => real.listParked(options));
+  requeueParked: Forwarded["requeueParked"] = (options) =>
+    this.store.track((real) => real.requeueParked(options));
+  dropParked: Forwarded["dropParked"] = (options) => this.store.track((real) => real.dropParked(options));
+  replayEvents: Forwarded["replayEvents"] = (options) =>
+    this.store.track((real) => real.replayEvents(options));
+  outboxPending: Forwarded["outboxPending"] = (options) =>
+    this.store.track((real) => real.outboxPending(options));
+  outboxBacklog: Forwarded["outboxBacklog"] = (sink) => this.store.track((real) => real.outboxBacklog(sink));
+  listMachines: Forwarded["listMachines"] = (namespace, options) =>
+    this.store.track((real) => real.listMachines(namespace, options));
+  listNotifications: Forwarded["listNotifications"] = (namespace, machineId) =>
+    this.store.track((real) => real.listNotifications(namespace, machineId));
+  /** The nodes share one store that closes once, after every node has stopped. */
+  close: Forwarded["close"] = async () => {};
+}
