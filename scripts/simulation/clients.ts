@@ -4,7 +4,11 @@
  * result is unknown, a client reads the machine to learn what became of its step. The checker registers each
  * operation before it is sent and judges each answer.
  */
-import { DeadlineExceededError, StorageResultUnknownError } from "../../src/core/errors.js";
+import {
+  DeadlineExceededError,
+  MachineNotFoundError,
+  StorageResultUnknownError,
+} from "../../src/core/errors.js";
 import type { HistoryRange } from "../../src/core/history-range.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Random } from "../chaos/random.js";
@@ -33,28 +37,20 @@ export interface ClientContext {
 }
 
 const OPERATION_WEIGHTS: readonly (readonly [OpKind, number])[] = [
-  ["start", 14],
-  ["call", 34],
-  ["get", 12],
+  ["start", 18],
+  ["call", 38],
+  ["get", 10],
   ["notify", 12],
-  ["repair", 9],
-  ["simpleRepair", 9],
-  ["remove", 4],
+  ["repair", 8],
+  ["simpleRepair", 8],
+  ["remove", 3],
 ];
-const CALL_ACTS = [
-  "inc",
-  "inc",
-  "inc",
-  "emit",
-  "emit",
-  "read",
-  "read",
-  "timer",
-  "timer",
-  "timer",
-  "unset",
-  "remove",
-];
+/** What calls ask of the processor, as often as each appears here. */
+const CALL_ACTS = "inc inc inc inc emit emit read read timer timer timer timer unset remove".split(" ");
+/** The chance that a client picks one of its own few machines: steps of one machine then follow each other. */
+const OWN_MACHINE_CHANCE = 0.7;
+const OWN_MACHINES = 2;
+const START_ON_MISSING = 0.7;
 const WHOLE_HISTORY: HistoryRange = { direction: "forward" };
 const RANGES: readonly HistoryRange[] = [
   { direction: "backward", limit: 3 },
@@ -65,10 +61,19 @@ const RANGES: readonly HistoryRange[] = [
 
 export async function runClient(context: ClientContext, client: number, random: Random, count: number) {
   const { clock } = context;
+  let next: OperationPlan | null = null;
   for (let index = 0; index < count; index += 1) {
     await clock.waitUntil(clock.nowUs() + random.integer(0, context.pauseMsMax) * 1000);
     if (context.checker.failed) return;
-    await perform(context, planOf(context, client, random));
+    const plan: OperationPlan =
+      next === null ? planOf(context, client, random) : { ...next, deadlineUs: deadlineOf(context, random) };
+    const answer = await perform(context, plan);
+    // A client that finds no machine usually creates it, as callers that create on demand do.
+    const missing =
+      !answer.ok && answer.error instanceof MachineNotFoundError && random.next() < START_ON_MISSING;
+    next = missing
+      ? { ...plan, kind: "start", act: undefined, deadlineUs: deadlineOf(context, random) }
+      : null;
   }
 }
 
@@ -91,7 +96,12 @@ export async function repairFailed(context: ClientContext, random: Random): Prom
 }
 
 function planOf(context: ClientContext, client: number, random: Random): OperationPlan {
-  const machine = random.pick(context.machines);
+  const { machines } = context;
+  const own = Array.from(
+    { length: OWN_MACHINES },
+    (_, index) => machines[(client + index) % machines.length]!,
+  );
+  const machine = random.pick(random.next() < OWN_MACHINE_CHANCE ? own : machines);
   const node = random.pick(context.nodes.filter((each) => each.namespaces.includes(machine.namespace)));
   const kind = weighted(random, OPERATION_WEIGHTS);
   const act =
@@ -101,7 +111,7 @@ function planOf(context: ClientContext, client: number, random: Random): Operati
         ? random.pick(["ok", "ok", "ok", "refuse"])
         : undefined;
   const hasDeadline = kind !== "get" && kind !== "notify";
-  const deadlineMs = random.next() < 0.8 ? context.defaultDeadlineMs : random.integer(20, 600);
+  const deadlineUs = deadlineOf(context, random);
   return {
     kind,
     client,
@@ -110,11 +120,11 @@ function planOf(context: ClientContext, client: number, random: Random): Operati
     machineId: machine.id,
     ...(act === undefined ? {} : { act }),
     range: random.next() < 0.7 ? WHOLE_HISTORY : random.pick(RANGES),
-    deadlineUs: hasDeadline ? context.clock.nowUs() + deadlineMs * 1000 : null,
+    deadlineUs: hasDeadline ? deadlineUs : null,
   };
 }
 
-async function perform(context: ClientContext, plan: OperationPlan): Promise<void> {
+async function perform(context: ClientContext, plan: OperationPlan): Promise<Answer> {
   const { checker } = context;
   const op = checker.issue(plan);
   const node = context.nodes.find((each) => each.name === plan.node) as SimulatedNode;
@@ -129,8 +139,19 @@ async function perform(context: ClientContext, plan: OperationPlan): Promise<voi
     !answer.ok &&
     (answer.error instanceof StorageResultUnknownError || answer.error instanceof DeadlineExceededError);
   if (unknown && !checker.failed) {
-    await perform(context, { ...plan, kind: "get", range: WHOLE_HISTORY, deadlineUs: null, learns: op.id });
+    const { client, node, namespace, machineId } = plan;
+    const learn = {
+      kind: "get",
+      client,
+      node,
+      namespace,
+      machineId,
+      range: WHOLE_HISTORY,
+      deadlineUs: null,
+    } as const;
+    await perform(context, { ...learn, learns: op.id });
   }
+  return answer;
 }
 
 function send(engine: Engine, op: ClientOp): Promise<unknown> {
@@ -153,6 +174,12 @@ function send(engine: Engine, op: ClientOp): Promise<unknown> {
     case "get":
       return engine.get(namespace, machineId, range);
   }
+}
+
+/** Mostly the namespaces' own deadline; now and then a short one, which slow steps outlive. */
+function deadlineOf(context: ClientContext, random: Random): number {
+  const deadlineMs = random.next() < 0.8 ? context.defaultDeadlineMs : random.integer(20, 600);
+  return context.clock.nowUs() + deadlineMs * 1000;
 }
 
 function weighted<T>(random: Random, choices: readonly (readonly [T, number])[]): T {

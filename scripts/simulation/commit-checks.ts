@@ -57,7 +57,7 @@ export function judgeCommit(context: CommitContext, step: StepCommit): Judgement
   if (step.kind === "remove") return judgeRemove(context, state, step);
   if (step.notification !== undefined) return judgeNotification(context, state, step);
   const tokenNow = tokenOf(text(step.record.auxState.data));
-  if (tokenNow !== tokenOf(state.aux)) return judgeApplied(context, state, tokenNow);
+  if (tokenNow !== tokenOf(state.aux)) return judgeApplied(context, state, step);
   const { failure, retry } = step.record;
   if (failure !== null && state.failure === null) return judgeFailure(context, state, failure.reason);
   if (failure === null && state.failure !== null) return judgeSimpleRepair(context, state);
@@ -72,17 +72,18 @@ function judgeCreate(context: CommitContext, state: ModelMachine, step: StepComm
   if (inv.kind !== "init") return refuse(`a create by ${inv.token}, a ${inv.kind} step`);
   const op = operationOf(context, inv, "start");
   if (typeof op === "string") return refuse(op);
-  const problem = resultProblem(inv) ?? viewProblem(state, inv, WHOLE_HISTORY);
+  const problem =
+    resultProblem(inv) ?? viewProblem(state, inv, WHOLE_HISTORY) ?? instantProblem(context, inv, step);
   if (problem !== null) return refuse(problem);
-  const next = applyResult(ABSENT, inv.result!, { kind: "init", nowUs: inv.endUs });
+  const next = applyResult(ABSENT, inv.result!, { kind: "init", nowUs: step.record.updatedAtUs });
   if (!next.exists) return refuse(`a create by ${inv.token}, whose result removes the machine`);
   return accept(`start ${op.id} created by ${inv.token}`, next, inv, () => {
     op.committedToken = inv.token;
   });
 }
 
-function judgeApplied(context: CommitContext, state: ModelMachine, token: string | null): Judgement {
-  const inv = invocationOf(context, token);
+function judgeApplied(context: CommitContext, state: ModelMachine, step: StepCommit): Judgement {
+  const inv = invocationOf(context, tokenOf(text(step.record.auxState.data)));
   if (typeof inv === "string") return refuse(inv);
   let range: HistoryRange;
   let op: ClientOp | null = null;
@@ -102,10 +103,10 @@ function judgeApplied(context: CommitContext, state: ModelMachine, token: string
   } else {
     return refuse(`a ${inv.kind} result (${inv.token}) committed as a plain update`);
   }
-  const problem = resultProblem(inv) ?? viewProblem(state, inv, range);
+  const problem = resultProblem(inv) ?? viewProblem(state, inv, range) ?? instantProblem(context, inv, step);
   if (problem !== null) return refuse(problem);
   if (inv.result?.remove) return refuse(`${inv.token} removes the machine, yet committed as an update`);
-  const next = applyResult(state, inv.result!, { kind: inv.kind, nowUs: inv.endUs });
+  const next = applyResult(state, inv.result!, { kind: inv.kind, nowUs: step.record.updatedAtUs });
   const label = `${inv.kind} ${inv.token}${op === null ? "" : ` (${op.id})`} applied`;
   return accept(label, next, inv, () => {
     if (op !== null) op.committedToken = inv.token;
@@ -229,9 +230,10 @@ function judgeNotification(context: CommitContext, state: ModelMachine, step: St
         `notification ${settled.id} (${pending.op}) delivered by ${inv.token}, a ${inv.kind} step for ${inv.op}`,
       );
     if (state.failure !== null) return refuse(`notification ${settled.id} delivered to a failed machine`);
-    const problem = resultProblem(inv) ?? viewProblem(state, inv, pending.range);
+    const problem =
+      resultProblem(inv) ?? viewProblem(state, inv, pending.range) ?? instantProblem(context, inv, step);
     if (problem !== null) return refuse(problem);
-    const next = applyResult(state, inv.result!, { kind: "notification", nowUs: inv.endUs });
+    const next = applyResult(state, inv.result!, { kind: "notification", nowUs: step.record.updatedAtUs });
     return accept(`notification ${settled.id} delivered by ${inv.token}`, next, inv, () => {
       context.entry.notifications.delete(settled.id);
     });
@@ -304,6 +306,13 @@ function viewProblem(state: ModelMachine, inv: Invocation, range: HistoryRange):
     return `${stale}: range ${JSON.stringify(view.historyRange)}, asked ${JSON.stringify(range)}`;
   const difference = eventsDifference(sliceEvents(state.events, range), view.history);
   return difference === null ? null : `${stale}: ${difference}`;
+}
+
+/** A step is applied at one instant between its processor's answer and its commit: its events bear it. */
+function instantProblem(context: CommitContext, inv: Invocation, step: StepCommit): string | null {
+  const stepUs = step.record.updatedAtUs;
+  if (stepUs >= inv.endUs && stepUs <= context.nowUs) return null;
+  return `${inv.token} answered at ${inv.endUs} and committed at ${context.nowUs}, yet its step is stamped ${stepUs}`;
 }
 
 function dueProblem(state: ModelMachine, atUs: number): string | null {

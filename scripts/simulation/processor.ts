@@ -42,6 +42,9 @@ const TIMER_STEPS_MAX = 4;
 const SLOW_MS_MIN = 200;
 const SLOW_MS_MAX = 1500;
 const LATENCY_MS_MAX = 20;
+/** Now and then a call takes a while, though less than its deadline: its lease is renewed meanwhile. */
+const LONG_CHANCE = 0.1;
+const LONG_MS_MAX = 400;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -107,7 +110,9 @@ async function answer(
   const { clock, random } = options;
   const fault = options.faultsEnabled() ? pickFault(random, options.rates) : "none";
   const latencyMs =
-    fault === "slow" ? random.integer(SLOW_MS_MIN, SLOW_MS_MAX) : random.integer(0, LATENCY_MS_MAX);
+    fault === "slow"
+      ? random.integer(SLOW_MS_MIN, SLOW_MS_MAX)
+      : random.integer(0, random.next() < LONG_CHANCE ? LONG_MS_MAX : LATENCY_MS_MAX);
   if (latencyMs > 0) await clock.waitUntil(clock.nowUs() + latencyMs * 1000, call.abortSignal);
   if (fault === "timeout") await abortOf(call.abortSignal);
   if (call.abortSignal.aborted) {

@@ -73,6 +73,8 @@ const STORAGE_RATES: StorageFaultRates = {
   insertFails: 0.03,
   insertLostAfter: 0.03,
   readFails: 0.02,
+  freeze: 0.002,
+  stepPause: 0.02,
   latency: 0.1,
   latencyMsMax: 5,
 };

@@ -5,6 +5,7 @@
  * engines close and must leave nothing behind. The checker judges every transition on the way.
  */
 import { Engine } from "../../src/engine/engine.js";
+import { FaultPoints } from "../../src/engine/fault-points.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { createRandom, type Random } from "../chaos/random.js";
@@ -118,6 +119,7 @@ async function scenario(run: Run, log: InvocationLog): Promise<void> {
       settings.storageRates,
       clock,
       trace,
+      settings.leaseDurationMs,
     );
     plans.push(plan);
     return createNode(run, { name, namespaces, plan, log, faultsEnabled: () => faultsOn });
@@ -172,6 +174,8 @@ function createNode(
     faultsEnabled: node.faultsEnabled,
   });
   const ids = random.fork(`ids ${node.name}`);
+  const faults = new FaultPoints();
+  faults.arm("afterProcessorBeforeCommit", (point) => node.plan.pauseStep(point.machineId));
   const engine = new Engine({
     storage: new FaultyStorage(run.store, node.plan),
     clock,
@@ -195,6 +199,7 @@ function createNode(
     leaseDurationMs: settings.leaseDurationMs,
     pollIntervalMs: POLL_INTERVAL_MS,
     historyCacheBytesMax: settings.historyCacheBytesMax,
+    faults,
     onError: (error) => checker.engineError(node.name, error),
   });
   return { name: node.name, engine, namespaces: node.namespaces };

@@ -30,6 +30,13 @@ export interface StorageFaultRates {
   /** insertNotification stores the notification, then its answer is lost. */
   readonly insertLostAfter: number;
   readonly readFails: number;
+  /**
+   * The node freezes: every storage call it makes waits 1 to 3 lease durations (a stalled connection, a long
+   * pause of the process), so its leases expire and other nodes take its machines while its steps still run.
+   */
+  readonly freeze: number;
+  /** A step stalls between its processor's answer and its commit, for half a lease to two leases. */
+  readonly stepPause: number;
   /** Chance that a call first waits up to `latencyMsMax` of simulated time (other work runs meanwhile). */
   readonly latency: number;
   readonly latencyMsMax: number;
@@ -39,6 +46,7 @@ export type StorageFault = Exclude<keyof StorageFaultRates, "latency" | "latency
 
 export class StorageFaultPlan {
   #enabled = true;
+  #frozenUntilUs = 0;
 
   constructor(
     private readonly node: string,
@@ -46,6 +54,7 @@ export class StorageFaultPlan {
     private readonly rates: StorageFaultRates,
     private readonly clock: SimulatedClock,
     private readonly trace: Trace,
+    private readonly leaseDurationMs: number,
   ) {}
 
   disable(): void {
@@ -66,11 +75,28 @@ export class StorageFaultPlan {
     return null;
   }
 
-  /** Some simulated time spent on the way to storage, now and then. */
+  /** Some simulated time spent on the way to storage, now and then; all of it while the node is frozen. */
   async latency(): Promise<void> {
+    const { clock } = this;
+    if (this.strikes("freeze", "every call waits")) {
+      const leaseUs = this.leaseDurationMs * 1000;
+      this.#frozenUntilUs = Math.max(
+        this.#frozenUntilUs,
+        clock.nowUs() + this.random.integer(leaseUs, 3 * leaseUs),
+      );
+    }
+    if (this.#frozenUntilUs > clock.nowUs()) await clock.waitUntil(this.#frozenUntilUs);
     if (!this.#enabled || this.random.next() >= this.rates.latency) return;
     const delayUs = this.random.integer(1, this.rates.latencyMsMax * 1000);
-    await this.clock.waitUntil(this.clock.nowUs() + delayUs);
+    await clock.waitUntil(clock.nowUs() + delayUs);
+  }
+
+  /** The engine's fault point between a processor's answer and the commit: now and then the step stalls there. */
+  async pauseStep(machineId: string): Promise<void> {
+    if (!this.strikes("stepPause", `the step of ${machineId} stalls before its commit`)) return;
+    const leaseUs = this.leaseDurationMs * 1000;
+    const { clock } = this;
+    await clock.waitUntil(clock.nowUs() + this.random.integer(leaseUs / 2, 2 * leaseUs));
   }
 
   /** A non-empty part of `items`, for a renewal that reports some leases lost. */
