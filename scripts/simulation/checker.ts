@@ -37,6 +37,7 @@ export class Checker implements StoreObserver {
   readonly #committedTokens = new Set<string>();
   /** Machines changed since the last quiet point: compared with storage there. */
   readonly #dirty = new Set<MachineEntry>();
+  #punctualFromUs = Number.POSITIVE_INFINITY;
 
   constructor(options: CheckerOptions) {
     this.#options = options;
@@ -48,6 +49,11 @@ export class Checker implements StoreObserver {
 
   get machines(): readonly MachineEntry[] {
     return [...this.#machines.values()];
+  }
+
+  /** From `instantUs` on no fault delays the scheduler (the quiet phase, once stale leases have expired). */
+  expectPunctualTimers(instantUs: number): void {
+    this.#punctualFromUs = instantUs;
   }
 
   fail(violation: string): void {
@@ -201,7 +207,10 @@ export class Checker implements StoreObserver {
     if (policies === undefined)
       return this.fail(`a commit in namespace ${entry.namespace}, which no node serves`);
     const context = { entry, log, ops: this.#ops, committedTokens: this.#committedTokens, policies };
-    const judgement = judgeCommit({ ...context, nowUs: clock.nowUs() }, step);
+    const judgement = judgeCommit(
+      { ...context, nowUs: clock.nowUs(), punctualFromUs: this.#punctualFromUs },
+      step,
+    );
     if (!judgement.ok) return this.fail(`${entry.key} commit: ${judgement.violation}`);
     if (step.kind !== "remove") {
       const committed = modelOfRecord(step.record, [...state.events, ...step.events]);
@@ -212,6 +221,7 @@ export class Checker implements StoreObserver {
     judgement.effects();
     if (judgement.token !== null) this.#committedTokens.add(judgement.token);
     entry.states.push(judgement.next);
+    entry.committedAtUs.push(clock.nowUs());
     this.#dirty.add(entry);
     trace.add(`commit ${entry.key} v${entry.states.length - 1}: ${judgement.label}`);
     trace.count(`commit ${judgement.label.split(" ")[0]}`);

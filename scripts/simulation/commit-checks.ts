@@ -31,7 +31,16 @@ export interface CommitContext {
   readonly committedTokens: ReadonlySet<string>;
   readonly policies: NamespacePolicies;
   readonly nowUs: number;
+  /** From this instant on no fault delays the scheduler: a timer step must start on time. */
+  readonly punctualFromUs: number;
 }
+
+/**
+ * How late a timer step may start once it is due and its machine free, with no fault in the way: the node that
+ * committed the timer wakes its scheduler for the due instant itself (runs measure 0 ms), well inside the poll
+ * interval, which only bounds a missed wake.
+ */
+export const TIMER_LATENESS_MS_MAX = 20;
 
 export type Judgement =
   | {
@@ -97,7 +106,7 @@ function judgeApplied(context: CommitContext, state: ModelMachine, step: StepCom
       );
     range = found.range;
   } else if (inv.kind === "timer") {
-    const problem = dueProblem(state, inv.startUs);
+    const problem = dueProblem(state, inv.startUs) ?? latenessProblem(context, state, inv);
     if (problem !== null) return refuse(`${inv.token}: ${problem}`);
     range = state.timer?.range ?? WHOLE_HISTORY;
   } else {
@@ -313,6 +322,15 @@ function instantProblem(context: CommitContext, inv: Invocation, step: StepCommi
   const stepUs = step.record.updatedAtUs;
   if (stepUs >= inv.endUs && stepUs <= context.nowUs) return null;
   return `${inv.token} answered at ${inv.endUs} and committed at ${context.nowUs}, yet its step is stamped ${stepUs}`;
+}
+
+/** A timer step runs within TIMER_LATENESS_MS_MAX of the later of its due instant and its state's commit. */
+function latenessProblem(context: CommitContext, state: ModelMachine, inv: Invocation): string | null {
+  const runnableAtUs = Math.max(dueAtUsOf(state) ?? 0, context.entry.committedAtUs.at(-1) ?? 0);
+  if (runnableAtUs < context.punctualFromUs) return null;
+  const latenessUs = inv.startUs - runnableAtUs;
+  if (latenessUs <= TIMER_LATENESS_MS_MAX * 1000) return null;
+  return `the timer step started ${latenessUs / 1000} ms after its machine was due and free, with no fault about`;
 }
 
 function dueProblem(state: ModelMachine, atUs: number): string | null {

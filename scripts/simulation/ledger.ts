@@ -23,6 +23,8 @@ export interface MachineEntry {
   readonly id: string;
   /** Committed states by version; the last is the current one. */
   readonly states: ModelMachine[];
+  /** When each state was committed. */
+  readonly committedAtUs: number[];
   readonly notifications: Map<string, ModelNotification>;
   /** Simple repairs and removes committed that no successful answer has claimed yet. */
   readonly unclaimed: { simpleRepair: number; remove: number };
@@ -38,6 +40,7 @@ export function newEntry(namespace: string, id: string): MachineEntry {
     namespace,
     id,
     states: [ABSENT],
+    committedAtUs: [0],
     notifications: new Map(),
     unclaimed: { simpleRepair: 0, remove: 0 },
   };
