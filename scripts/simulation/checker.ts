@@ -93,14 +93,18 @@ export class Checker implements StoreObserver {
     trace.add(`${op.id} answered ${label}`);
     trace.count(`answer ${answer.ok ? "ok" : label}`);
     this.#unanswered.delete(op);
-    if (op.answer !== null) return this.fail(`${op.id} was answered twice`);
+    if (op.answer !== null) {
+      this.fail(`${op.id} was answered twice`);
+      return;
+    }
     if (op.deadlineUs !== null && clock.nowUs() > op.deadlineUs)
       this.fail(`${op.id} ${op.kind} ${op.key} was answered after its deadline`);
     const entry = this.#entry(op.namespace, op.machineId);
     const verdict = judgeAnswer(op, entry, log, answer);
     if ("violation" in verdict) {
       op.answer = "processed";
-      return this.fail(`${op.id} ${op.kind} ${op.key}: ${verdict.violation}`);
+      this.fail(`${op.id} ${op.kind} ${op.key}: ${verdict.violation}`);
+      return;
     }
     op.answer = verdict.answer;
     // Only a deadline that passed leaves the step free to commit later; every other answer ends it.
@@ -135,11 +139,20 @@ export class Checker implements StoreObserver {
     const op = this.#ops.get(opId);
     const entry = this.#entry(notification.namespace, notification.machineId);
     this.#options.trace.add(`notification ${notification.id} stored for ${entry.key} (${opId})`);
-    if (op === undefined || op.kind !== "notify")
-      return this.fail(`notification ${notification.id} of no notify`);
-    if (!op.mayCommit) return this.fail(`${op.id} stored a notification after it was answered ${op.answer}`);
-    if (op.notificationId !== null) return this.fail(`${op.id} stored a second notification`);
-    if (!currentState(entry).exists) return this.fail(`${op.id} stored a notification for a missing machine`);
+    const problem =
+      op === undefined || op.kind !== "notify"
+        ? `notification ${notification.id} of no notify`
+        : !op.mayCommit
+          ? `${op.id} stored a notification after it was answered ${op.answer}`
+          : op.notificationId !== null
+            ? `${op.id} stored a second notification`
+            : !currentState(entry).exists
+              ? `${op.id} stored a notification for a missing machine`
+              : null;
+    if (op === undefined || problem !== null) {
+      this.fail(problem ?? "unreachable");
+      return;
+    }
     op.notificationId = notification.id;
     entry.notifications.set(notification.id, {
       id: notification.id,
@@ -204,14 +217,19 @@ export class Checker implements StoreObserver {
     const { log, trace, clock } = this.#options;
     const state = currentState(entry);
     const policies = this.#options.policies.get(entry.namespace);
-    if (policies === undefined)
-      return this.fail(`a commit in namespace ${entry.namespace}, which no node serves`);
+    if (policies === undefined) {
+      this.fail(`a commit in namespace ${entry.namespace}, which no node serves`);
+      return;
+    }
     const context = { entry, log, ops: this.#ops, committedTokens: this.#committedTokens, policies };
     const judgement = judgeCommit(
       { ...context, nowUs: clock.nowUs(), punctualFromUs: this.#punctualFromUs },
       step,
     );
-    if (!judgement.ok) return this.fail(`${entry.key} commit: ${judgement.violation}`);
+    if (!judgement.ok) {
+      this.fail(`${entry.key} commit: ${judgement.violation}`);
+      return;
+    }
     if (step.kind !== "remove") {
       const committed = modelOfRecord(step.record, [...state.events, ...step.events]);
       const difference = differenceOf(judgement.next, committed);

@@ -1,6 +1,6 @@
 /**
  * A node's storage: the `Storage` ports forwarded to the observed real store, with the node's fault plan in
- * between: commits refused, cut before or after COMMIT, renewals that fail or report leases lost, claims,
+ * front of the machine store's methods: commits refused, cut before or after COMMIT, renewals that fail or report leases lost, claims,
  * acquisitions, releases, inserts and reads that fail, and some latency. A batch carrying a result the processor
  * made "unstorable" is refused with a plain error, as a database refuses a value it cannot hold, so the group
  * committer must isolate that step.
@@ -16,6 +16,7 @@ import type {
   ClaimOptions,
   CommitOutcome,
   Lease,
+  MachineStore,
   StepCommit,
 } from "../../src/storage/machine-store.js";
 import type { Storage } from "../../src/storage/storage.js";
@@ -23,8 +24,9 @@ import { text } from "./model.js";
 import type { ObservedStore } from "./observed-store.js";
 import type { StorageFaultPlan } from "./storage-faults.js";
 
-type Forwarded = Omit<
-  Storage,
+/** The methods that fail as the plan says; every other method of the ports is forwarded as it is. */
+type Faulted = Pick<
+  MachineStore,
   | "acquireLease"
   | "releaseLease"
   | "renewLeases"
@@ -36,19 +38,40 @@ type Forwarded = Omit<
   | "claimDueNotifications"
   | "nextDueAtUs"
   | "insertNotification"
-  | "onWake"
 >;
 
 const unavailable = (why: string) => new StorageUnavailableError(`simulated: ${why}`);
 const unknown = (why: string) => new StorageResultUnknownError(`simulated: ${why}`);
 
-export class FaultyStorage implements Storage {
+/**
+ * The node's `Storage`: the faulted methods of FaultyMachineStore, and every other method of the real store
+ * forwarded (counted while under way), so the wrapper stays whole as the ports grow.
+ */
+export function faultyStorage(store: ObservedStore, plan: StorageFaultPlan): Storage {
+  const faulty = new FaultyMachineStore(store, plan);
+  return new Proxy(store.real, {
+    get(real, property) {
+      // The nodes share one store, closed once after every node has stopped.
+      if (property === "close") return async () => {};
+      const own = Reflect.get(faulty, property) as unknown;
+      if (typeof own === "function") return own.bind(faulty);
+      const value = Reflect.get(real, property) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result = value.apply(real, args) as unknown;
+        return result instanceof Promise ? store.track(() => result) : result;
+      };
+    },
+  });
+}
+
+class FaultyMachineStore implements Faulted {
   constructor(
     private readonly store: ObservedStore,
     private readonly plan: StorageFaultPlan,
   ) {}
 
-  async acquireLease(options: Parameters<Storage["acquireLease"]>[0]): Promise<AcquireResult> {
+  async acquireLease(options: Parameters<MachineStore["acquireLease"]>[0]): Promise<AcquireResult> {
     await this.plan.latency();
     const fault = this.plan.first(["acquireFails", "acquireLostAfter"], `acquire ${options.machineId}`);
     if (fault === "acquireFails") throw unavailable("acquire refused");
@@ -105,13 +128,17 @@ export class FaultyStorage implements Storage {
   async readMachineWithEvents(
     namespace: string,
     machineId: string,
-    selectSpan: Parameters<Storage["readMachineWithEvents"]>[2],
-  ): ReturnType<Storage["readMachineWithEvents"]> {
+    selectSpan: Parameters<MachineStore["readMachineWithEvents"]>[2],
+  ): ReturnType<MachineStore["readMachineWithEvents"]> {
     await this.#read(`read ${machineId} with events`);
     return this.store.track((real) => real.readMachineWithEvents(namespace, machineId, selectSpan));
   }
 
-  async readEvents(namespace: string, machineId: string, span: EventSpan): ReturnType<Storage["readEvents"]> {
+  async readEvents(
+    namespace: string,
+    machineId: string,
+    span: EventSpan,
+  ): ReturnType<MachineStore["readEvents"]> {
     await this.#read(`read events of ${machineId}`);
     return this.store.track((real) => real.readEvents(namespace, machineId, span));
   }
@@ -153,26 +180,4 @@ export class FaultyStorage implements Storage {
     await this.plan.latency();
     if (this.plan.strikes("readFails", detail)) throw unavailable("read refused");
   }
-
-  // The outbox and operator ports are not part of the engine's path: forwarded as they are.
-  readOutbox: Forwarded["readOutbox"] = (options) => this.store.track((real) => real.readOutbox(options));
-  deleteOutbox: Forwarded["deleteOutbox"] = (options) =>
-    this.store.track((real) => real.deleteOutbox(options));
-  parkOutboxRecord: Forwarded["parkOutboxRecord"] = (options) =>
-    this.store.track((real) => real.parkOutboxRecord(options));
-  listParked: Forwarded["listParked"] = (options) => this.store.track((real) => real.listParked(options));
-  requeueParked: Forwarded["requeueParked"] = (options) =>
-    this.store.track((real) => real.requeueParked(options));
-  dropParked: Forwarded["dropParked"] = (options) => this.store.track((real) => real.dropParked(options));
-  replayEvents: Forwarded["replayEvents"] = (options) =>
-    this.store.track((real) => real.replayEvents(options));
-  outboxPending: Forwarded["outboxPending"] = (options) =>
-    this.store.track((real) => real.outboxPending(options));
-  outboxBacklog: Forwarded["outboxBacklog"] = (sink) => this.store.track((real) => real.outboxBacklog(sink));
-  listMachines: Forwarded["listMachines"] = (namespace, options) =>
-    this.store.track((real) => real.listMachines(namespace, options));
-  listNotifications: Forwarded["listNotifications"] = (namespace, machineId) =>
-    this.store.track((real) => real.listNotifications(namespace, machineId));
-  /** The nodes share one store that closes once, after every node has stopped. */
-  close: Forwarded["close"] = async () => {};
 }

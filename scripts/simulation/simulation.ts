@@ -12,7 +12,7 @@ import { createRandom, type Random } from "../chaos/random.js";
 import { Checker } from "./checker.js";
 import { type ClientContext, repairFailed, runClient, type SimulatedNode } from "./clients.js";
 import { SimulatedClock } from "./clock.js";
-import { FaultyStorage } from "./faulty-storage.js";
+import { faultyStorage } from "./faulty-storage.js";
 import { InvocationLog } from "./invocations.js";
 import { ObservedStore } from "./observed-store.js";
 import { simulatedProcessor } from "./processor.js";
@@ -179,7 +179,7 @@ function createNode(
   const faults = new FaultPoints();
   faults.arm("afterProcessorBeforeCommit", (point) => node.plan.pauseStep(point.machineId));
   const engine = new Engine({
-    storage: new FaultyStorage(run.store, node.plan),
+    storage: faultyStorage(run.store, node.plan),
     clock,
     random: random.fork(`engine ${node.name}`).next,
     newId: () =>

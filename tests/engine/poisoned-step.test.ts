@@ -137,7 +137,8 @@ test("SQLite: a repair whose result storage refuses leaves the machine failed wi
     await assert.rejects(fixture.engine.call("p", "poison", json({})), MachineFailedError);
     await assert.rejects(
       fixture.engine.repair("p", "poison", json({})),
-      (error: unknown) => error instanceof MachineFailedError && /storage refused the step/.test(error.message),
+      (error: unknown) =>
+        error instanceof MachineFailedError && /storage refused the step/.test(error.message),
     );
     const machine = await fixture.engine.get("p", "poison");
     assert.equal(machine.status, "failed");
