@@ -34,6 +34,8 @@ export interface Claim {
 export class MachineRunner {
   readonly #machine: LeasedMachine;
   readonly #queue: Work[] = [];
+  /** Claims that arrived while a step still ran here, held until the runner is idle (see runClaimed). */
+  readonly #heldClaims: { readonly claim: Claim; readonly work: Work }[] = [];
   #draining = false;
   #chainedSteps = 0;
 
@@ -72,14 +74,13 @@ export class MachineRunner {
   /**
    * Runs scheduled work under a lease the scheduler claimed. A claim can only succeed once this node's own lease
    * has expired in storage; if a step of the machine is still running here, that step must finish (and fail its
-   * fence) under the lease it began with, so the claim is given back at once and the work is claimed again.
+   * fence) under the lease it began with. The claim is held meanwhile, so that no scheduler, this node's included,
+   * claims the machine again and again while the step runs; once the runner is idle it is given back and the
+   * work is claimed anew.
    */
   runClaimed(claim: Claim, work: Work): void {
     if (this.busy) {
-      void this.engine.storage
-        .releaseLease(claim.lease)
-        .catch((error) => this.engine.reportError(error, claim.lease));
-      if (!isRequest(work)) work.done?.();
+      this.#heldClaims.push({ claim, work });
       return;
     }
     this.#machine.adopt(claim.lease, claim.record, claim.untilUs);
@@ -98,7 +99,19 @@ export class MachineRunner {
       }
     } finally {
       this.#draining = false;
+      this.#giveBackHeldClaims();
       this.onIdle(this);
+    }
+  }
+
+  #giveBackHeldClaims(): void {
+    for (const { claim, work } of this.#heldClaims.splice(0)) {
+      void this.engine.storage
+        .releaseLease(claim.lease)
+        .catch((error) => this.engine.reportError(error, claim.lease))
+        .finally(() => {
+          if (!isRequest(work)) work.done?.();
+        });
     }
   }
 
