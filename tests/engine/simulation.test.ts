@@ -38,6 +38,41 @@ test("a seed replays exactly: two runs of one seed write the same trace", async 
   assert.deepEqual([...second.trace.counters], [...first.trace.counters]);
 });
 
+test("a run reads no real clock, starts no real timer and draws no unseeded random number", async () => {
+  // Replaced for the run only: a call from the product or the simulation (not from the test runner) is counted.
+  const seen: string[] = [];
+  const ours = (name: string) => {
+    const stack = new Error().stack ?? "";
+    if (/\/(src|scripts\/simulation)\//.test(stack.split("\n").slice(2).join("\n"))) seen.push(name);
+  };
+  const real = { setTimeout, setInterval, now: Date.now, random: Math.random };
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    ours("setTimeout");
+    return real.setTimeout(...args);
+  }) as typeof setTimeout;
+  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+    ours("setInterval");
+    return real.setInterval(...args);
+  }) as typeof setInterval;
+  Date.now = () => {
+    ours("Date.now");
+    return real.now();
+  };
+  Math.random = () => {
+    ours("Math.random");
+    return real.random();
+  };
+  try {
+    const result = await simulate({ seed: 11 });
+    assert.ok(result.passed, result.violations[0]);
+  } finally {
+    Object.assign(globalThis, { setTimeout: real.setTimeout, setInterval: real.setInterval });
+    Date.now = real.now;
+    Math.random = real.random;
+  }
+  assert.deepEqual(seen, []);
+});
+
 test("the checker notices a store that drops an event of a step it reports committed", async () => {
   let tampered = false;
   // The first step that appends two events or more keeps all but its last one, its record shortened to match.
