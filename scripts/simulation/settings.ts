@@ -19,6 +19,8 @@ export interface SimulationSettings {
   readonly leaseDurationMs: number;
   readonly historyCacheBytesMax: number;
   readonly faultLevel: number;
+  /** Nodes restarted while the clients work (a fresh engine with a new owner each time). */
+  readonly restarts: number;
   readonly storageRates: StorageFaultRates;
   readonly processorRates: ProcessorFaultRates;
 }
@@ -90,8 +92,8 @@ const PROCESSOR_RATES: ProcessorFaultRates = {
 
 export function settingsOf(random: Random): SimulationSettings {
   const nodeCount = random.pick([1, 2, 2, 2, 3]);
-  const faultLevel = random.pick([0, 0.5, 1, 1, 2]);
-  const machineCount = random.integer(3, 8);
+  const faultLevel = random.pick([0, 0.5, 1, 1, 2, 3]);
+  const machineCount = random.integer(2, 8);
   const machines = Array.from({ length: machineCount }, (_, index) => ({
     namespace: NAMESPACES[index % NAMESPACES.length] as string,
     id: `m${index + 1}`,
@@ -110,6 +112,7 @@ export function settingsOf(random: Random): SimulationSettings {
     leaseDurationMs: random.pick([400, 1000, 1000]),
     historyCacheBytesMax: random.pick([0, 2000, 64 * 1024 * 1024]),
     faultLevel,
+    restarts: faultLevel === 0 ? 0 : random.integer(0, 2),
     storageRates: scaled(STORAGE_RATES, faultLevel, ["latency", "latencyMsMax"]),
     processorRates: scaled(PROCESSOR_RATES, faultLevel, []),
   };

@@ -110,8 +110,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 async function scenario(run: Run, log: InvocationLog): Promise<void> {
   const { random, settings, clock, trace, checker } = run;
   let faultsOn = true;
-  const plans: StorageFaultPlan[] = [];
-  const nodes = settings.served.map((namespaces, index) => {
+  const specs = settings.served.map((namespaces, index): NodeSpec => {
     const name = `n${index + 1}`;
     const plan = new StorageFaultPlan(
       name,
@@ -121,9 +120,9 @@ async function scenario(run: Run, log: InvocationLog): Promise<void> {
       trace,
       settings.leaseDurationMs,
     );
-    plans.push(plan);
-    return createNode(run, { name, namespaces, plan, log, faultsEnabled: () => faultsOn });
+    return { name, namespaces, plan, log, faultsEnabled: () => faultsOn };
   });
+  const nodes = specs.map((spec) => createNode(run, spec, 1));
   trace.add(
     `seed: ${settings.nodeCount} nodes, ${settings.machines.length} machines, ${settings.clientCount} clients × ` +
       `${settings.operationsPerClient}, lease ${settings.leaseDurationMs} ms, fault level ${settings.faultLevel}`,
@@ -136,15 +135,19 @@ async function scenario(run: Run, log: InvocationLog): Promise<void> {
     defaultDeadlineMs: TIMEOUTS_MS.request,
     pauseMsMax: 300,
   };
+  const clientsDone = new AbortController();
+  const restarts = restartNodes(run, { nodes, specs, stop: clientsDone.signal });
   await Promise.all(
     Array.from({ length: settings.clientCount }, (_, index) =>
       runClient(context, index + 1, random.fork(`client ${index + 1}`), settings.operationsPerClient),
     ),
   );
+  clientsDone.abort();
+  await restarts;
   if (checker.failed) return;
   trace.add("quiet phase: no more faults");
   faultsOn = false;
-  for (const plan of plans) plan.disable();
+  for (const spec of specs) spec.plan.disable();
   // A frozen node's calls end, and the leases it left expire, within three lease durations.
   checker.expectPunctualTimers(clock.nowUs() + 4 * settings.leaseDurationMs * 1000);
   for (let round = 1; round <= QUIET_ROUNDS; round += 1) {
@@ -155,36 +158,57 @@ async function scenario(run: Run, log: InvocationLog): Promise<void> {
   await closeNodes(run, nodes);
 }
 
-function createNode(
+/**
+ * Restarts nodes while the clients work: the node's engine closes (its queued work finishes, or outlives a short
+ * drain), and a fresh engine with a new owner takes its place; clients that reach the closing one are refused.
+ */
+async function restartNodes(
   run: Run,
-  node: {
-    name: string;
-    namespaces: readonly string[];
-    plan: StorageFaultPlan;
-    log: InvocationLog;
-    faultsEnabled: () => boolean;
-  },
-): SimulatedNode {
+  options: { nodes: SimulatedNode[]; specs: readonly NodeSpec[]; stop: AbortSignal },
+): Promise<void> {
+  const { clock, trace, settings } = run;
+  const random = run.random.fork("restarts");
+  for (let restart = 1; restart <= settings.restarts; restart += 1) {
+    await clock.waitUntil(clock.nowUs() + random.integer(500, 6000) * 1000, options.stop);
+    if (options.stop.aborted || run.checker.failed) return;
+    const slot = random.integer(0, options.nodes.length - 1);
+    const old = options.nodes[slot] as SimulatedNode;
+    trace.add(`${old.name} restarts: its engine closes`);
+    await old.engine.close({ drainTimeoutMs: random.integer(0, 1000) });
+    options.nodes[slot] = createNode(run, options.specs[slot] as NodeSpec, restart + 1);
+    trace.add(`${old.name} restarted`);
+  }
+}
+
+interface NodeSpec {
+  readonly name: string;
+  readonly namespaces: readonly string[];
+  readonly plan: StorageFaultPlan;
+  readonly log: InvocationLog;
+  readonly faultsEnabled: () => boolean;
+}
+
+function createNode(run: Run, node: NodeSpec, generation: number): SimulatedNode {
   const { random, settings, clock, trace, checker, loop } = run;
   const processor = simulatedProcessor({
     node: node.name,
     clock,
-    random: random.fork(`processor ${node.name}`),
+    random: random.fork(`processor ${node.name}.${generation}`),
     log: node.log,
     trace,
     rates: settings.processorRates,
     faultsEnabled: node.faultsEnabled,
   });
-  const ids = random.fork(`ids ${node.name}`);
+  const ids = random.fork(`ids ${node.name}.${generation}`);
   const faults = new FaultPoints();
   faults.arm("afterProcessorBeforeCommit", (point) => node.plan.pauseStep(point.machineId));
   const engine = new Engine({
     storage: faultyStorage(run.store, node.plan),
     clock,
-    random: random.fork(`engine ${node.name}`).next,
+    random: random.fork(`engine ${node.name}.${generation}`).next,
     newId: () =>
       `${node.name}-${Math.floor(ids.next() * 2 ** 32).toString(16)}${Math.floor(ids.next() * 2 ** 32).toString(16)}`,
-    owner: `node-${node.name}`,
+    owner: `node-${node.name}.${generation}`,
     namespaces: node.namespaces.map((name) => {
       const policies = POLICIES.get(name)!;
       return {

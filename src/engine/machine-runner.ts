@@ -124,7 +124,7 @@ export class MachineRunner {
         }
         held = await this.#acquire(work.deadlineUs);
       } else {
-        held = this.#machine.held();
+        held = this.#usableLease();
         if (held === null) return; // the lease was lost before this step could run; it is claimed again
       }
       await this.#dispatch(work, this.#stepRun(held));
@@ -161,7 +161,7 @@ export class MachineRunner {
   async #acquire(deadlineUs: number): Promise<HeldLease> {
     let backoffMs: number = ENGINE_DEFAULTS.acquireBackoffMsMin;
     for (;;) {
-      const held = this.#machine.held();
+      const held = this.#usableLease();
       if (held !== null) return held;
       const nowUs = this.engine.clock.nowUs();
       const untilUs = nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND;
@@ -186,6 +186,17 @@ export class MachineRunner {
       await this.engine.waitForWake(waitUntilUs);
       backoffMs = Math.min(backoffMs * 2, ENGINE_DEFAULTS.acquireBackoffMsMax);
     }
+  }
+
+  /**
+   * The lease the next step may run under. One within the margin of its expiry is dropped with the record read
+   * under it: another node may take the machine at any moment, so that record can no longer judge a request (a
+   * node whose renewals failed while a step stalled answered "not found" for a machine created elsewhere
+   * meanwhile). The step then takes the lease anew, which reads the record again.
+   */
+  #usableLease(): HeldLease | null {
+    if (this.#machine.expiresSoon()) this.#machine.forget();
+    return this.#machine.held();
   }
 
   #stepRun(held: HeldLease): StepRun {
