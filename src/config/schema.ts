@@ -6,7 +6,18 @@ import { z } from "zod";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";
-import { durationMs, integer, ipAddress, oneOf, port, reject, sizeBytes, sqlIdentifier, text, url } from "./values.js";
+import {
+  durationMs,
+  integer,
+  ipAddress,
+  oneOf,
+  port,
+  reject,
+  sizeBytes,
+  sqlIdentifier,
+  text,
+  url,
+} from "./values.js";
 
 export interface WoodyServerConfig {
   /** Address the Thrift (woody) API listens on (MG: `::`, all interfaces). */
