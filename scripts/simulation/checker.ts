@@ -38,6 +38,8 @@ export class Checker implements StoreObserver {
   /** Machines changed since the last quiet point: compared with storage there. */
   readonly #dirty = new Set<MachineEntry>();
   #punctualFromUs = Number.POSITIVE_INFINITY;
+  /** The last request of each machine committed through each engine: one engine runs them in arrival order. */
+  readonly #lastCommitted = new Map<object, Map<string, ClientOp>>();
 
   constructor(options: CheckerOptions) {
     this.#options = options;
@@ -61,11 +63,13 @@ export class Checker implements StoreObserver {
     this.#options.trace.add(`VIOLATION ${violation}`);
   }
 
-  issue(plan: OperationPlan): ClientOp {
+  issue(plan: OperationPlan, engine: object): ClientOp {
     const entry = this.#entry(plan.namespace, plan.machineId);
     const op: ClientOp = {
       ...plan,
       id: `o${this.#ops.size + 1}`,
+      sequence: this.#ops.size + 1,
+      engine,
       key: entry.key,
       issuedAtUs: this.#options.clock.nowUs(),
       issueVersion: entry.states.length - 1,
@@ -237,12 +241,28 @@ export class Checker implements StoreObserver {
         this.fail(`${entry.key} commit (${judgement.label}) is not the model's: ${difference}`);
     }
     judgement.effects();
-    if (judgement.token !== null) this.#committedTokens.add(judgement.token);
+    if (judgement.token !== null) {
+      this.#committedTokens.add(judgement.token);
+      this.#checkArrivalOrder(entry, judgement.token);
+    }
     entry.states.push(judgement.next);
     entry.committedAtUs.push(clock.nowUs());
     this.#dirty.add(entry);
     trace.add(`commit ${entry.key} v${entry.states.length - 1}: ${judgement.label}`);
     trace.count(`commit ${judgement.label.split(" ")[0]}`);
+  }
+
+  /** FR-22: requests of one machine sent to one engine run one after another, in the order they arrived. */
+  #checkArrivalOrder(entry: MachineEntry, token: string): void {
+    const opId = this.#options.log.get(token)?.op;
+    const op = opId === null || opId === undefined ? undefined : this.#ops.get(opId);
+    if (op === undefined || op.committedToken !== token) return;
+    const byMachine = this.#lastCommitted.get(op.engine) ?? new Map<string, ClientOp>();
+    this.#lastCommitted.set(op.engine, byMachine);
+    const last = byMachine.get(entry.key);
+    if (last !== undefined && last.sequence > op.sequence)
+      this.fail(`${entry.key}: ${op.id} committed after ${last.id}, which was sent to the same engine later`);
+    byMachine.set(entry.key, op);
   }
 
   /** Every simple repair or remove committed must have an operation that may own it. */

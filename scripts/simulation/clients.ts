@@ -126,8 +126,8 @@ function planOf(context: ClientContext, client: number, random: Random): Operati
 
 async function perform(context: ClientContext, plan: OperationPlan): Promise<Answer> {
   const { checker } = context;
-  const op = checker.issue(plan);
   const node = context.nodes.find((each) => each.name === plan.node) as SimulatedNode;
+  const op = checker.issue(plan, node.engine);
   let answer: Answer;
   try {
     answer = { ok: true, value: await send(node.engine, op) };

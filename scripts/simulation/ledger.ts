@@ -69,6 +69,10 @@ export type AnswerClass = "ok" | "processed" | "not_processed" | "result_unknown
 
 export interface ClientOp extends OperationPlan {
   readonly id: string;
+  /** Operations are numbered in the order they are sent. */
+  readonly sequence: number;
+  /** The engine the request went to (a restarted node has a new one). */
+  readonly engine: object;
   readonly key: string;
   readonly issuedAtUs: number;
   /** The machine's version when the request was made. */
