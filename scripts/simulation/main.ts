@@ -67,7 +67,7 @@ async function runOne(seed: number, printTrace: boolean): Promise<boolean> {
   const { settings, trace } = result;
   console.log(
     `seed ${seed}: ${settings.nodeCount} nodes, ${settings.machines.length} machines, ${settings.clientCount} clients × ` +
-      `${settings.operationsPerClient} operations, lease ${settings.leaseDurationMs} ms, fault level ${settings.faultLevel}`,
+      `${settings.operationsPerClient} operations, lease ${settings.leaseDurationMs} ms, fault level ${settings.faultLevel}, ${settings.restarts} restarts`,
   );
   for (const prefix of ["operation ", "answer ", "commit ", "processor ", "fault ", "engine error "])
     console.log(`  ${prefix.trim()}s: ${trace.summary(prefix) || "none"}`);

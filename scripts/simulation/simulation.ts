@@ -125,7 +125,7 @@ async function scenario(run: Run, log: InvocationLog): Promise<void> {
   const nodes = specs.map((spec) => createNode(run, spec, 1));
   trace.add(
     `seed: ${settings.nodeCount} nodes, ${settings.machines.length} machines, ${settings.clientCount} clients × ` +
-      `${settings.operationsPerClient}, lease ${settings.leaseDurationMs} ms, fault level ${settings.faultLevel}`,
+      `${settings.operationsPerClient}, lease ${settings.leaseDurationMs} ms, fault level ${settings.faultLevel}, ${settings.restarts} restarts`,
   );
   const context: ClientContext = {
     clock,
