@@ -84,8 +84,17 @@ export class LeasedMachine implements LeaseHolder {
    * no node can claim the machine while the call may still be running.
    */
   callDeadlineUs(requestedUs: number): number {
+    return Math.min(requestedUs, this.#usableUntilUs());
+  }
+
+  /** Whether the lease is held but within the margin of its expiry: another node may take the machine soon. */
+  expiresSoon(): boolean {
+    return this.#lease !== null && this.engine.clock.nowUs() >= this.#usableUntilUs();
+  }
+
+  #usableUntilUs(): number {
     const marginUs = this.engine.leaseDurationMs * LEASE_MARGIN_FRACTION * MICROSECONDS_PER_MILLISECOND;
-    return Math.min(requestedUs, this.#expiresAtUs - marginUs);
+    return this.#expiresAtUs - marginUs;
   }
 
   /** Takes a lease (acquired or claimed) with the record read under it. */

@@ -43,6 +43,8 @@ export class MachineRunner {
   readonly #machine: LeasedMachine;
   readonly #queue: Work[] = [];
   readonly #key: string;
+  /** Claims that arrived while a step still ran here, held until the runner is idle (see runClaimed). */
+  readonly #heldClaims: { readonly claim: Claim; readonly work: Work }[] = [];
   #draining = false;
   #chainedSteps = 0;
 
@@ -82,14 +84,13 @@ export class MachineRunner {
   /**
    * Runs scheduled work under a lease the scheduler claimed. A claim can only succeed once this node's own lease
    * has expired in storage; if a step of the machine is still running here, that step must finish (and fail its
-   * fence) under the lease it began with, so the claim is given back at once and the work is claimed again.
+   * fence) under the lease it began with. The claim is held meanwhile, so that no scheduler, this node's included,
+   * claims the machine again and again while the step runs; once the runner is idle it is given back and the
+   * work is claimed anew.
    */
   runClaimed(claim: Claim, work: Work): void {
     if (this.busy) {
-      void this.engine.storage
-        .releaseLease(claim.lease)
-        .catch((error) => this.engine.reportError(error, claim.lease));
-      if (!isRequest(work)) work.done?.();
+      this.#heldClaims.push({ claim, work });
       return;
     }
     this.#machine.adopt(claim.lease, claim.record, claim.untilUs);
@@ -108,7 +109,19 @@ export class MachineRunner {
       }
     } finally {
       this.#draining = false;
+      this.#giveBackHeldClaims();
       this.onIdle(this);
+    }
+  }
+
+  #giveBackHeldClaims(): void {
+    for (const { claim, work } of this.#heldClaims.splice(0)) {
+      void this.engine.storage
+        .releaseLease(claim.lease)
+        .catch((error) => this.engine.reportError(error, claim.lease))
+        .finally(() => {
+          if (!isRequest(work)) work.done?.();
+        });
     }
   }
 
@@ -122,7 +135,7 @@ export class MachineRunner {
         }
         held = await this.#acquire(work.deadlineUs);
       } else {
-        held = this.#machine.held();
+        held = this.#usableLease();
         if (held === null) return; // the lease was lost before this step could run; it is claimed again
       }
       attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
@@ -185,7 +198,7 @@ export class MachineRunner {
   async #acquire(deadlineUs: number): Promise<HeldLease> {
     let backoffMs: number = ENGINE_DEFAULTS.acquireBackoffMsMin;
     for (;;) {
-      const held = this.#machine.held();
+      const held = this.#usableLease();
       if (held !== null) return held;
       const nowUs = this.engine.clock.nowUs();
       const untilUs = nowUs + this.engine.leaseDurationMs * MICROSECONDS_PER_MILLISECOND;
@@ -210,6 +223,17 @@ export class MachineRunner {
       await this.engine.waitForWake(waitUntilUs);
       backoffMs = Math.min(backoffMs * 2, ENGINE_DEFAULTS.acquireBackoffMsMax);
     }
+  }
+
+  /**
+   * The lease the next step may run under. One within the margin of its expiry is dropped with the record read
+   * under it: another node may take the machine at any moment, so that record can no longer judge a request (a
+   * node whose renewals failed while a step stalled answered "not found" for a machine created elsewhere
+   * meanwhile). The step then takes the lease anew, which reads the record again.
+   */
+  #usableLease(): HeldLease | null {
+    if (this.#machine.expiresSoon()) this.#machine.forget();
+    return this.#machine.held();
   }
 
   #stepRun(held: HeldLease, attempt: JournaledAttempt, retryUntilUs: number): StepRun {

@@ -116,3 +116,57 @@ test("a re-claim does not swap the lease under a running step; the stale step's 
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test("a node that claims a machine whose step it still runs holds the claim instead of claiming again and again", async () => {
+  // Found by the simulation (seed 1044): the claim was given back at once, the scheduler claimed the machine
+  // again at once, and so on for as long as the step ran: a write per round trip, and no time for anything else.
+  const storage = new SqliteStorage({ path: ":memory:", nowUs: () => Date.now() * 1000 });
+  let claims = 0;
+  const failing = withOverrides(storage, {
+    renewLeases: async () => {
+      throw new StorageUnavailableError("renewals fail");
+    },
+    claimDueTimers: async (real, options) => {
+      const claimed = await real.claimDueTimers(options);
+      claims += claimed.length;
+      return claimed;
+    },
+  });
+  const faults = new FaultPoints();
+  const node = createTestEngine({
+    namespaces: [namespaceOf("A")],
+    storage: failing,
+    leaseDurationMs: LEASE_MS,
+    faults,
+    owner: "node-a",
+    onError: () => {},
+  });
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let paused = false;
+  faults.arm("afterProcessorBeforeCommit", async ({ kind }) => {
+    if (kind !== "timer" || paused) return;
+    paused = true;
+    await held;
+  });
+  try {
+    await node.engine.start("swap", "m", json({}));
+    await waitFor("the first timer step to wait before its commit", () => paused);
+    // The step waits for three lease durations after its lease ran out: about three claims, not thousands.
+    await new Promise((resolve) => setTimeout(resolve, 4 * LEASE_MS));
+    const claimsWhileHeld = claims;
+    release();
+    await waitFor("three steps", async () => {
+      const { record } = await node.engine.get("swap", "m");
+      return parse<string[]>(record.auxState.data).length === 3 && record.timer === null;
+    });
+    assert.ok(claimsWhileHeld >= 1, "the machine was claimed once its lease ran out");
+    assert.ok(claimsWhileHeld <= 5, `claimed ${claimsWhileHeld} times while its step ran`);
+  } finally {
+    release();
+    await node.close();
+    await storage.close();
+  }
+});

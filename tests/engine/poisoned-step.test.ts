@@ -117,6 +117,39 @@ test("SQLite: one bad step fails alone; its batch's other steps commit", async (
   }
 });
 
+test("SQLite: a repair whose result storage refuses leaves the machine failed with its first reason", async () => {
+  // Found by the simulation (seed 45): the refused repair's step was turned into a failure of a machine that was
+  // failed already, and the caller got the assertion that forbids that instead of MachineFailedError.
+  const storage = new SqliteStorage({ path: ":memory:", nowUs: () => Date.now() * 1000 });
+  const namespace: NamespaceOptions = {
+    name: "p",
+    processor: localProcessor({
+      init: () => ({}),
+      call: () => {
+        throw new Error("the call failed");
+      },
+      repair: () => ({ events: [{ data: json("repaired") }], response: json("repaired") }),
+    }),
+  };
+  const fixture = createTestEngine({ namespaces: [namespace], storage: poisoning(storage) });
+  try {
+    await fixture.engine.start("p", "poison", json({}));
+    await assert.rejects(fixture.engine.call("p", "poison", json({})), MachineFailedError);
+    await assert.rejects(
+      fixture.engine.repair("p", "poison", json({})),
+      (error: unknown) =>
+        error instanceof MachineFailedError && /storage refused the step/.test(error.message),
+    );
+    const machine = await fixture.engine.get("p", "poison");
+    assert.equal(machine.status, "failed");
+    assert.equal(machine.record.failure?.reason, "the call failed");
+    assert.equal(machine.record.lastEventId, 0, "nothing of the repair was committed");
+  } finally {
+    await fixture.close();
+    await storage.close();
+  }
+});
+
 describe("PostgreSQL", () => {
   let template: DisposableDatabase;
   let database: DisposableDatabase;

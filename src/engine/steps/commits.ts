@@ -36,8 +36,9 @@ export interface StepExtras {
 
 /**
  * Commits an applied result. A result that arms a timer for a next step a strict declared flow does not allow, or
- * that storage refuses to hold, fails the machine instead, as a result that breaks the contract does: the returned
- * reason says why; null when the result was committed.
+ * that storage refuses to hold, fails the machine instead, as a result that breaks the contract does, except a
+ * repair's: the machine is failed already and stays so with its first reason. The returned reason says why; null
+ * when the result was committed.
  */
 export async function commitApplied(
   run: StepRun,
@@ -48,7 +49,7 @@ export async function commitApplied(
   const { notification, keyed } = extras;
   const refusal = flowRefusalOf(run, record, applied.record);
   if (refusal !== null) {
-    await commitFailure(run, record, refusal, { ...(keyed ? { keyed } : {}) });
+    if (record.failure === null) await commitFailure(run, record, refusal, { ...(keyed ? { keyed } : {}) });
     return refusal;
   }
   try {
@@ -62,7 +63,9 @@ export async function commitApplied(
     return null;
   } catch (error) {
     if (!(error instanceof StorageRejectedError)) throw error;
-    await commitFailure(run, record, error.message, { cause: error, ...(keyed ? { keyed } : {}) });
+    if (record.failure === null) {
+      await commitFailure(run, record, error.message, { cause: error, ...(keyed ? { keyed } : {}) });
+    }
     return error.message;
   }
 }
