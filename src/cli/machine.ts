@@ -1,8 +1,9 @@
 /**
- * `ratchet machine …`: read a machine or a page of machines straight from storage, or run one step on a machine
- * (start, call, repair, simple repair, notify, remove) through a node built from the configuration, with its
- * scheduler and relays off, closed when the step is committed. Its steps still write their outbox records; a
- * serving node's relays publish them.
+ * `ratchet machine …`: read a machine, a page of machines or a page of a machine's journal straight from storage,
+ * or run one step on a machine (start, call, repair, simple repair, notify, remove, pause, resume, retry now)
+ * through a node built from the configuration, with its scheduler and relays off, closed when the step is
+ * committed (and any step due at once after it, which the node runs before it closes). Its steps still write their
+ * outbox records; a serving node's relays publish them.
  */
 import { parseArgs } from "node:util";
 import { coerceError, InvalidRequestError } from "../core/errors.js";
@@ -10,6 +11,7 @@ import type { HistoryRange } from "../core/history-range.js";
 import { validateHistoryRange } from "../core/history-range.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
+import { STEPS_PAGE_DEFAULT } from "../engine/journal-queries.js";
 import { readMachineSnapshot } from "../engine/read-machine.js";
 import { valueFromJson } from "../mg/msgpack/msgpack-json.js";
 import { encodeValue } from "../mg/msgpack/msgpack-value.js";
@@ -18,6 +20,7 @@ import { createNodeFromConfig } from "../runtime/node-from-config.js";
 import type { CliIo } from "./command-arguments.js";
 import { positionalArguments, UsageError, wholeNumberOption } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
+import { listMachineSteps } from "./machine-steps.js";
 import {
   machineLines,
   machineSummary,
@@ -41,25 +44,42 @@ export const GET_EVENTS_DEFAULT = 100;
 /** Machines `machine list` shows when no --limit is given, and the most it shows at once. */
 export const LIST_MACHINES_DEFAULT = 100;
 export const LIST_MACHINES_MAX = 10_000;
+/** Journal entries `machine get` shows, newest last. */
+export const GET_STEPS_DEFAULT = 5;
 
 export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USAGE}
 
   get NS ID [--after N] [--limit N] [--backward] [--json]
-        status (failure reason and previous status), timer, aux state and a page of events
-        (${GET_EVENTS_DEFAULT} unless --limit says otherwise)
+        status (failure reason and previous status, pause), timer, aux state, the journal's last
+        ${GET_STEPS_DEFAULT} steps and a page of events (${GET_EVENTS_DEFAULT} unless --limit says otherwise)
   list NS [--after ID] [--limit N] [--json]
         machines by id, ${LIST_MACHINES_DEFAULT} at a time unless --limit says otherwise
+  steps NS ID [--after N] [--limit N] [--backward] [--json]
+        a page of the machine's step journal (${STEPS_PAGE_DEFAULT} unless --limit says otherwise), --json one per line
   start NS ID --args JSON           create the machine through its processor (needs --config)
   call NS ID --args JSON [--json]   run a call and print the processor's response (needs --config)
   repair NS ID --args JSON [--json] repair a failed machine through its processor (needs --config)
-  simple-repair NS ID               return a failed machine to its previous status (needs --config)
+  simple-repair NS ID               return a failed (or paused) machine to its previous status (needs --config)
   notify NS ID --args JSON          store a notification and print its id; a serving node delivers it
   remove NS ID                      remove the machine with its history (needs --config)
+  pause NS ID --reason TEXT         pause a working machine: its pending step waits, calls are refused
+  resume NS ID                      run a paused machine's pending step again, with fresh retries
+  retry-now NS ID                   run a retrying machine's next try now instead of after its backoff
 
 --args is the readable JSON form of one msgpack.Value: null, true, 42, "text", [..], {"bin": "<base64>"},
 {"flt": 1.5}, {"i": "<decimal>"}, {"obj": [[key, value], ..]}. Payloads are printed in the same form.`;
 
-const STEP_COMMANDS = ["start", "call", "repair", "simple-repair", "notify", "remove"] as const;
+const STEP_COMMANDS = [
+  "start",
+  "call",
+  "repair",
+  "simple-repair",
+  "notify",
+  "remove",
+  "pause",
+  "resume",
+  "retry-now",
+] as const;
 type StepCommand = (typeof STEP_COMMANDS)[number];
 const COMMANDS_WITH_ARGS: ReadonlySet<StepCommand> = new Set(["start", "call", "repair", "notify"]);
 
@@ -67,6 +87,7 @@ export async function runMachineCommand(args: readonly string[], io: CliIo): Pro
   const [command, ...rest] = args;
   if (command === "get") return getMachine(rest, io);
   if (command === "list") return listMachines(rest, io);
+  if (command === "steps") return listMachineSteps(rest, io);
   const step = STEP_COMMANDS.find((name) => name === command);
   if (step !== undefined) return runStep(step, rest, io);
   const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
@@ -93,8 +114,14 @@ async function getMachine(args: readonly string[], io: CliIo): Promise<number> {
   const storage = await openExistingStorage(target);
   try {
     const read = await readMachineSnapshot(storage, { namespace, machineId, range, limits });
-    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range)));
-    else for (const line of machineLines(read.record, read.history, range)) io.write(line);
+    const newest = {
+      after: Number.MAX_SAFE_INTEGER,
+      limit: GET_STEPS_DEFAULT,
+      direction: "backward",
+    } as const;
+    const steps = (await storage.listSteps(namespace, machineId, newest)).reverse();
+    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range, steps)));
+    else for (const line of machineLines(read.record, read.history, range, steps)) io.write(line);
     return EXIT.ok;
   } finally {
     await storage.close();
@@ -158,12 +185,18 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { ...STORAGE_OPTIONS, args: { type: "string" }, json: { type: "boolean", default: false } },
+    options: {
+      ...STORAGE_OPTIONS,
+      args: { type: "string" },
+      reason: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
   });
   const [namespace, machineId] = positionalArguments(positionals, ["NS", "ID"]);
   const takesArgs = COMMANDS_WITH_ARGS.has(command);
   if (takesArgs && values.args === undefined) throw new UsageError(`machine ${command} needs --args JSON`);
   if (!takesArgs && values.args !== undefined) throw new UsageError(`machine ${command} takes no --args`);
+  const reason = pauseReasonOf(command, values.reason);
   // Read before a node starts, so a bad argument costs nothing.
   const payload = values.args === undefined ? new Uint8Array(0) : argsPayload(values.args);
   const target = await storageTargetOf(values, io);
@@ -176,7 +209,7 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
     onError: (error, context) => io.warn(`error: ${coerceError(error).message} ${JSON.stringify(context)}`),
   });
   try {
-    const result = await stepOf(node, command, namespace, machineId, payload);
+    const result = await stepOf(node, command, { namespace, machineId, args: payload, reason });
     io.write(values.json ? JSON.stringify({ namespace, id: machineId, ...result.json }) : result.text);
     return EXIT.ok;
   } finally {
@@ -184,15 +217,22 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
   }
 }
 
+/** `--reason`: required by pause, which keeps it with the machine; no other step takes one. */
+function pauseReasonOf(command: StepCommand, reason: string | undefined): string {
+  if (command === "pause" && reason === undefined) throw new UsageError("machine pause needs --reason TEXT");
+  if (command !== "pause" && reason !== undefined)
+    throw new UsageError(`machine ${command} takes no --reason`);
+  return reason ?? "";
+}
+
 /** Runs the step; returns what to print. */
 async function stepOf(
   node: RatchetNode,
   command: StepCommand,
-  namespace: string,
-  machineId: string,
-  args: Payload,
+  step: { namespace: string; machineId: string; args: Payload; reason: string },
 ): Promise<{ text: string; json: Record<string, unknown> }> {
   const { engine } = node;
+  const { namespace, machineId, args } = step;
   const done = (word: string) => ({ text: word, json: { done: word } });
   switch (command) {
     case "start":
@@ -213,6 +253,15 @@ async function stepOf(
     case "remove":
       await engine.remove(namespace, machineId);
       return done("removed");
+    case "pause":
+      await engine.pause(namespace, machineId, step.reason);
+      return done("paused");
+    case "resume":
+      await engine.resume(namespace, machineId);
+      return done("resumed");
+    case "retry-now":
+      await engine.retryNow(namespace, machineId);
+      return done("retrying now");
   }
 }
 

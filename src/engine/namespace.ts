@@ -69,6 +69,8 @@ export interface NamespaceOptions {
   readonly notificationProcessingTimeoutMs?: number;
   readonly timerRetryPolicy?: RetryPolicy;
   readonly notificationRetryPolicy?: RetryPolicy;
+  /** MG's `retries.storage`: a step's storage operations that fail transiently. */
+  readonly storageRetryPolicy?: RetryPolicy;
   /** Named steps: their processor, deadline and retry policy. */
   readonly steps?: Readonly<Record<string, StepOptions>>;
   readonly journal?: Partial<JournalOptions>;
