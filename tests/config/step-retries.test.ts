@@ -156,6 +156,29 @@ test("a kind's policy wins over retries.default, and a step may change the type 
   });
 });
 
+test("non_retryable and on_exhausted are read in retries.notifications and retries.timers themselves", () => {
+  const pay = parseConfig(
+    withNamespace(
+      [
+        "retries:",
+        "  timers: {on_exhausted: pause, non_retryable: [processor_timeout]}",
+        "  notifications: {on_exhausted: pause, non_retryable: [card_expired, processor_unavailable]}",
+      ].join("\n"),
+    ),
+    {},
+  ).namespaces.pay!;
+  assert.deepEqual(pay.retries.timers, {
+    ...DEFAULT_TIMER_RETRY_POLICY,
+    nonRetryable: ["processor_timeout"],
+    onExhausted: "pause",
+  });
+  assert.deepEqual(pay.retries.notifications, {
+    ...DEFAULT_NOTIFICATION_RETRY_POLICY,
+    nonRetryable: ["card_expired", "processor_unavailable"],
+    onExhausted: "pause",
+  });
+});
+
 test("named steps reach the engine: processor (`processor` is the default one), deadline, resolved policy", async () => {
   const yaml = withNamespace(
     [
