@@ -140,7 +140,7 @@ test("flow --format mermaid, windows by duration and ISO instant, and bad argume
   assert.match(past, /: 0 journal entries\n[^\n]*\nno steps in the window\n$/);
   const sinceIso = new Date(Date.now() - 3_600_000).toISOString();
   const iso = JSON.parse(await runCliOk(withDb("flow", "pay", "--since", sinceIso, "--format", "json")));
-  assert.equal(iso.since, sinceIso);
+  assert.equal(Date.parse(iso.since), Date.parse(sinceIso));
   assert.equal(iso.entries, 9);
   const cases: { args: string[]; code: number; stderr: RegExp }[] = [
     {
