@@ -1,20 +1,24 @@
 /**
  * The CLI's exit codes and the one table that maps an error to its code. Scripts branch on these: 0 ok,
  * 1 operational error (storage, processor or broker trouble, a failed machine, an outdated schema),
- * 2 usage or configuration error (nothing was attempted), 3 not found (namespace, machine, notification).
+ * 2 usage or configuration error (nothing was attempted), 3 not found (namespace, machine, notification),
+ * 4 the machine is paused (it waits for `machine resume`), 5 the machine is not paused (resume) or not retrying
+ * (retry-now). 4 and 5 changed nothing.
  */
 import { ConfigError } from "../config/errors.js";
 import {
   InvalidRequestError,
   LimitExceededError,
   MachineNotFoundError,
+  MachineNotPausedError,
+  MachinePausedError,
   NamespaceNotFoundError,
   NotificationNotFoundError,
 } from "../core/errors.js";
 import { UsageError } from "./command-arguments.js";
 import { StorageMissingError } from "./storage-target.js";
 
-export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, notFound: 3 });
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, notFound: 3, paused: 4, notPaused: 5 });
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** First match wins; an error in none of these rows is operational (1). */
@@ -28,6 +32,8 @@ const EXIT_CODE_OF_ERROR: readonly (readonly [abstract new (...args: never[]) =>
   [NamespaceNotFoundError, EXIT.notFound],
   [MachineNotFoundError, EXIT.notFound],
   [NotificationNotFoundError, EXIT.notFound],
+  [MachinePausedError, EXIT.paused],
+  [MachineNotPausedError, EXIT.notPaused],
 ];
 
 /** node:util parseArgs throws TypeErrors whose code starts with this (unknown option, missing value, …). */

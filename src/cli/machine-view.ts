@@ -4,11 +4,16 @@
  * (msgpack-json.ts); bytes that are not one Value are shown as base64, and the view says so.
  */
 import type { HistoryRange } from "../core/history-range.js";
+import type { JournalEntry } from "../core/journal.js";
 import type { Content, Event, MachineRecord, MachineStatus } from "../core/machine.js";
 import { statusOf } from "../core/machine.js";
 import { formatTimestampUs } from "../core/time.js";
 import type { JsonValue } from "../mg/msgpack/msgpack-json.js";
 import { decodeValue, valueToJson } from "../mg/msgpack/msgpack-value.js";
+import { journalEntryView, journalLines } from "./journal-view.js";
+import { displayText } from "./text-format.js";
+
+export { displayText } from "./text-format.js";
 
 export type PayloadView =
   | { readonly encoding: "msgpack"; readonly value: JsonValue }
@@ -60,9 +65,14 @@ export function nextAfterOf(
   return atEnd ? null : last.id;
 }
 
-/** `machine get --json`. */
-export function machineView(record: MachineRecord, events: readonly Event[], range: HistoryRange) {
-  const { failure, timer, retry } = record;
+/** `machine get --json`; `recentSteps` are the journal's last entries, oldest first. */
+export function machineView(
+  record: MachineRecord,
+  events: readonly Event[],
+  range: HistoryRange,
+  recentSteps: readonly JournalEntry[] = [],
+) {
+  const { failure, timer, retry, pause } = record;
   return {
     namespace: record.namespace,
     id: record.id,
@@ -75,11 +85,16 @@ export function machineView(record: MachineRecord, events: readonly Event[], ran
             previousStatus: failure.previousStatus,
             failedAt: formatTimestampUs(failure.failedAtUs),
           },
+    pause:
+      pause === null
+        ? null
+        : { reason: pause.reason, by: pause.by, pausedAt: formatTimestampUs(pause.pausedAtUs) },
     timer:
       timer === null
         ? null
         : {
             dueAt: formatTimestampUs(timer.dueAtUs),
+            ...(timer.step === undefined ? {} : { step: timer.step }),
             range: timer.range,
             ...(timer.processor === undefined ? {} : { processor: timer.processor }),
           },
@@ -99,21 +114,36 @@ export function machineView(record: MachineRecord, events: readonly Event[], ran
     range,
     events: events.map(eventView),
     nextAfter: nextAfterOf(record, events, range),
+    lastStepNumber: record.stepNumber,
+    recentSteps: recentSteps.map(journalEntryView),
   };
 }
 
 /** `machine get` for a terminal. */
-export function machineLines(record: MachineRecord, events: readonly Event[], range: HistoryRange): string[] {
-  const view = machineView(record, events, range);
+export function machineLines(
+  record: MachineRecord,
+  events: readonly Event[],
+  range: HistoryRange,
+  recentSteps: readonly JournalEntry[] = [],
+): string[] {
+  const view = machineView(record, events, range, recentSteps);
   const lines = [`machine ${displayText(record.namespace)} ${displayText(record.id)}: ${view.status}`];
   if (view.failure !== null) {
     lines.push(
       `  failure: ${view.failure.reason} (failed at ${view.failure.failedAt}; simple repair returns it to ${view.failure.previousStatus})`,
     );
   }
+  if (view.pause !== null) {
+    lines.push(
+      `  pause: ${view.pause.reason} (by ${view.pause.by} since ${view.pause.pausedAt}; machine resume runs its pending step again)`,
+    );
+  }
   if (view.timer !== null) {
+    const step = view.timer.step === undefined ? "" : `, step ${displayText(view.timer.step)}`;
     const processor = view.timer.processor === undefined ? "" : `, processor ${view.timer.processor}`;
-    lines.push(`  timer: due at ${view.timer.dueAt} (history ${rangeText(view.timer.range)}${processor})`);
+    lines.push(
+      `  timer: due at ${view.timer.dueAt} (history ${rangeText(view.timer.range)}${step}${processor})`,
+    );
   } else lines.push("  timer: none");
   if (view.retry !== null) {
     lines.push(
@@ -122,6 +152,7 @@ export function machineLines(record: MachineRecord, events: readonly Event[], ra
   }
   lines.push(`  aux state: ${payloadText(view.auxState.data)}${versionText(view.auxState.formatVersion)}`);
   lines.push(`  created at ${view.createdAt}, updated at ${view.updatedAt}`);
+  lines.push(...recentStepLines(record, recentSteps));
   lines.push(`  events: ${record.lastEventId} in all; shown: ${events.length} (${rangeText(range)})`);
   for (const event of view.events) {
     lines.push(
@@ -130,6 +161,13 @@ export function machineLines(record: MachineRecord, events: readonly Event[], ra
   }
   if (view.nextAfter !== null) lines.push(`  more: --after ${view.nextAfter}`);
   return lines;
+}
+
+function recentStepLines(record: MachineRecord, recentSteps: readonly JournalEntry[]): string[] {
+  if (recentSteps.length === 0) return ["  steps: none in the journal"];
+  const shown = `the last ${recentSteps.length} of ${record.stepNumber}`;
+  const table = journalLines(recentSteps).map((line) => `    ${line}`);
+  return [`  steps: ${shown} (machine steps shows the journal)`, ...table];
 }
 
 /** One row of `machine list --json`. */
@@ -160,10 +198,4 @@ function rangeText(range: HistoryRange): string {
 
 function versionText(formatVersion: number | undefined): string {
   return formatVersion === undefined ? "" : ` v${formatVersion}`;
-}
-
-/** Names and ids as they are, unless spaces, quotes or control characters would blur them: then JSON-quoted. */
-export function displayText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
-  return text === "" || /[\s"\\\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
 }

@@ -1,8 +1,9 @@
 /**
- * `ratchet machine …`: read a machine or a page of machines straight from storage, or run one step on a machine
- * (start, call, repair, simple repair, notify, remove) through a node built from the configuration, with its
- * scheduler and relays off, closed when the step is committed. Its steps still write their outbox records; a
- * serving node's relays publish them.
+ * `ratchet machine …`: read a machine, a page of machines or a page of a machine's journal straight from storage,
+ * or run one step on a machine (start, call, repair, simple repair, notify, remove, pause, resume, retry now)
+ * through a node built from the configuration, with its scheduler and relays off, closed when the step is
+ * committed (and any step due at once after it, which the node runs before it closes). Its steps still write their
+ * outbox records; a serving node's relays publish them.
  */
 
 import { parseArgs } from "node:util";
@@ -12,6 +13,7 @@ import { validateHistoryRange } from "../core/history-range.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
 import { MACHINE_STATUSES } from "../core/machine.js";
+import { STEPS_PAGE_DEFAULT } from "../engine/journal-queries.js";
 import { readMachineSnapshot } from "../engine/read-machine.js";
 import { cursorIdOf, cursorOf } from "../http/api/request-parts.js";
 import { valueFromJson } from "../mg/msgpack/msgpack-json.js";
@@ -23,6 +25,7 @@ import type { MachineSearchStatus } from "../storage/operator-queries.js";
 import type { CliIo } from "./command-arguments.js";
 import { positionalArguments, UsageError, wholeNumberOption } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
+import { listMachineSteps } from "./machine-steps.js";
 import {
   machineLines,
   machineSummary,
@@ -46,30 +49,47 @@ export const GET_EVENTS_DEFAULT = 100;
 /** Machines `machine list` shows when no --limit is given, and the most it shows at once. */
 export const LIST_MACHINES_DEFAULT = 100;
 export const LIST_MACHINES_MAX = 10_000;
+/** Journal entries `machine get` shows, newest last. */
+export const GET_STEPS_DEFAULT = 5;
 
 export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USAGE}
 
   get NS ID [--after N] [--limit N] [--backward] [--json]
-        status (failure reason and previous status), timer, aux state and a page of events
-        (${GET_EVENTS_DEFAULT} unless --limit says otherwise)
+        status (failure reason and previous status, pause), timer, aux state, the journal's last
+        ${GET_STEPS_DEFAULT} steps and a page of events (${GET_EVENTS_DEFAULT} unless --limit says otherwise)
   list NS [--after ID] [--limit N] [--json]
         machines by id, ${LIST_MACHINES_DEFAULT} at a time unless --limit says otherwise
   search NS [--status S] [--prefix P] [--limit N] [--cursor C] [--json]
-        machines by status (failed, retrying, waiting, idle, or working: any but failed) and id prefix,
+        machines by status (idle, waiting, retrying, paused, failed, or working: idle, waiting or retrying) and id prefix,
         by id, ${LIST_MACHINES_DEFAULT} at a time; --cursor continues where the last page said
+  steps NS ID [--after N] [--limit N] [--backward] [--json]
+        a page of the machine's step journal (${STEPS_PAGE_DEFAULT} unless --limit says otherwise), --json one per line
   start NS ID --args JSON           create the machine through its processor (needs --config)
   call NS ID --args JSON [--json]   run a call and print the processor's response (needs --config)
   repair NS ID --args JSON [--json] repair a failed machine through its processor (needs --config)
-  simple-repair NS ID               return a failed machine to its previous status (needs --config)
+  simple-repair NS ID               return a failed (or paused) machine to its previous status (needs --config)
   notify NS ID --args JSON          store a notification and print its id; a serving node delivers it
   remove NS ID                      remove the machine with its history (needs --config)
+  pause NS ID --reason TEXT         pause a working machine: its pending step waits, calls are refused
+  resume NS ID                      run a paused machine's pending step again, with fresh retries
+  retry-now NS ID                   run a retrying machine's next try now instead of after its backoff
 
 --args is natural JSON, as the JSON API takes it: plain JSON is itself ({"amount": 100}); {"$int": "<decimal>"},
 {"$float": 2}, {"$bytes": "<base64>"}, {"$map": [[key, value], ..]} for what JSON lacks. With --args-msgpack-json
 it is the readable JSON form of one msgpack.Value instead ({"bin": "<base64>"}, {"obj": [[key, value], ..]}), the
 form payloads are printed in.`;
 
-const STEP_COMMANDS = ["start", "call", "repair", "simple-repair", "notify", "remove"] as const;
+const STEP_COMMANDS = [
+  "start",
+  "call",
+  "repair",
+  "simple-repair",
+  "notify",
+  "remove",
+  "pause",
+  "resume",
+  "retry-now",
+] as const;
 type StepCommand = (typeof STEP_COMMANDS)[number];
 const COMMANDS_WITH_ARGS: ReadonlySet<StepCommand> = new Set(["start", "call", "repair", "notify"]);
 
@@ -78,6 +98,7 @@ export async function runMachineCommand(args: readonly string[], io: CliIo): Pro
   if (command === "get") return getMachine(rest, io);
   if (command === "list") return listMachines(rest, io);
   if (command === "search") return searchMachines(rest, io);
+  if (command === "steps") return listMachineSteps(rest, io);
   const step = STEP_COMMANDS.find((name) => name === command);
   if (step !== undefined) return runStep(step, rest, io);
   const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
@@ -104,8 +125,14 @@ async function getMachine(args: readonly string[], io: CliIo): Promise<number> {
   const storage = await openExistingStorage(target);
   try {
     const read = await readMachineSnapshot(storage, { namespace, machineId, range, limits });
-    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range)));
-    else for (const line of machineLines(read.record, read.history, range)) io.write(line);
+    const newest = {
+      after: Number.MAX_SAFE_INTEGER,
+      limit: GET_STEPS_DEFAULT,
+      direction: "backward",
+    } as const;
+    const steps = (await storage.listSteps(namespace, machineId, newest)).reverse();
+    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range, steps)));
+    else for (const line of machineLines(read.record, read.history, range, steps)) io.write(line);
     return EXIT.ok;
   } finally {
     await storage.close();
@@ -173,6 +200,7 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
       ...STORAGE_OPTIONS,
       args: { type: "string" },
       "args-msgpack-json": { type: "boolean", default: false },
+      reason: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -180,6 +208,7 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
   const takesArgs = COMMANDS_WITH_ARGS.has(command);
   if (takesArgs && values.args === undefined) throw new UsageError(`machine ${command} needs --args JSON`);
   if (!takesArgs && values.args !== undefined) throw new UsageError(`machine ${command} takes no --args`);
+  const reason = pauseReasonOf(command, values.reason);
   // Read before a node starts, so a bad argument costs nothing.
   const payload =
     values.args === undefined ? new Uint8Array(0) : argsPayload(values.args, values["args-msgpack-json"]);
@@ -193,7 +222,7 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
     onError: (error, context) => io.warn(`error: ${coerceError(error).message} ${JSON.stringify(context)}`),
   });
   try {
-    const result = await stepOf(node, command, namespace, machineId, payload);
+    const result = await stepOf(node, command, { namespace, machineId, args: payload, reason });
     io.write(values.json ? JSON.stringify({ namespace, id: machineId, ...result.json }) : result.text);
     return EXIT.ok;
   } finally {
@@ -201,15 +230,22 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
   }
 }
 
+/** `--reason`: required by pause, which keeps it with the machine; no other step takes one. */
+function pauseReasonOf(command: StepCommand, reason: string | undefined): string {
+  if (command === "pause" && reason === undefined) throw new UsageError("machine pause needs --reason TEXT");
+  if (command !== "pause" && reason !== undefined)
+    throw new UsageError(`machine ${command} takes no --reason`);
+  return reason ?? "";
+}
+
 /** Runs the step; returns what to print. */
 async function stepOf(
   node: RatchetNode,
   command: StepCommand,
-  namespace: string,
-  machineId: string,
-  args: Payload,
+  step: { namespace: string; machineId: string; args: Payload; reason: string },
 ): Promise<{ text: string; json: Record<string, unknown> }> {
   const { engine } = node;
+  const { namespace, machineId, args } = step;
   const done = (word: string) => ({ text: word, json: { done: word } });
   switch (command) {
     case "start":
@@ -230,6 +266,15 @@ async function stepOf(
     case "remove":
       await engine.remove(namespace, machineId);
       return done("removed");
+    case "pause":
+      await engine.pause(namespace, machineId, step.reason);
+      return done("paused");
+    case "resume":
+      await engine.resume(namespace, machineId);
+      return done("resumed");
+    case "retry-now":
+      await engine.retryNow(namespace, machineId);
+      return done("retrying now");
   }
 }
 

@@ -8,6 +8,7 @@ import type { CliIo } from "./command-arguments.js";
 import { UsageError, wholeNumberOption } from "./command-arguments.js";
 import { DEV_PORT_DEFAULT, runDev } from "./dev.js";
 import { EXIT, exitCodeOf, isParseArgsError } from "./exit-codes.js";
+import { FLOW_USAGE, runFlowCommand } from "./flow.js";
 import { MACHINE_USAGE, runMachineCommand } from "./machine.js";
 import { MIGRATE_USAGE, runMigrateCommand } from "./migrate.js";
 import { OUTBOX_USAGE, runOutboxCommand } from "./outbox.js";
@@ -26,20 +27,29 @@ commands:
   migrate (--config FILE | --db PATH) [--check]
                                         bring the storage's schema to this build's version, or check it
   machine get|list NS [ID] (--config FILE | --db PATH)
-                                        show a machine (status, timer, aux state, events) or list machines
+                                        show a machine (status, pause, timer, aux state, last steps, events)
+                                        or list machines
+  machine steps NS ID [--after N] [--limit N] [--backward] [--json] (--config FILE | --db PATH)
+                                        a page of a machine's step journal
   machine start|call|repair|simple-repair|notify|remove NS ID [--args JSON] --config FILE
                                         run one step on a machine through its configured processor
+  machine pause NS ID --reason TEXT | resume NS ID | retry-now NS ID  --config FILE
+                                        pause a machine, resume a paused one, retry a retrying one now
+  flow NS [--since WHEN] [--until WHEN] [--format text|json|mermaid] (--config FILE | --db PATH)
+                                        the namespace's steps and transitions as the journal saw them
   outbox status|parked|requeue|drop|replay --config FILE
                                         the outbox per sink: backlog and lag, parked records, replays
   help [COMMAND]                        show this text, or a command's
 
-exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found`;
+exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found,
+4 the machine is paused, 5 the machine is not paused (resume) or not retrying (retry-now)`;
 
 const USAGES: Readonly<Record<string, string>> = {
   dev: DEV_USAGE,
   serve: SERVE_USAGE,
   migrate: MIGRATE_USAGE,
   machine: MACHINE_USAGE,
+  flow: FLOW_USAGE,
   outbox: OUTBOX_USAGE,
 };
 
@@ -58,6 +68,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return runMigrateCommand(rest, io);
     case "machine":
       return runMachineCommand(rest, io);
+    case "flow":
+      return runFlowCommand(rest, io);
     case "outbox":
       return runOutboxCommand(rest, io);
     case "help":

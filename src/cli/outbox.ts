@@ -12,6 +12,7 @@ import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
 import { OUTBOX_PARKED_USAGE, runParkedCommand } from "./outbox-parked.js";
 import { openExistingStorage, requireConfig, STORAGE_OPTIONS, storageTargetOf } from "./storage-target.js";
+import { durationText, tableLines } from "./text-format.js";
 
 export const OUTBOX_USAGE = `usage: ratchet outbox <command> --config FILE …
 
@@ -80,23 +81,5 @@ function backlogLines(backlogs: readonly SinkBacklog[]): string[] {
     String(backlog.parked),
     backlog.target,
   ]);
-  const header = ["sink", "records", "lag", "parked", "target"];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join("  ");
-  return [line(header), ...rows.map(line)];
-}
-
-/** A lag for people: `850ms`, `12.3s`, `4m 05s`, `2h 03m`. */
-export function durationText(durationMs: number): string {
-  const ms = Math.round(durationMs);
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(seconds / 3600)}h ${String(Math.floor(seconds / 60) % 60).padStart(2, "0")}m`;
+  return tableLines(["sink", "records", "lag", "parked", "target"], rows);
 }

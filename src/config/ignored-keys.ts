@@ -66,6 +66,12 @@ const UNUSED_NAMESPACE_KEYS: Readonly<Record<string, string>> = {
   suicide_probability: "MG chaos testing; Ratchet tests use fault points instead",
 };
 
+/** `retries.<kind>` keys that are validated as MG would, then unused. */
+const UNUSED_RETRY_KEYS: Readonly<Record<string, string>> = {
+  processor:
+    "MG itself never read it; a failed processor call is retried under retries.timers, retries.notifications or a step's retry",
+};
+
 const LEGACY_MACHINE_SINK =
   "MG's legacy machine event sink (the retired EventSink service); use kafka or nats";
 
@@ -113,6 +119,11 @@ function namespaceAside(
   for (const key of Object.keys(namespace)) {
     const reason = Object.hasOwn(UNUSED_NAMESPACE_KEYS, key) ? UNUSED_NAMESPACE_KEYS[key] : undefined;
     if (reason !== undefined && namespace[key] !== null) note([...path, key], reason);
+  }
+  const retries = isMapping(namespace.retries) ? namespace.retries : {};
+  for (const key of Object.keys(retries)) {
+    const reason = Object.hasOwn(UNUSED_RETRY_KEYS, key) ? UNUSED_RETRY_KEYS[key] : undefined;
+    if (reason !== undefined && retries[key] !== null) note([...path, "retries", key], reason);
   }
   if (!isMapping(namespace.event_sinks)) return namespace;
   const sinks = Object.entries(namespace.event_sinks).filter(([sinkName, sink]) => {

@@ -1,19 +1,28 @@
 /**
  * `namespaces.<ns>`: MG's namespace keys with MG's defaults, plus Ratchet's extensions (named processors and
- * per-step routes, notification timeout, limits, reply_after). Names that refer to other keys (routes, sink
- * clients) are checked in references.ts, so they are reported even when other keys are bad.
+ * per-step routes, named steps, the journal and a declared flow, notification timeout, limits, reply_after).
+ * Names that refer to other keys (routes, steps' processors, sink clients) are checked in references.ts, so they
+ * are reported even when other keys are bad.
  */
 import { z } from "zod";
 import type { Limits } from "../core/limits.js";
 import { resolveLimits } from "../core/limits.js";
+import type { RetryPolicy } from "../core/retry-policy.js";
 import type { StepKind } from "../core/step.js";
 import type { EventSinkConfig, EventSinkDraft } from "./event-sinks.js";
 import { completeEventSink, eventSinkSchema } from "./event-sinks.js";
+import type { DeclaredFlowConfig } from "./flow.js";
+import { flowSchema } from "./flow.js";
+import type { JournalConfig } from "./journal.js";
+import { journalSchema } from "./journal.js";
 import { limitsSchema } from "./limits.js";
 import type { NamespaceRetries } from "./retries.js";
 import { retriesSchema } from "./retries.js";
 import type { NotificationSchedulerConfig, OverseerConfig, TimerSchedulerConfig } from "./schedulers.js";
 import { notificationSchema, overseerSchema, timersSchema } from "./schedulers.js";
+import { resolveStepRetries } from "./step-retries.js";
+import type { StepConfig } from "./steps.js";
+import { stepsSchema } from "./steps.js";
 import { durationMs, integer, number, oneOf, text, url } from "./values.js";
 
 /** Ratchet extension: TLS of an `https://` endpoint, PEM files read when the node starts. */
@@ -48,6 +57,12 @@ export interface ModernizerConfig {
   readonly handler: ProcessorEndpointConfig;
 }
 
+/** A named step's settings, its retry policy resolved. */
+export interface NamedStepConfig extends StepConfig {
+  /** The step's own policy, laid over the namespace's timer policy; null: it retries under `retries.timers`. */
+  readonly retry: RetryPolicy | null;
+}
+
 export interface NamespaceConfig {
   /** The namespace's name, as clients pass it. */
   readonly name: string;
@@ -65,6 +80,12 @@ export interface NamespaceConfig {
   readonly notificationProcessingTimeoutMs: number;
   /** Retry policies by what is retried, MG's defaults filled. */
   readonly retries: NamespaceRetries;
+  /** Ratchet extension: named steps' settings; a `retry` is resolved over `retries.timers` (null: none written). */
+  readonly steps: Readonly<Record<string, NamedStepConfig>>;
+  /** Ratchet extension: the step journal's settings. */
+  readonly journal: JournalConfig;
+  /** Ratchet extension: the declared flow; null when none is declared. */
+  readonly flow: DeclaredFlowConfig | null;
   /** The timer scan; null when `disabled`. */
   readonly timers: TimerSchedulerConfig | null;
   /** The scan that resumes machines left in `processing`; null when `disabled`. */
@@ -176,6 +197,9 @@ const NAMESPACE = z.strictObject({
   unload_timeout: UNUSED_DURATION,
   shutdown_timeout: UNUSED_DURATION,
   retries: retriesSchema(),
+  steps: stepsSchema(),
+  journal: journalSchema(),
+  flow: flowSchema(),
   timers: timersSchema(),
   overseer: overseerSchema(),
   notification: notificationSchema(),
@@ -194,15 +218,30 @@ export type NamespaceDraft = Omit<NamespaceConfig, "name" | "limits" | "eventSin
 };
 
 export function namespaceSchema() {
-  return NAMESPACE.transform(
-    (namespace): NamespaceDraft => ({
+  return NAMESPACE.transform((namespace, context): NamespaceDraft => {
+    const policies = resolveStepRetries(namespace.retries, namespace.steps, context);
+    const { storage, processor, continuation } = namespace.retries;
+    const steps = Object.entries(namespace.steps).map(([name, step]): [string, NamedStepConfig] => [
+      name,
+      { processor: step.processor, timeoutMs: step.timeoutMs, retry: policies.steps[name] ?? null },
+    ]);
+    return {
       processor: namespace.processor,
       processors: namespace.processors,
       routes: namespace.routes,
       defaultProcessingTimeoutMs: namespace.default_processing_timeout,
       timerProcessingTimeoutMs: namespace.timer_processing_timeout,
       notificationProcessingTimeoutMs: namespace.notification_processing_timeout,
-      retries: namespace.retries,
+      retries: {
+        storage,
+        timers: policies.timers,
+        processor,
+        continuation,
+        notifications: policies.notifications,
+      },
+      steps: Object.fromEntries(steps),
+      journal: namespace.journal,
+      flow: namespace.flow ?? null,
       timers: namespace.timers,
       overseer: namespace.overseer,
       notification: namespace.notification,
@@ -210,8 +249,8 @@ export function namespaceSchema() {
       modernizer: namespace.modernizer ?? null,
       limitOverrides: namespace.limits,
       replyAfter: namespace.reply_after,
-    }),
-  );
+    };
+  });
 }
 
 /** Names the namespace, fills the sink defaults that use its name, and lays its limits over the top-level ones. */

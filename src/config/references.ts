@@ -1,6 +1,6 @@
 /**
- * Checks of names that refer to other keys: sink and lifecycle clients must be defined under `kafka`, routes
- * must name a configured processor. They read the raw tree, so they run (and report) even when other keys
+ * Checks of names that refer to other keys: sink and lifecycle clients must be defined under `kafka`, routes and
+ * named steps must name a configured processor. They read the raw tree, so they run (and report) even when other keys
  * are bad; a value of the wrong type is left to the schema to report.
  */
 import type { Mapping } from "./document.js";
@@ -54,14 +54,19 @@ export function checkReferences(tree: Mapping): ConfigIssue[] {
         `is a reserved name (${quoteList(RESERVED_PROCESSOR_NAMES)}); choose another`,
       );
     }
-    const routes = isMapping(namespace.routes) ? namespace.routes : {};
-    for (const [kind, target] of Object.entries(routes)) {
+    const checkProcessor = (target: unknown, where: readonly PropertyKey[]) => {
       if (typeof target === "string" && target !== DEFAULT_ROUTE && !processors.includes(target)) {
         issue(
-          [...path, "routes", kind],
+          where,
           `names processor ${JSON.stringify(target)}, which is neither "${DEFAULT_ROUTE}" nor one of processors (${quoteList(processors)})`,
         );
       }
+    };
+    const routes = isMapping(namespace.routes) ? namespace.routes : {};
+    for (const [kind, target] of Object.entries(routes)) checkProcessor(target, [...path, "routes", kind]);
+    const steps = isMapping(namespace.steps) ? namespace.steps : {};
+    for (const [step, settings] of Object.entries(steps)) {
+      if (isMapping(settings)) checkProcessor(settings.processor, [...path, "steps", step, "processor"]);
     }
     if (namespace.reply_after === "sink_ack" && Object.keys(sinks).length === 0) {
       issue([...path, "reply_after"], "sink_ack needs at least one kafka or nats event sink");

@@ -91,6 +91,15 @@ export function number(bounds: { min: number; max?: number }) {
   });
 }
 
+/** `true` or `false`; YAML 1.2 reads only those two words as booleans, so `yes` and `on` are refused. */
+export function flag() {
+  return z.unknown().transform((input, context): boolean => {
+    if (input === undefined) return reject(context, "is required");
+    if (typeof input === "boolean") return input;
+    return reject(context, `must be true or false; got ${describeValue(input)}`);
+  });
+}
+
 /** Non-empty text. */
 export function text() {
   return z.unknown().transform((input, context): string => {

@@ -115,7 +115,7 @@ function checkTimerAction(
 
 /** Step names: short, and safe in a URL, a log line, a metric label and a Mermaid node. */
 export const STEP_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-export const STEP_NAME_RULE = "1 to 64 letters, digits, '_', '.' or '-'";
+export const STEP_NAME_RULE = "1 to 64 letters, digits, _, . or -";
 
 export function isStepName(name: string): boolean {
   return typeof name === "string" && STEP_NAME_PATTERN.test(name);

@@ -61,9 +61,15 @@ export interface NodeOptions {
   readonly onError?: (error: unknown, context: object) => void;
   /** Sinks by name, each published to by its outbox relay; namespaces name them in eventSinks/lifecycleSinks. */
   readonly sinks?: readonly Sink[];
-  /** Relay settings; the defaults (RELAY_DEFAULTS) suit a cluster. */
+  /**
+   * Relay settings; the defaults (RELAY_DEFAULTS) suit a cluster. `continuationPolicies` (by namespace) apply to
+   * every relay, since a sink may carry several namespaces' records (lifecycle_pulse carries them all).
+   */
   readonly relay?: Partial<
-    Pick<OutboxRelayOptions, "batchRecordsMax" | "pollIntervalMs" | "backoffMsMin" | "backoffMsMax">
+    Pick<
+      OutboxRelayOptions,
+      "batchRecordsMax" | "pollIntervalMs" | "backoffMsMin" | "backoffMsMax" | "continuationPolicies"
+    >
   >;
   /** Bytes of complete histories the engine keeps in memory (ENGINE_DEFAULTS.historyCacheBytesMax). */
   readonly historyCacheBytesMax?: number;
@@ -94,6 +100,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
         ...options.relay,
         owner,
         leaseDurationMs,
+        random: Math.random,
         onError: (error) => reportError(error, { in: `relay ${sink.name}` }),
         onPublished: () => engine?.outboxPublished(),
       }),

@@ -1,18 +1,27 @@
 /**
  * A RatchetConfig turned into a running node: the storage choice, the lease duration, the sinks
- * (sinks-from-config.ts), and per namespace its processors (`processor` and `processors.<name>`, over woody or
- * HTTP-JSON), routes, modernizer, timeouts, retry policies, limits and the sinks its steps write outbox records
- * for. The one place that reads configuration into createNode options.
+ * (sinks-from-config.ts) and the relays' continuation policies, and per namespace its processors (`processor`
+ * and `processors.<name>`, over woody or HTTP-JSON), routes, named steps, modernizer, timeouts, retry policies,
+ * journal, declared flow, limits and the sinks its steps write outbox records for. The one place that reads
+ * configuration into createNode options.
  */
 
 import { readFileSync } from "node:fs";
 import type { RatchetConfig } from "../config/config.js";
 import type { ConfigIssue } from "../config/errors.js";
 import { ConfigError } from "../config/errors.js";
-import type { EndpointTlsConfig, NamespaceConfig, ProcessorEndpointConfig } from "../config/namespace.js";
+import type {
+  EndpointTlsConfig,
+  NamedStepConfig,
+  NamespaceConfig,
+  ProcessorEndpointConfig,
+} from "../config/namespace.js";
+import { DEFAULT_ROUTE } from "../config/namespace.js";
 import type { StorageConfig } from "../config/schema.js";
 import { coerceError } from "../core/errors.js";
-import type { NamespaceOptions } from "../engine/namespace.js";
+import type { RetryPolicy } from "../core/retry-policy.js";
+import type { NamespaceOptions, StepOptions } from "../engine/namespace.js";
+import { DEFAULT_PROCESSOR } from "../engine/namespace.js";
 import { createHttpJsonProcessor } from "../http/processor-protocol/http-json-processor.js";
 import { createWoodyModernizer } from "../mg/processor/woody-modernizer.js";
 import type { WoodyEndpointOptions } from "../mg/processor/woody-processor.js";
@@ -122,6 +131,7 @@ export function nodeOptionsFromConfig(
     sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
+    relay: { continuationPolicies: continuationPoliciesOf(config) },
     historyCacheBytesMax: config.historyCacheBytesMax,
     idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
     ...(hooks.pollIntervalMs === undefined ? {} : { pollIntervalMs: hooks.pollIntervalMs }),
@@ -184,8 +194,33 @@ function namespaceOptionsOf(
     notificationProcessingTimeoutMs: namespace.notificationProcessingTimeoutMs,
     timerRetryPolicy: namespace.retries.timers,
     notificationRetryPolicy: namespace.retries.notifications,
+    storageRetryPolicy: namespace.retries.storage,
+    steps: Object.fromEntries(
+      Object.entries(namespace.steps).map(([name, step]) => [name, stepOptionsOf(step)]),
+    ),
+    journal: namespace.journal,
+    ...(namespace.flow === null ? {} : { flow: namespace.flow }),
     limits: namespace.limits,
   };
+}
+
+/** A named step's settings as the engine names them; `processor` (the namespace's own) is its default processor. */
+function stepOptionsOf(step: NamedStepConfig): StepOptions {
+  const processor = step.processor === DEFAULT_ROUTE ? DEFAULT_PROCESSOR : step.processor;
+  return {
+    ...(processor === null ? {} : { processor }),
+    ...(step.timeoutMs === null ? {} : { timeoutMs: step.timeoutMs }),
+    ...(step.retry === null ? {} : { retryPolicy: step.retry }),
+  };
+}
+
+/** `retries.continuation` of the namespaces that set one; the others keep the relay's own backoff. */
+function continuationPoliciesOf(config: RatchetConfig): ReadonlyMap<string, RetryPolicy> {
+  const policies = new Map<string, RetryPolicy>();
+  for (const namespace of Object.values(config.namespaces)) {
+    if (namespace.retries.continuation !== null) policies.set(namespace.name, namespace.retries.continuation);
+  }
+  return policies;
 }
 
 /**

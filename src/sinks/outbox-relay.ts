@@ -12,17 +12,23 @@
  *
  * A record the sink rejects for good is parked (outbox-store.ts): the machine's later records for this sink wait,
  * every other machine keeps flowing. When the sink cannot say which record it rejected, the relay publishes one
- * record at a time until it finds it.
+ * record at a time until it finds it. A sink that fails a batch (unavailable) has it retried under each record's
+ * namespace's `retries.continuation` (relay-retries.ts); the records of a namespace whose bounded policy ran out
+ * are parked the same way.
  *
  * States: following (another node leads; wait for its lease to end) → leading (read a batch, publish, delete;
  * sleep when the outbox is empty until a wake or the poll interval) → backing off (the sink failed; the same
- * batch is retried after a growing pause) → leading; any → stopped.
+ * batch is retried after the policies' pause, which commits do not cut short, renewing the lease meanwhile) →
+ * leading; any → stopped.
  */
 import { coerceError, LeaseLostError } from "../core/errors.js";
+import type { RetryPolicy } from "../core/retry-policy.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { Lease } from "../storage/machine-store.js";
 import type { OutboxStore, StoredOutboxRecord } from "../storage/outbox-store.js";
+import type { SinkFailureSeries } from "./relay-retries.js";
+import { batchRetryOf, relayBackoffPolicy } from "./relay-retries.js";
 import type { Sink } from "./sink.js";
 import { SinkRejectedError } from "./sink.js";
 
@@ -44,9 +50,16 @@ export interface OutboxRelayOptions {
   readonly leaseDurationMs: number;
   /** Longest sleep of an idle leader without a wake (bounds the lag of records committed on other nodes). */
   readonly pollIntervalMs: number;
-  /** First and longest pause between retries of a failing sink. */
+  /**
+   * First and longest pause between retries of a failing sink for records of a namespace without a continuation
+   * policy (retried so without end), and between retries after a storage error.
+   */
   readonly backoffMsMin: number;
   readonly backoffMsMax: number;
+  /** MG's `retries.continuation` by namespace: how its records are retried, and when they are parked instead. */
+  readonly continuationPolicies?: ReadonlyMap<string, RetryPolicy>;
+  /** Jitter of those policies: a number in [0, 1). */
+  readonly random?: () => number;
   readonly onError: (error: Error) => void;
   /** Records were published and deleted (callers waiting for their sinks may look again). */
   readonly onPublished?: () => void;
@@ -78,6 +91,10 @@ export class OutboxRelay {
   #leaseExpiresAtUs = 0;
   /** The sink rejected a record without saying which: publish one at a time until it is found. */
   #oneAtATime = false;
+  /** Each namespace's failed tries since the sink last took a batch; emptied by a success. */
+  #series: ReadonlyMap<string, SinkFailureSeries> = new Map();
+  /** When a failed batch is tried again. */
+  #retryAtUs = 0;
   #wake = new AbortController();
   readonly #stop = new AbortController();
   #loop: Promise<void> | null = null;
@@ -114,6 +131,13 @@ export class OutboxRelay {
     while (!this.#stop.signal.aborted) {
       try {
         if (!(await this.#lead())) continue;
+        const waitMs = (this.#retryAtUs - this.clock.nowUs()) / MICROSECONDS_PER_MILLISECOND;
+        if (waitMs > 0) {
+          // In slices of a third of the lease, so a long pause keeps the lease renewed through #lead.
+          this.stats.mode = MODES.backingOff;
+          await this.#pause(Math.min(waitMs, this.options.leaseDurationMs / 3));
+          continue;
+        }
         const published = await this.#publishBatch();
         backoffMs = 0;
         this.stats.mode = MODES.leading;
@@ -123,6 +147,7 @@ export class OutboxRelay {
           // Another node took the sink over (this one stalled past its lease): follow it; what this relay had
           // published without deleting is published again by the new leader, and deduplicated downstream.
           this.#lease = null;
+          this.#forgetSeries();
           this.stats.mode = MODES.following;
           this.options.onError(error);
           continue;
@@ -131,7 +156,7 @@ export class OutboxRelay {
         this.stats.mode = MODES.backingOff;
         this.options.onError(coerceError(error));
         backoffMs = Math.min(this.options.backoffMsMax, Math.max(this.options.backoffMsMin, backoffMs * 2));
-        await this.#sleep(backoffMs);
+        await this.#pause(backoffMs);
       }
     }
   }
@@ -160,6 +185,7 @@ export class OutboxRelay {
       untilUs: nowUs + leaseUs,
     });
     if (!result.acquired) {
+      this.#forgetSeries();
       this.stats.mode = MODES.following;
       await this.#sleep(
         Math.min(this.options.leaseDurationMs, (result.heldUntilUs - nowUs) / MICROSECONDS_PER_MILLISECOND),
@@ -181,11 +207,12 @@ export class OutboxRelay {
     try {
       await this.sink.publish(batch.map((stored) => stored.record));
     } catch (error) {
-      if (!(error instanceof SinkRejectedError)) throw error;
-      await this.#park(lease, batch, error);
+      if (error instanceof SinkRejectedError) await this.#park(lease, batch, error);
+      else await this.#sinkFailed(lease, batch, coerceError(error));
       return true;
     }
     this.#oneAtATime = false;
+    this.#forgetSeries();
     await this.storage.deleteOutbox({
       lease,
       sink: this.sink.name,
@@ -220,6 +247,56 @@ export class OutboxRelay {
     });
     this.stats.parked += 1;
     this.options.onError(error);
+  }
+
+  /**
+   * The sink failed the batch: counts the failure in the series and, by the continuation policies, parks the
+   * records of namespaces whose policy ran out and sets when the rest is tried again.
+   */
+  async #sinkFailed(lease: Lease, batch: readonly StoredOutboxRecord[], error: Error): Promise<void> {
+    const nowUs = this.clock.nowUs();
+    this.stats.failures += 1;
+    this.options.onError(error);
+    const { park, delayMs, series } = batchRetryOf({
+      batch,
+      series: this.#series,
+      nowUs,
+      error,
+      policyOf: (namespace) => this.options.continuationPolicies?.get(namespace) ?? this.#backoffPolicy,
+      random: this.options.random ?? Math.random,
+    });
+    this.#series = series;
+    this.#retryAtUs = delayMs === null ? nowUs : nowUs + delayMs * MICROSECONDS_PER_MILLISECOND;
+    for (const { stored, reason } of park) {
+      await this.storage.parkOutboxRecord({
+        lease,
+        sink: this.sink.name,
+        position: stored.position,
+        reason,
+        nowUs: this.clock.nowUs(),
+      });
+    }
+    if (park.length > 0) {
+      this.stats.parked += park.length;
+      const sink = JSON.stringify(this.sink.name);
+      this.options.onError(new Error(`sink ${sink} parked ${park.length} records: ${park[0]?.reason}`));
+    }
+  }
+
+  /** The sink took a batch, or another node leads it: the next failure starts every namespace's series anew. */
+  #forgetSeries(): void {
+    this.#series = new Map();
+    this.#retryAtUs = 0;
+  }
+
+  get #backoffPolicy(): RetryPolicy {
+    return relayBackoffPolicy(this.options.backoffMsMin, this.options.backoffMsMax);
+  }
+
+  /** Waits `ms` whatever is committed meanwhile (a retry's pause is the policy's); only a stop cuts it short. */
+  async #pause(ms: number): Promise<void> {
+    const untilUs = this.clock.nowUs() + Math.max(0, ms) * MICROSECONDS_PER_MILLISECOND;
+    await this.clock.waitUntil(untilUs, this.#stop.signal);
   }
 
   async #sleep(ms: number): Promise<void> {

@@ -9,8 +9,8 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../../src/cli/command-arguments.js";
 import { EXIT, exitCodeOf } from "../../src/cli/exit-codes.js";
 import { displayText, nextAfterOf, payloadText, payloadView } from "../../src/cli/machine-view.js";
-import { durationText } from "../../src/cli/outbox.js";
 import { StorageMissingError } from "../../src/cli/storage-target.js";
+import { durationText } from "../../src/cli/text-format.js";
 import { ConfigError } from "../../src/config/errors.js";
 import {
   InvalidRequestError,
@@ -18,6 +18,8 @@ import {
   MachineAlreadyExistsError,
   MachineFailedError,
   MachineNotFoundError,
+  MachineNotPausedError,
+  MachinePausedError,
   NamespaceNotFoundError,
   NotificationNotFoundError,
   ProcessorUnavailableError,
@@ -26,7 +28,7 @@ import {
 import type { MachineRecord } from "../../src/core/machine.js";
 import { pack } from "../../src/processors/payload.js";
 
-test("each error class has its exit code: 2 usage or configuration, 3 not found, 1 anything else", () => {
+test("each error class has its exit code: 2 usage or configuration, 3 not found, 4 paused, 5 not paused, 1 anything else", () => {
   const parseArgsError = (() => {
     try {
       parseArgs({ args: ["--nope"], options: {} });
@@ -45,6 +47,9 @@ test("each error class has its exit code: 2 usage or configuration, 3 not found,
     [new NamespaceNotFoundError("ns"), EXIT.notFound],
     [new MachineNotFoundError("ns", "id"), EXIT.notFound],
     [new NotificationNotFoundError("n"), EXIT.notFound],
+    [new MachinePausedError("ns", "id", "bank outage"), EXIT.paused],
+    [new MachineNotPausedError("ns", "id", "paused"), EXIT.notPaused],
+    [new MachineNotPausedError("ns", "id", "retrying"), EXIT.notPaused],
     [new MachineAlreadyExistsError("ns", "id"), EXIT.failed],
     [new MachineFailedError("ns", "id", "crashed"), EXIT.failed],
     [new ProcessorUnavailableError("down"), EXIT.failed],
@@ -81,7 +86,10 @@ test("paging hints, ids that need quoting, and lags", () => {
   assert.equal(displayText("order-1"), "order-1");
   assert.equal(displayText("two words"), '"two words"');
   assert.equal(displayText(""), '""');
-  assert.deepEqual([850, 12_340, 245_000, 7_380_000].map(durationText), [
+  assert.deepEqual([0.44, 3, 9.96, 850, 12_340, 245_000, 7_380_000].map(durationText), [
+    "0.4ms",
+    "3ms",
+    "10ms",
     "850ms",
     "12.3s",
     "4m 05s",
