@@ -33,6 +33,7 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
       events.DELETE_EVENTS,
       notifications.DELETE_MACHINE_NOTIFICATIONS,
       steps.DELETE_MACHINE_STEPS,
+      steps.DELETE_MACHINE_RECENT_STEPS,
       machines.DELETE_MACHINE,
       leases.DELETE_MACHINE_LEASE,
     ]) {

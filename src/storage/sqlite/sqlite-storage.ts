@@ -98,11 +98,13 @@ export class SqliteStorage implements Storage {
   }
 
   async commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]> {
-    return this.#database.write(() =>
+    let journaled = 0;
+    const outcomes = await this.#database.write(() =>
       steps.map((step): CommitOutcome => {
         try {
           // A nested transaction is a savepoint: a step that fails its fence rolls back alone.
           this.#database.db.transaction(() => commitStep(this.#database, step))();
+          journaled += step.journal?.length ?? 0;
           return { ok: true };
         } catch (error) {
           if (error instanceof LeaseLostError || error instanceof MachineAlreadyExistsError)
@@ -111,6 +113,8 @@ export class SqliteStorage implements Storage {
         }
       }),
     );
+    this.#journal.written(journaled);
+    return outcomes;
   }
 
   async readMachine(namespace: string, machineId: string): Promise<MachineRecord | null> {
