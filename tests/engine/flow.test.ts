@@ -218,25 +218,33 @@ test("the flow of 200 seeded walks on PostgreSQL matches the transitions the pro
   }
 });
 
+/** A step held inside the processor until the test lets it go. */
+interface Gate {
+  entered: boolean;
+  release: () => void;
+  readonly released: Promise<void>;
+}
+
+function newGate(): Gate {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { entered: false, release: () => release(), released };
+}
+
+/** What step a arms next, per machine: b is declared, c is not, and neither is a plain timer ("timer"). */
+const NEXT_OF_A: Record<string, string | undefined> = {
+  "strict-good": "b",
+  "strict-bad": "c",
+  "strict-unnamed": undefined,
+};
+
 /**
- * Strict mode: init → a → b is declared. The processor waits inside step a until the test has read the record
- * before it, so "before" is the state the refused step started from.
+ * Strict mode with init → a → b declared. Step a waits inside the processor while its machine has a gate, so the
+ * test reads the record the refused step started from.
  */
-test("strict mode: an undeclared transition fails the machine naming both steps and commits none of the step; allowed ones commit", async () => {
-  const gates = new Map<string, { entered: boolean; release: () => void; released: Promise<void> }>();
-  const gate = (id: string) => {
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    gates.set(id, { entered: false, release, released });
-  };
-  /** What step a arms next, per machine: b is declared, c is not, a plain timer ("timer") is not either. */
-  const nextOfA: Record<string, string | undefined> = {
-    "strict-good": "b",
-    "strict-bad": "c",
-    "strict-unnamed": undefined,
-  };
+function strictNamespace(gates: ReadonlyMap<string, Gate>): NamespaceOptions {
   const processor = localProcessor({
     init: () => ({
       events: [{ data: pack("init") }],
@@ -244,15 +252,15 @@ test("strict mode: an undeclared transition fails the machine naming both steps 
       timer: timer.now({ step: "a" }),
     }),
     timer: async ({ machine }) => {
-      const step = unpack(machine.auxState.data) as string;
-      if (step === "b")
+      if (unpack(machine.auxState.data) === "b") {
         return { events: [{ data: pack("b") }], auxState: { data: pack("done") }, timer: timer.unset() };
-      const waiting = gates.get(machine.id);
-      if (waiting !== undefined) {
-        waiting.entered = true;
-        await waiting.released;
       }
-      const next = nextOfA[machine.id];
+      const gate = gates.get(machine.id);
+      if (gate !== undefined) {
+        gate.entered = true;
+        await gate.released;
+      }
+      const next = NEXT_OF_A[machine.id];
       return {
         events: [{ data: pack("a") }],
         auxState: { data: pack(next ?? "unnamed") },
@@ -260,56 +268,53 @@ test("strict mode: an undeclared transition fails the machine naming both steps 
       };
     },
   });
-  const fixture = createTestEngine({
-    namespaces: [
-      {
-        name: "strict",
-        processor,
-        flow: {
-          strict: true,
-          steps: ["init", "a", "b"],
-          transitions: [
-            ["init", "a"],
-            ["a", "b"],
-          ],
-        },
-      },
-    ],
+  const transitions: [string, string][] = [
+    ["init", "a"],
+    ["a", "b"],
+  ];
+  return { name: "strict", processor, flow: { strict: true, steps: ["init", "a", "b"], transitions } };
+}
+
+/** Step a of `id` arms step `next`, which the flow does not allow: the machine fails and keeps all else. */
+async function assertRefused(engine: Engine, gate: Gate, id: string, next: string): Promise<void> {
+  await engine.start("strict", id, new Uint8Array(0));
+  await waitFor(`${id}'s step a to reach the processor`, () => gate.entered);
+  const before = await engine.get("strict", id);
+  gate.release();
+  const after = await waitFor(`${id} to fail`, async () => {
+    const snapshot = await engine.get("strict", id);
+    return snapshot.status === "failed" && snapshot;
   });
+  assert.equal(after.record.failure?.reason, `the declared flow of strict does not allow a → ${next}`);
+  assert.equal(after.record.failure?.previousStatus, "waiting");
+  // Nothing of the refused step: the same events, aux state and timer (still step a's) as before it ran.
+  const { failure, updatedAtUs, stepNumber, ...rest } = after.record;
+  const { failure: none, updatedAtUs: then, stepNumber: number, ...restBefore } = before.record;
+  assert.equal(none, null);
+  assert.deepEqual(rest, restBefore);
+  assert.equal(after.record.timer?.step, "a");
+  assert.deepEqual(after.history, before.history);
+  assert.ok(stepNumber > number && updatedAtUs >= then);
+  const journal = await engine.steps("strict", id);
+  assert.deepEqual(
+    journal.map((entry) => [entry.name, entry.outcome, entry.eventsAppended]),
+    [
+      ["init", "committed", 1],
+      ["a", "fatal_error", 0],
+    ],
+  );
+  assert.match(journal[1]?.errorText ?? "", new RegExp(`a → ${next}`));
+}
+
+test("strict mode: an undeclared transition fails the machine naming both steps and commits none of the step; allowed ones commit", async () => {
+  const gates = new Map([
+    ["strict-bad", newGate()],
+    ["strict-unnamed", newGate()],
+  ]);
+  const fixture = createTestEngine({ namespaces: [strictNamespace(gates)] });
   try {
-    for (const [id, next] of [
-      ["strict-bad", "c"],
-      ["strict-unnamed", "timer"],
-    ] as const) {
-      gate(id);
-      await fixture.engine.start("strict", id, new Uint8Array(0));
-      await waitFor(`${id}'s step a to reach the processor`, () => gates.get(id)?.entered);
-      const before = await fixture.engine.get("strict", id);
-      gates.get(id)?.release();
-      const after = await waitFor(`${id} to fail`, async () => {
-        const snapshot = await fixture.engine.get("strict", id);
-        return snapshot.status === "failed" && snapshot;
-      });
-      assert.equal(after.record.failure?.reason, `the declared flow of strict does not allow a → ${next}`);
-      assert.equal(after.record.failure?.previousStatus, "waiting");
-      // Nothing of the refused step: same events, aux state and timer (still step a's) as before it ran.
-      const { failure, updatedAtUs, stepNumber, ...rest } = after.record;
-      const { failure: none, updatedAtUs: then, stepNumber: number, ...restBefore } = before.record;
-      assert.equal(none, null);
-      assert.deepEqual(rest, restBefore);
-      assert.equal(after.record.timer?.step, "a");
-      assert.deepEqual(after.history, before.history);
-      const journal = await fixture.engine.steps("strict", id);
-      assert.deepEqual(
-        journal.map((entry) => [entry.name, entry.outcome, entry.eventsAppended]),
-        [
-          ["init", "committed", 1],
-          ["a", "fatal_error", 0],
-        ],
-      );
-      assert.match(journal[1]?.errorText ?? "", new RegExp(`a → ${next}`));
-      assert.ok(stepNumber > number && updatedAtUs >= then);
-    }
+    await assertRefused(fixture.engine, gates.get("strict-bad") as Gate, "strict-bad", "c");
+    await assertRefused(fixture.engine, gates.get("strict-unnamed") as Gate, "strict-unnamed", "timer");
 
     await fixture.engine.start("strict", "strict-good", new Uint8Array(0));
     const done = await waitFor("the allowed walk to end", async () => {
@@ -330,7 +335,7 @@ test("strict mode: an undeclared transition fails the machine naming both steps 
       ],
     );
   } finally {
-    for (const waiting of gates.values()) waiting.release();
+    for (const gate of gates.values()) gate.release();
     await fixture.close();
   }
 });

@@ -7,12 +7,10 @@
  * retry; a woody processor that sends none of the headers is served exactly as MG serves it.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { NamespaceOptions } from "../../../src/engine/namespace.js";
 import { decodeValue, encodeValue } from "../../../src/mg/msgpack/msgpack-value.js";
 import {
@@ -23,6 +21,7 @@ import {
 import { createWoodyProcessor } from "../../../src/mg/processor/woody-processor.js";
 import { createTestEngine, type EngineFixture } from "../../support/engine-fixture.js";
 import { waitFor } from "../../support/wait.js";
+import { historyOf, journalSettled, startThenKill } from "./extension-harness.js";
 import {
   CAPTURE_TIMEOUT_MS,
   closeProcessors,
@@ -36,7 +35,6 @@ import {
   startScriptedProcessor,
 } from "./scripted-woody-processor.js";
 
-const NODE_SCRIPT = fileURLToPath(new URL("./extension-node.js", import.meta.url));
 /** A namespace whose processor is a plain woody server: an MG processor that knows nothing of the extension. */
 const MG_NS = "mg";
 const START_ARGS = encodeValue({ str: "go" });
@@ -73,23 +71,8 @@ after(async () => {
 
 const NEXT_STEP = RATCHET_HEADER.NEXT_STEP;
 
-/** The machine's events as the text the scripts wrote. */
-async function historyOf(engine: EngineFixture["engine"], namespace: string, id: string): Promise<string[]> {
-  const { history } = await engine.get(namespace, id);
-  return history.map((event) => decodeValue(event.data).str as string);
-}
-
-async function journalOf(engine: EngineFixture["engine"], namespace: string, id: string) {
-  return engine.steps(namespace, id);
-}
-
-/** Waits until the machine's journal has `count` entries, the last of them committed. */
-async function journalSettled(engine: EngineFixture["engine"], namespace: string, id: string, count: number) {
-  return waitFor(`${count} journal entries of ${id}`, async () => {
-    const entries = await journalOf(engine, namespace, id);
-    return entries.length === count && entries.at(-1)?.outcome === "committed" && entries;
-  });
-}
+const journalOf = (engine: EngineFixture["engine"], namespace: string, id: string) =>
+  engine.steps(namespace, id);
 
 test("ratchet-next-step routes the timer step to its named step's processor and deadline, and the journal names it", async () => {
   const id = "route-1";
@@ -140,32 +123,13 @@ test("the step named by ratchet-next-step survives a crash between steps: a node
     headers: { [NEXT_STEP]: "capture" },
   }));
   captureProcessor.script(id, () => ({ kind: "result", events: ["captured"], timer: "unset" }));
-  const child = spawn(
-    process.execPath,
-    [
-      NODE_SCRIPT,
-      ...["--db", path, "--default-url", defaultProcessor.url, "--capture-url", captureProcessor.url],
-      ...["--id", id],
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
+  const signal = await startThenKill({
+    path,
+    defaultUrl: defaultProcessor.url,
+    captureUrl: captureProcessor.url,
+    id,
   });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    await waitFor("the child node to start the machine", () => output.includes(`started ${id}`), {
-      timeoutMs: 15_000,
-    });
-  } finally {
-    child.kill("SIGKILL");
-    await exited;
-  }
-  assert.equal(child.signalCode, "SIGKILL");
+  assert.equal(signal, "SIGKILL");
   assert.equal(captureProcessor.callsOf(id).length, 0, "the capture step had not run before the crash");
 
   const namespace = extensionNamespace({
