@@ -15,6 +15,7 @@ import { postgresCeiling } from "./ceiling-postgres.js";
 import { sqliteCeiling } from "./ceiling-sqlite.js";
 import type { JournalCostResult } from "./journal-cost.js";
 import { runJournalCost } from "./journal-cost.js";
+import { runJsonCalls } from "./json-call.js";
 import type { RelayResult } from "./relay.js";
 import { runRelay } from "./relay.js";
 import type { TimerResult } from "./timers.js";
@@ -179,14 +180,22 @@ async function main(): Promise<void> {
     );
   }
   const woody: WoodyCallResult = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS });
-  console.log("\nWoody (Automaton over HTTP, processor over HTTP, SQLite)");
+  console.log("\nOver HTTP (SQLite): woody (Automaton, processor over woody), local, and the JSON API");
   console.log(
     `  call     ${round(woody.callsPerSecond)} calls/s, p50 ${round(woody.p50Ms, 2)} ms, p99 ${round(woody.p99Ms, 2)} ms`,
+  );
+  const httpJson = await runWoodyCalls({ callers: CALLERS, seconds: SECONDS, processor: "http-json" });
+  console.log(
+    `  http-json ${round(httpJson.callsPerSecond)} calls/s, p50 ${round(httpJson.p50Ms, 2)} ms, p99 ${round(httpJson.p99Ms, 2)} ms (the same, the processor written with the SDK and reached over HTTP-JSON)`,
   );
   console.log(
     `  local    ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms (same storage, local processor: the two HTTP hops cost the difference)`,
   );
-  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody)));
+  const json: WoodyCallResult = await runJsonCalls({ callers: CALLERS, seconds: SECONDS });
+  console.log(
+    `  json     ${round(json.callsPerSecond)} calls/s, p50 ${round(json.p50Ms, 2)} ms, p99 ${round(json.p99Ms, 2)} ms (JSON API over HTTP, local processor, SQLite: one HTTP hop)`,
+  );
+  console.log(JSON.stringify(summaryOf(sqlite, postgres, woody, httpJson, json)));
 }
 
 /** The final JSON line: every headline figure, for scripts that compare runs. */
@@ -194,6 +203,8 @@ function summaryOf(
   sqlite: Awaited<ReturnType<typeof sqliteRun>>,
   postgres: Awaited<ReturnType<typeof postgresRun>>,
   woody: WoodyCallResult,
+  httpJson: WoodyCallResult,
+  json: WoodyCallResult,
 ): Record<string, number> {
   const { timers, timersLight } = postgres;
   return {
@@ -213,6 +224,12 @@ function summaryOf(
     woody_call_calls_per_s: round(woody.callsPerSecond),
     woody_call_p50_ms: round(woody.p50Ms, 2),
     woody_call_p99_ms: round(woody.p99Ms, 2),
+    json_call_calls_per_s: round(json.callsPerSecond),
+    json_call_p50_ms: round(json.p50Ms, 2),
+    json_call_p99_ms: round(json.p99Ms, 2),
+    http_json_processor_call_calls_per_s: round(httpJson.callsPerSecond),
+    http_json_processor_call_p50_ms: round(httpJson.p50Ms, 2),
+    http_json_processor_call_p99_ms: round(httpJson.p99Ms, 2),
     chain_sqlite_steps_per_s: round(sqlite.chain.stepsPerSecond),
     ceiling_sqlite_steps_per_s: round(sqlite.ceiling),
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),

@@ -2,6 +2,7 @@
  * The woody call workload: MG's whole path in one process. A woody processor (ProcessCall appends one 64-byte
  * event and echoes the argument) on 127.0.0.1, a node on a fresh SQLite file calling it, the Automaton HTTP server,
  * and `callers` loops each calling a machine of its own through a woody client as fast as answers come back.
+ * With `processor: "http-json"` the same processor is written with the SDK and reached over HTTP-JSON.
  *
  * Call it as: `const result = await runWoodyCalls({ callers: 32, seconds: 3 });`
  */
@@ -18,6 +19,7 @@ import { createWoodyClient, type WoodyClient } from "../src/mg/woody/client.js";
 import { createWoodyService } from "../src/mg/woody/service-router.js";
 import { createNode } from "../src/runtime/create-node.js";
 import { SystemClock } from "../src/runtime/system-clock.js";
+import { startHttpJsonBenchProcessor } from "./http-json-processor.js";
 
 export interface WoodyCallResult {
   readonly calls: number;
@@ -33,16 +35,18 @@ const EVENT_BYTES = 64;
 const HISTORY_TAIL = { limit: 10, direction: "backward" } as const;
 
 /** Starts everything, runs the callers for `seconds`, stops everything, and reports the calls answered. */
-export async function runWoodyCalls(options: { callers: number; seconds: number }): Promise<WoodyCallResult> {
+export async function runWoodyCalls(options: {
+  callers: number;
+  seconds: number;
+  processor?: "woody" | "http-json";
+}): Promise<WoodyCallResult> {
   const clock = new SystemClock();
   const nowUs = () => clock.nowUs();
   const directory = mkdtempSync(join(tmpdir(), "ratchet-woody-bench-"));
-  const processorServer = await listenLocal(benchProcessor(nowUs));
-  const processor = createWoodyProcessor({
-    url: `http://127.0.0.1:${processorServer.port}/v1/stateproc/${NAMESPACE}`,
-    poolSize: options.callers,
-    nowUs,
-  });
+  const { processor, close: closeProcessor } =
+    options.processor === "http-json"
+      ? await startHttpJsonBenchProcessor({ poolSize: options.callers, nowUs })
+      : await startWoodyBenchProcessor({ poolSize: options.callers, nowUs });
   const node = await createNode({
     storage: { kind: "sqlite", path: join(directory, "woody-calls.db") },
     namespaces: () => [{ name: NAMESPACE, processor }],
@@ -62,8 +66,7 @@ export async function runWoodyCalls(options: { callers: number; seconds: number 
     client.close();
     await automatonServer.close();
     await node.close();
-    await processor.close?.();
-    await processorServer.close();
+    await closeProcessor();
     rmSync(directory, { recursive: true, force: true });
   }
 }
@@ -97,6 +100,22 @@ async function driveCalls(
     callsPerSecond: latencies.length / elapsedSeconds,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+async function startWoodyBenchProcessor(options: { poolSize: number; nowUs: () => number }) {
+  const processorServer = await listenLocal(benchProcessor(options.nowUs));
+  const processor = createWoodyProcessor({
+    url: `http://127.0.0.1:${processorServer.port}/v1/stateproc/${NAMESPACE}`,
+    poolSize: options.poolSize,
+    nowUs: options.nowUs,
+  });
+  return {
+    processor,
+    async close() {
+      await processor.close?.();
+      await processorServer.close();
+    },
   };
 }
 

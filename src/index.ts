@@ -1,7 +1,7 @@
 /**
- * Ratchet's public API: what an application that embeds Ratchet imports from "ratchet". The SDK for processors and
- * clients, which loads no native module, is its own subpath ("ratchet/sdk") once it lands. Everything here is
- * also reachable by its module path, but only these names are promised.
+ * Ratchet's public API: what an application that embeds Ratchet imports from "ratchet". The SDK for processors,
+ * which loads no native module, is also its own subpath ("ratchet/sdk") and is re-exported here. Everything here
+ * is also reachable by its module path, but only these names are promised.
  */
 
 export type { RatchetConfig } from "./config/config.js";
@@ -55,6 +55,8 @@ export type { NodeOptions, RatchetNode, StorageChoice } from "./runtime/create-n
 export { createNode } from "./runtime/create-node.js";
 export type { NodeFromConfigHooks } from "./runtime/node-from-config.js";
 export { createNodeFromConfig } from "./runtime/node-from-config.js";
+// The SDK: processors over the HTTP-JSON protocol, or embedded.
+export * from "./sdk/index.js";
 export type { Sink } from "./sinks/sink.js";
 export { SinkRejectedError, SinkUnavailableError } from "./sinks/sink.js";
 // The ports, for adapters written outside Ratchet.

@@ -4,17 +4,22 @@
  * scheduler and relays off, closed when the step is committed. Its steps still write their outbox records; a
  * serving node's relays publish them.
  */
+
 import { parseArgs } from "node:util";
 import { coerceError, InvalidRequestError } from "../core/errors.js";
 import type { HistoryRange } from "../core/history-range.js";
 import { validateHistoryRange } from "../core/history-range.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
+import { MACHINE_STATUSES } from "../core/machine.js";
 import { readMachineSnapshot } from "../engine/read-machine.js";
+import { cursorIdOf, cursorOf } from "../http/api/request-parts.js";
 import { valueFromJson } from "../mg/msgpack/msgpack-json.js";
 import { encodeValue } from "../mg/msgpack/msgpack-value.js";
+import { valueFromNaturalJson } from "../mg/msgpack/natural-json.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNodeFromConfig } from "../runtime/node-from-config.js";
+import type { MachineSearchStatus } from "../storage/operator-queries.js";
 import type { CliIo } from "./command-arguments.js";
 import { positionalArguments, UsageError, wholeNumberOption } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
@@ -49,6 +54,9 @@ export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USA
         (${GET_EVENTS_DEFAULT} unless --limit says otherwise)
   list NS [--after ID] [--limit N] [--json]
         machines by id, ${LIST_MACHINES_DEFAULT} at a time unless --limit says otherwise
+  search NS [--status S] [--prefix P] [--limit N] [--cursor C] [--json]
+        machines by status (failed, retrying, waiting, idle, or working: any but failed) and id prefix,
+        by id, ${LIST_MACHINES_DEFAULT} at a time; --cursor continues where the last page said
   start NS ID --args JSON           create the machine through its processor (needs --config)
   call NS ID --args JSON [--json]   run a call and print the processor's response (needs --config)
   repair NS ID --args JSON [--json] repair a failed machine through its processor (needs --config)
@@ -56,8 +64,10 @@ export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USA
   notify NS ID --args JSON          store a notification and print its id; a serving node delivers it
   remove NS ID                      remove the machine with its history (needs --config)
 
---args is the readable JSON form of one msgpack.Value: null, true, 42, "text", [..], {"bin": "<base64>"},
-{"flt": 1.5}, {"i": "<decimal>"}, {"obj": [[key, value], ..]}. Payloads are printed in the same form.`;
+--args is natural JSON, as the JSON API takes it: plain JSON is itself ({"amount": 100}); {"$int": "<decimal>"},
+{"$float": 2}, {"$bytes": "<base64>"}, {"$map": [[key, value], ..]} for what JSON lacks. With --args-msgpack-json
+it is the readable JSON form of one msgpack.Value instead ({"bin": "<base64>"}, {"obj": [[key, value], ..]}), the
+form payloads are printed in.`;
 
 const STEP_COMMANDS = ["start", "call", "repair", "simple-repair", "notify", "remove"] as const;
 type StepCommand = (typeof STEP_COMMANDS)[number];
@@ -67,6 +77,7 @@ export async function runMachineCommand(args: readonly string[], io: CliIo): Pro
   const [command, ...rest] = args;
   if (command === "get") return getMachine(rest, io);
   if (command === "list") return listMachines(rest, io);
+  if (command === "search") return searchMachines(rest, io);
   const step = STEP_COMMANDS.find((name) => name === command);
   if (step !== undefined) return runStep(step, rest, io);
   const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
@@ -158,14 +169,20 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { ...STORAGE_OPTIONS, args: { type: "string" }, json: { type: "boolean", default: false } },
+    options: {
+      ...STORAGE_OPTIONS,
+      args: { type: "string" },
+      "args-msgpack-json": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
   });
   const [namespace, machineId] = positionalArguments(positionals, ["NS", "ID"]);
   const takesArgs = COMMANDS_WITH_ARGS.has(command);
   if (takesArgs && values.args === undefined) throw new UsageError(`machine ${command} needs --args JSON`);
   if (!takesArgs && values.args !== undefined) throw new UsageError(`machine ${command} takes no --args`);
   // Read before a node starts, so a bad argument costs nothing.
-  const payload = values.args === undefined ? new Uint8Array(0) : argsPayload(values.args);
+  const payload =
+    values.args === undefined ? new Uint8Array(0) : argsPayload(values.args, values["args-msgpack-json"]);
   const target = await storageTargetOf(values, io);
   const config = requireConfig(target, "the namespace's processors come from the configuration");
   checkNamespace(target, namespace);
@@ -216,8 +233,8 @@ async function stepOf(
   }
 }
 
-/** `--args` JSON → msgpack.Value → the stored bytes. */
-function argsPayload(text: string): Payload {
+/** `--args` natural JSON (or msgpack's readable JSON) → msgpack.Value → the stored bytes. */
+function argsPayload(text: string, msgpackJson: boolean): Payload {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -225,7 +242,69 @@ function argsPayload(text: string): Payload {
     throw new UsageError(`--args is not JSON: ${coerceError(error).message}`);
   }
   try {
-    return encodeValue(valueFromJson(json, "--args"));
+    return encodeValue(msgpackJson ? valueFromJson(json, "--args") : valueFromNaturalJson(json, "--args"));
+  } catch (error) {
+    if (error instanceof InvalidRequestError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+const SEARCH_STATUSES: readonly MachineSearchStatus[] = [...MACHINE_STATUSES, "working"];
+
+async function searchMachines(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      ...STORAGE_OPTIONS,
+      status: { type: "string" },
+      prefix: { type: "string" },
+      limit: { type: "string" },
+      cursor: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const [namespace] = positionalArguments(positionals, ["NS"]);
+  const status = SEARCH_STATUSES.find((name) => name === values.status);
+  if (values.status !== undefined && status === undefined) {
+    throw new UsageError(
+      `--status must be one of ${SEARCH_STATUSES.join(", ")}; got ${JSON.stringify(values.status)}`,
+    );
+  }
+  const limit = wholeNumberOption(values.limit, "--limit", {
+    min: 1,
+    max: LIST_MACHINES_MAX,
+    fallback: LIST_MACHINES_DEFAULT,
+  })!;
+  const afterId = usageOf(() => cursorIdOf(values.cursor));
+  const target = await storageTargetOf(values, io);
+  checkNamespace(target, namespace);
+  const storage = await openExistingStorage(target);
+  try {
+    const records = await storage.searchMachines(namespace, {
+      limit,
+      ...(status === undefined ? {} : { status }),
+      ...(values.prefix === undefined ? {} : { idPrefix: values.prefix }),
+      ...(afterId === undefined ? {} : { afterId }),
+    });
+    const last = records.at(-1);
+    const nextCursor = records.length === limit && last !== undefined ? cursorOf(last.id) : null;
+    if (values.json) {
+      io.write(JSON.stringify({ namespace, machines: records.map(machineSummary), nextCursor }));
+      return EXIT.ok;
+    }
+    for (const record of records) io.write(machineSummaryLine(record));
+    if (nextCursor !== null) io.write(`more: --cursor ${nextCursor}`);
+    return EXIT.ok;
+  } finally {
+    await storage.close();
+  }
+}
+
+/** A bad option value that a reader refuses with InvalidRequestError is a usage error here. */
+function usageOf<T>(read: () => T): T {
+  try {
+    return read();
   } catch (error) {
     if (error instanceof InvalidRequestError) throw new UsageError(error.message);
     throw error;

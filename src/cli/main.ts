@@ -5,23 +5,23 @@
  */
 import { parseArgs } from "node:util";
 import type { CliIo } from "./command-arguments.js";
-import { UsageError } from "./command-arguments.js";
-import { runDev } from "./dev.js";
+import { UsageError, wholeNumberOption } from "./command-arguments.js";
+import { DEV_PORT_DEFAULT, runDev } from "./dev.js";
 import { EXIT, exitCodeOf, isParseArgsError } from "./exit-codes.js";
 import { MACHINE_USAGE, runMachineCommand } from "./machine.js";
 import { MIGRATE_USAGE, runMigrateCommand } from "./migrate.js";
 import { OUTBOX_USAGE, runOutboxCommand } from "./outbox.js";
 import { runServeCommand, SERVE_USAGE } from "./serve.js";
 
-const DEV_USAGE = `usage: ratchet dev [--db PATH] [--once]
+const DEV_USAGE = `usage: ratchet dev [--db PATH] [--port N] [--once]
 
-  runs the engine on the embedded store with a narrated demo (default database ./data/ratchet.db);
-  --once exits after the demo`;
+  runs the engine on the embedded store with a narrated demo (default database ./data/ratchet.db) and serves
+  the JSON API on 127.0.0.1 port N (default ${DEV_PORT_DEFAULT}; 0 picks a free one); --once exits after the demo`;
 
 const USAGE = `usage: ratchet <command> [options]
 
 commands:
-  dev [--db PATH] [--once]              run the engine on the embedded store with a narrated demo
+  dev [--db PATH] [--port N] [--once]   the engine on the embedded store, the JSON API and a narrated demo
   serve --config FILE                   serve the Automaton API as an MG-format configuration describes it
   migrate (--config FILE | --db PATH) [--check]
                                         bring the storage's schema to this build's version, or check it
@@ -82,9 +82,11 @@ async function runDevCommand(args: readonly string[], io: CliIo): Promise<number
     options: {
       db: { type: "string", default: "./data/ratchet.db" },
       once: { type: "boolean", default: false },
+      port: { type: "string" },
     },
   });
-  const node = await runDev({ databasePath: values.db, once: values.once, write: io.write });
+  const port = wholeNumberOption(values.port, "--port", { min: 0, max: 65_535, fallback: DEV_PORT_DEFAULT })!;
+  const node = await runDev({ databasePath: values.db, once: values.once, port, write: io.write });
   if (values.once) {
     await node.close();
     return EXIT.ok;

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
+import { API_PREFIX, jsonBodyBytesMax, mountJsonApi, OPENAPI_PATH } from "../http/api/json-api.js";
 import {
   AUTOMATON_PATH,
   createHttpServer,
@@ -92,6 +93,13 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     bodyBytesMax: bodyBytesMaxOf(config),
     onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
     metrics: createNodeMetrics(node),
+    mount: mountJsonApi({
+      engine: node.engine,
+      queries: node.storage,
+      nowUs: () => clock.nowUs(),
+      bodyBytesMax: jsonBodyBytesMaxOf(config),
+      onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
+    }),
   });
   let address: AddressInfo;
   try {
@@ -107,7 +115,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   for (const plan of sinkPlansOf(config))
     options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
   options.write(
-    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
+    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
   );
   return {
     node,
@@ -126,6 +134,11 @@ function bodyBytesMaxOf(config: RatchetConfig): number {
     ...Object.values(config.namespaces).map((namespace) => namespace.limits.argsBytesMax),
   );
   return Math.max(REQUEST_BODY_BYTES_MAX_DEFAULT, argsBytesMax + BODY_OVERHEAD_BYTES);
+}
+
+/** A JSON body holds one namespace's arguments (natural JSON is at most a few times their stored bytes) and a range. */
+export function jsonBodyBytesMaxOf(config: RatchetConfig): number {
+  return jsonBodyBytesMax(Object.values(config.namespaces).map((namespace) => namespace.limits.argsBytesMax));
 }
 
 function hostOf(address: AddressInfo): string {

@@ -37,6 +37,8 @@ export interface RatchetConfig {
    * stops renewing loses its machines to the others after this long.
    */
   readonly leaseDurationMs: number;
+  /** Ratchet extension: how long idempotency keys of the JSON API are kept, ms (default 24 h). */
+  readonly idempotencyKeyRetentionMs: number;
   /** Ratchet extension: bytes of complete histories a node keeps in memory. */
   readonly historyCacheBytesMax: number;
   /** Limits for every namespace that does not override them. */
@@ -96,6 +98,7 @@ export function parseConfig(
     storage: data.storage,
     leaseDurationMs: data.lease_duration,
     historyCacheBytesMax: data.history_cache_size,
+    idempotencyKeyRetentionMs: data.idempotency_key_retention,
     limits: resolveLimits(data.limits),
     kafka: data.kafka,
     lifecyclePulse: data.lifecycle_pulse ?? null,

@@ -25,9 +25,14 @@ export interface EndpointTlsConfig {
   readonly keyFile?: string;
 }
 
+/** How Ratchet talks to a processor: MG's woody (Thrift over HTTP), or JSON over HTTP (processor-protocol.md). */
+export type ProcessorProtocol = "woody" | "http-json";
+
 export interface ProcessorEndpointConfig {
-  /** Where the woody (Thrift over HTTP) service listens, `http://` or `https://`. */
+  /** Where the service listens, `http://` or `https://`. */
   readonly url: string;
+  /** Ratchet extension: the protocol it speaks; woody unless said. A modernizer speaks woody only. */
+  readonly protocol: ProcessorProtocol;
   /** TLS settings of an `https://` URL; null for the system's CAs and no client certificate. */
   readonly tls: EndpointTlsConfig | null;
   /** Connections kept to it (MG: 50). */
@@ -99,10 +104,12 @@ function isHttps(text: string): boolean {
   return URL.canParse(text) && new URL(text).protocol === "https:";
 }
 
-function processorEndpointSchema() {
+/** `protocols` lists what the endpoint may speak; the first is its default. */
+function processorEndpointSchema(protocols: readonly [ProcessorProtocol, ...ProcessorProtocol[]]) {
   return z
     .strictObject({
       url: url(["http", "https"]),
+      protocol: oneOf(protocols).prefault(protocols[0]),
       tls: ENDPOINT_TLS.optional(),
       pool_size: integer({ min: 1 }).prefault(50),
       http_keep_alive_timeout: durationMs().prefault("4s"),
@@ -115,12 +122,15 @@ function processorEndpointSchema() {
     .transform(
       (endpoint): ProcessorEndpointConfig => ({
         url: endpoint.url,
+        protocol: endpoint.protocol,
         tls: endpoint.tls ?? null,
         poolSize: endpoint.pool_size,
         httpKeepAliveTimeoutMs: endpoint.http_keep_alive_timeout,
       }),
     );
 }
+
+const PROCESSOR_PROTOCOLS = ["woody", "http-json"] as const;
 
 /** The word a route uses for the namespace's own `processor`. */
 export const DEFAULT_ROUTE = "processor";
@@ -142,7 +152,7 @@ const ROUTES = z
 const MODERNIZER = z
   .strictObject({
     current_format_version: integer({ min: 1 }),
-    handler: processorEndpointSchema(),
+    handler: processorEndpointSchema(["woody"]),
   })
   .transform(
     (modernizer): ModernizerConfig => ({
@@ -155,8 +165,8 @@ const MODERNIZER = z
 const UNUSED_DURATION = durationMs({ infinity: true }).optional();
 
 const NAMESPACE = z.strictObject({
-  processor: processorEndpointSchema(),
-  processors: z.record(z.string(), processorEndpointSchema()).prefault({}),
+  processor: processorEndpointSchema(PROCESSOR_PROTOCOLS),
+  processors: z.record(z.string(), processorEndpointSchema(PROCESSOR_PROTOCOLS)).prefault({}),
   routes: ROUTES,
   default_processing_timeout: durationMs({ positive: true }).prefault("30s"),
   timer_processing_timeout: durationMs({ positive: true }).prefault("60s"),

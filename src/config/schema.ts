@@ -135,6 +135,8 @@ export const CONFIG_SCHEMA = z.strictObject({
   service_name: text().prefault("ratchet"),
   // Ratchet extension: how long a node's claim on a machine lasts without renewal (the engine's 30 s default).
   lease_duration: durationMs({ positive: true }).prefault("30s"),
+  // Ratchet extension: how long the JSON API's idempotency keys are kept after their request (24 h by default).
+  idempotency_key_retention: durationMs({ positive: true }).prefault("24h"),
   // Ratchet extension: bytes of complete machine histories a node keeps in memory (64M by default).
   history_cache_size: sizeBytes().prefault("64M"),
   woody_server: WOODY_SERVER,

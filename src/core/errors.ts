@@ -154,6 +154,29 @@ export class NotificationNotFoundError extends RatchetError {
   }
 }
 
+/** An idempotency key already names another request (another machine, operation or body); nothing was done. */
+export class IdempotencyKeyReusedError extends RatchetError {
+  readonly code = "idempotency_key_reused";
+  constructor(
+    readonly namespace: string,
+    readonly key: string,
+  ) {
+    super(`idempotency key ${JSON.stringify(key)} in ${JSON.stringify(namespace)} names another request`);
+  }
+}
+
+/** A request with this idempotency key is still running; this one was not processed: retry once it is done. */
+export class IdempotencyKeyInFlightError extends RatchetError {
+  readonly code = "idempotency_key_in_flight";
+  override readonly failureClass = "not_processed";
+  constructor(
+    readonly namespace: string,
+    readonly key: string,
+  ) {
+    super(`a request with idempotency key ${JSON.stringify(key)} in ${JSON.stringify(namespace)} is running`);
+  }
+}
+
 /** What a processor may add to a transient failure: when to call again, and a class of its own. */
 export interface ProcessorFailureOptions extends ErrorOptions {
   /** Do not call again before this many milliseconds (HTTP Retry-After). */
@@ -166,6 +189,7 @@ export interface ProcessorFailureOptions extends ErrorOptions {
 export class ProcessorUnavailableError extends RatchetError {
   override readonly failureClass = "not_processed";
   readonly code = "processor_unavailable";
+  /** How long the processor asked not to be called again (an HTTP `Retry-After`), when it said; ms. */
   readonly retryAfterMs: number | undefined;
   readonly processorErrorClass: string | undefined;
   constructor(message: string, options: ProcessorFailureOptions = {}) {

@@ -116,3 +116,34 @@ export const RELAY_DEFAULTS = Object.freeze({
   backoffMsMin: 50,
   backoffMsMax: 5000,
 });
+
+/** The JSON API's pages, caches and bounds, each with its unit last. */
+export const JSON_API_LIMITS = Object.freeze({
+  /** Events in one page of a machine's history when the request names no limit, and the most one page holds. */
+  eventsPageDefault: 100,
+  eventsPageMax: 1000,
+  /** Machines in one page of a search or listing when the request names no limit, and the most one page holds. */
+  machinesPageDefault: 50,
+  machinesPageMax: 1000,
+  /** Bytes of an Idempotency-Key header's value (the draft leaves the bound to the server). */
+  idempotencyKeyBytesMax: 255,
+  /** Request body bytes around the arguments (id, range, JSON punctuation): the body bound is argsBytesMax plus this. */
+  requestBodyOverheadBytes: 64 * 1024,
+  /**
+   * Each status count of `GET /v1/namespaces` stops at this many machines (a count at the cap means "at least"),
+   * and a namespace's counts are reused for this long: a console polling every second costs one capped count per
+   * namespace and node per interval, whatever the namespace's size.
+   */
+  statusCountCap: 10_000,
+  statusCountCacheMs: 2000,
+  /** Seconds a 503 (not processed) tells the client to wait before it retries. */
+  retryAfterSeconds: 1,
+});
+
+/** How long a stored idempotency key is kept, ms (the configuration's `idempotency_key_retention`). */
+export const IDEMPOTENCY_DEFAULTS = Object.freeze({
+  retentionMs: 24 * 60 * 60 * 1000,
+  /** Keys deleted per prune statement, and how often the pruner looks: off the hot path, in small batches. */
+  pruneBatchKeysMax: 1000,
+  pruneIntervalMsMax: 60_000,
+});

@@ -25,7 +25,9 @@ export interface Event {
 /** Trace ids and metadata of the request that caused some work, carried to the steps it schedules. */
 export type RequestContext = Readonly<Record<string, string>>;
 
-export type MachineStatus = "idle" | "waiting" | "retrying" | "paused" | "failed";
+/** Every status, in the order operators read them. */
+export const MACHINE_STATUSES = ["idle", "waiting", "retrying", "paused", "failed"] as const;
+export type MachineStatus = (typeof MACHINE_STATUSES)[number];
 export type WorkingStatus = Exclude<MachineStatus, "failed" | "paused">;
 
 /** A one-shot timer: when it is due, the machine gets a timer signal and the timer is cleared. */

@@ -5,6 +5,7 @@
 
 import type { Flow } from "../core/flow.js";
 import type { HistoryRange } from "../core/history-range.js";
+import type { IdempotencyRequest } from "../core/idempotency.js";
 import type { JournalEntry } from "../core/journal.js";
 import type { Event, MachineRecord, MachineStatus, Payload, RequestContext } from "../core/machine.js";
 
@@ -13,6 +14,11 @@ export interface RequestOptions {
   readonly deadlineUs?: number;
   /** Trace ids and metadata, passed to the processor and kept for the steps this request schedules. */
   readonly context?: RequestContext;
+  /**
+   * Start, call, repair and notify: a retry with the same key and request hash gets the first outcome without a
+   * second step; the same key with another request is IdempotencyKeyReusedError.
+   */
+  readonly idempotency?: IdempotencyRequest;
 }
 
 export interface RangedRequestOptions extends RequestOptions {

@@ -50,6 +50,7 @@ import { STEP_FINISHED } from "./processor-call.js";
 import { PublishedWait } from "./published-wait.js";
 import { readMachineSnapshot } from "./read-machine.js";
 import { Scheduler } from "./scheduler.js";
+import { storeNotification } from "./store-notification.js";
 import type { Reply, Work } from "./work.js";
 
 export interface EngineOptions {
@@ -299,17 +300,9 @@ export class Engine implements EngineApi {
     const range = validateHistoryRange(options.range ?? FULL_HISTORY);
     this.#refuseWhenClosing();
     const nowUs = this.#options.clock.nowUs();
-    const id = this.#options.newId();
-    await this.#options.storage.insertNotification({
-      namespace,
-      id,
-      machineId,
-      args,
-      range,
+    const id = await storeNotification(this.#options.storage, {
+      notification: { namespace, id: this.#options.newId(), machineId, args, range, createdAtUs: nowUs },
       ...context(options),
-      createdAtUs: nowUs,
-      dueAtUs: nowUs,
-      attempt: 0,
     });
     this.#runners.existing(namespace, machineId)?.notificationArrived();
     this.#scheduler.wake(nowUs);
@@ -465,6 +458,10 @@ export class Engine implements EngineApi {
   }
 }
 
-function context(options: RequestOptions): { context?: NonNullable<RequestOptions["context"]> } {
-  return options.context === undefined ? {} : { context: options.context };
+/** The request's context and idempotency key, as a work item carries them. */
+function context(options: RequestOptions): Pick<RequestOptions, "context" | "idempotency"> {
+  return {
+    ...(options.context === undefined ? {} : { context: options.context }),
+    ...(options.idempotency === undefined ? {} : { idempotency: options.idempotency }),
+  };
 }

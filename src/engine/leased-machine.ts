@@ -22,7 +22,10 @@ import { outboxEntriesOfStep } from "./outbox-records.js";
 /** The reason a released lease's signal carries: one shared value, as a release ends nearly every step. */
 const LEASE_GIVEN_UP = Object.freeze(new Error("the lease was given up"));
 
-export type StepToCommit = Pick<StepCommit, "kind" | "record" | "events" | "eventContents" | "notification">;
+export type StepToCommit = Pick<
+  StepCommit,
+  "kind" | "record" | "events" | "eventContents" | "notification" | "idempotency"
+>;
 
 /** The lease a step runs under, as the step captured it when it began. */
 export interface HeldLease {

@@ -22,7 +22,7 @@ import type { HeldLease, StepToCommit } from "./leased-machine.js";
 import { LeasedMachine } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
 import { attemptOf, journalDraftOf, uncommittedOutcomeOf } from "./step-journal.js";
-import type { StepAttempt, StepCommitOptions, StepRun } from "./step-run.js";
+import type { JournaledAttempt, StepCommitOptions, StepRun } from "./step-run.js";
 import { runCall, runRepair } from "./steps/call.js";
 import { runModernize } from "./steps/modernize.js";
 import { runNotification } from "./steps/notification.js";
@@ -113,7 +113,7 @@ export class MachineRunner {
   }
 
   async #execute(work: Work): Promise<void> {
-    let attempt: StepAttempt | undefined;
+    let attempt: JournaledAttempt | undefined;
     try {
       let held: HeldLease | null;
       if (isRequest(work)) {
@@ -141,7 +141,7 @@ export class MachineRunner {
    * An attempt that called its processor and committed nothing is recorded with this node's next commit of the
    * machine (never now: the lease may be gone).
    */
-  #noteUncommitted(attempt: StepAttempt, error: unknown): void {
+  #noteUncommitted(attempt: JournaledAttempt, error: unknown): void {
     if (attempt.committed || attempt.processor === null || !this.namespace.journal.enabled) return;
     const outcome = uncommittedOutcomeOf(error);
     if (outcome === null) return;
@@ -212,7 +212,7 @@ export class MachineRunner {
     }
   }
 
-  #stepRun(held: HeldLease, attempt: StepAttempt, retryUntilUs: number): StepRun {
+  #stepRun(held: HeldLease, attempt: JournaledAttempt, retryUntilUs: number): StepRun {
     return {
       engine: this.engine,
       namespace: this.namespace,
@@ -229,7 +229,7 @@ export class MachineRunner {
    * runs at once from the state held in memory, with no round trip through the scheduler.
    */
   async #commit(
-    run: { held: HeldLease; attempt: StepAttempt; retryUntilUs: number },
+    run: { held: HeldLease; attempt: JournaledAttempt; retryUntilUs: number },
     step: StepToCommit,
     options: StepCommitOptions,
   ): Promise<void> {
@@ -257,7 +257,7 @@ export class MachineRunner {
 
   /** The step with its journal entries numbered after the machine's last, and the record's step number moved on. */
   #journaled(
-    attempt: StepAttempt,
+    attempt: JournaledAttempt,
     step: StepToCommit,
     options: StepCommitOptions,
     nowUs: number,

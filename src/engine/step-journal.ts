@@ -15,7 +15,7 @@ import {
 import type { JournalDraft, JournalKind, JournalOutcome } from "../core/journal.js";
 import { boundedErrorText } from "../core/journal.js";
 import type { MachineRecord } from "../core/machine.js";
-import type { StepAttempt } from "./step-run.js";
+import type { JournaledAttempt } from "./step-run.js";
 import type { Work } from "./work.js";
 
 const OPERATOR_KINDS: Partial<Record<Work["kind"], JournalKind>> = {
@@ -28,7 +28,7 @@ const OPERATOR_KINDS: Partial<Record<Work["kind"], JournalKind>> = {
 };
 
 /** The attempt a work item starts on a machine whose record is `record` (null: not created yet). */
-export function attemptOf(work: Work, record: MachineRecord | null, nowUs: number): StepAttempt {
+export function attemptOf(work: Work, record: MachineRecord | null, nowUs: number): JournaledAttempt {
   const started = { startedAtUs: nowUs, processor: null, committed: false };
   switch (work.kind) {
     case "start":
@@ -59,7 +59,7 @@ export function attemptOf(work: Work, record: MachineRecord | null, nowUs: numbe
 
 /** The entry of an attempt that ends now, with its outcome and, when it failed, its error. */
 export function journalDraftOf(
-  attempt: StepAttempt,
+  attempt: JournaledAttempt,
   options: { outcome: JournalOutcome; error?: Error; eventsAppended: number; endedAtUs: number },
 ): JournalDraft {
   const { error } = options;

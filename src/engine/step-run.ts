@@ -8,7 +8,7 @@ import { selectEventSpan } from "../core/history-range.js";
 import type { JournalKind, JournalOutcome } from "../core/journal.js";
 import type { MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import type { StepKind } from "../core/step.js";
-import type { ProcessorRequest } from "../processors/processor.js";
+import type { ProcessorRequest, StepAttempt } from "../processors/processor.js";
 import type { EngineContext } from "./engine-context.js";
 import type { HeldLease, LeasedMachine, StepToCommit } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
@@ -20,7 +20,7 @@ import { stepOutcomeOf } from "./step-outcome.js";
 
 export interface InvokeOptions {
   readonly record: MachineRecord;
-  readonly request: { readonly kind: StepKind; readonly args?: Payload };
+  readonly request: { readonly kind: StepKind; readonly args?: Payload; readonly notificationId?: string };
   /** The history handed to the processor. */
   readonly range: HistoryRange;
   /** The step's own deadline; the call's is earlier when the lease would expire sooner. */
@@ -28,10 +28,12 @@ export interface InvokeOptions {
   readonly context?: RequestContext;
   /** The processor the timer being run named, if any. */
   readonly timerRoute?: string;
+  /** Timer and notification steps: which attempt of the step this is. */
+  readonly attempt?: StepAttempt;
 }
 
 /** What the journal records of the step being run; the step fills in the processor it calls. */
-export interface StepAttempt {
+export interface JournaledAttempt {
   readonly kind: JournalKind;
   readonly name: string;
   readonly attempt: number;
@@ -55,7 +57,7 @@ export interface StepRun {
   readonly namespace: Namespace;
   readonly machine: LeasedMachine;
   readonly held: HeldLease;
-  readonly attempt: StepAttempt;
+  readonly attempt: JournaledAttempt;
   /** Commits under the held lease with the step's journal entry; the runner decides whether to keep the lease. */
   commit(step: StepToCommit, options?: StepCommitOptions): Promise<void>;
 }
@@ -87,7 +89,9 @@ export async function invokeProcessor(run: StepRun, options: InvokeOptions): Pro
     {
       deadlineUs: run.machine.callDeadlineUs(options.deadlineUs),
       leaseLost: run.held.lost,
+      stepName: run.attempt.name,
       ...(options.context === undefined ? {} : { context: options.context }),
+      ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
     },
   );
   await run.engine.faults.reach("afterProcessorBeforeCommit", fault);

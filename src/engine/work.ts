@@ -1,5 +1,6 @@
 /** The units of work a machine runner executes one at a time, and how each is answered. */
 import type { HistoryRange } from "../core/history-range.js";
+import type { IdempotencyRequest } from "../core/idempotency.js";
 import type { Payload, RequestContext } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 
@@ -11,6 +12,8 @@ export interface Reply<T> {
 interface Requested {
   readonly deadlineUs: number;
   readonly context?: RequestContext;
+  /** The caller's idempotency key: its stored outcome is the answer, or the step's commit stores it. */
+  readonly idempotency?: IdempotencyRequest;
 }
 
 export type Work =

@@ -19,7 +19,13 @@ export interface MachineView {
 export type ProcessorRequest =
   | { readonly kind: "init"; readonly args: Payload; readonly machine: MachineView }
   | { readonly kind: "timer"; readonly machine: MachineView }
-  | { readonly kind: "notification"; readonly args: Payload; readonly machine: MachineView }
+  | {
+      readonly kind: "notification";
+      readonly args: Payload;
+      readonly machine: MachineView;
+      /** The stored notification's id; absent where the caller has none to give. */
+      readonly notificationId?: string;
+    }
   | { readonly kind: "call"; readonly args: Payload; readonly machine: MachineView }
   | { readonly kind: "repair"; readonly args: Payload; readonly machine: MachineView };
 
@@ -30,6 +36,24 @@ export interface ProcessOptions {
   readonly context?: RequestContext;
   /** Aborted when the deadline passes or the engine stops. */
   readonly abortSignal: AbortSignal;
+  /** The step's name: the one its timer carries (a processor named it), else its kind. */
+  readonly stepName?: string;
+  /** Which attempt this is, for the steps Ratchet retries itself (timer and notification steps). */
+  readonly attempt?: StepAttempt;
+}
+
+/**
+ * The attempt of a step Ratchet retries itself. Init, call and repair steps have none: a caller retries those, and
+ * its own idempotency key belongs in the arguments.
+ */
+export interface StepAttempt {
+  /**
+   * The same on every attempt of this step and different for every other step of any machine: the idempotency
+   * key of the processor's outside effects (stepKeyOfTimer and stepKeyOfNotification in core/step-key.ts).
+   */
+  readonly stepKey: string;
+  /** 1 for the first attempt, n + 1 after n transient failures. */
+  readonly number: number;
 }
 
 export interface Processor {

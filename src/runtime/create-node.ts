@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { ENGINE_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
+import { ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
 import { Engine } from "../engine/engine.js";
 import type { FaultPoints } from "../engine/fault-points.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
@@ -13,6 +13,7 @@ import { OutboxRelay } from "../sinks/outbox-relay.js";
 import type { Sink } from "../sinks/sink.js";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
+import { startIdempotencyPruner } from "./idempotency-pruner.js";
 import { SystemClock } from "./system-clock.js";
 
 export type StorageChoice =
@@ -66,6 +67,8 @@ export interface NodeOptions {
   >;
   /** Bytes of complete histories the engine keeps in memory (ENGINE_DEFAULTS.historyCacheBytesMax). */
   readonly historyCacheBytesMax?: number;
+  /** How long idempotency keys are kept (IDEMPOTENCY_DEFAULTS.retentionMs); pruned by a node with a scheduler. */
+  readonly idempotencyKeyRetentionMs?: number;
 }
 
 export interface RatchetNode {
@@ -127,6 +130,14 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     throw error;
   }
   for (const relay of relays) relay.start();
+  const pruner =
+    options.schedulerEnabled === false
+      ? undefined
+      : startIdempotencyPruner(storage, {
+          retentionMs: options.idempotencyKeyRetentionMs ?? IDEMPOTENCY_DEFAULTS.retentionMs,
+          nowUs: () => clock.nowUs(),
+          onError: (error) => reportError(error, { in: "idempotency key pruner" }),
+        });
   const running = engine;
   return {
     engine: running,
@@ -136,6 +147,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     relays,
     async close(closeOptions) {
       await running.close(closeOptions);
+      await pruner?.stop();
       await Promise.all(relays.map((relay) => relay.stop()));
       await Promise.all(
         relays.map((relay) => relay.sink.close().catch((error) => reportError(error, { in: "sink close" }))),

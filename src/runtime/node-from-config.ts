@@ -1,8 +1,8 @@
 /**
  * A RatchetConfig turned into a running node: the storage choice, the lease duration, the sinks
- * (sinks-from-config.ts), and per namespace its woody processors (`processor` and `processors.<name>`), routes,
- * modernizer, timeouts, retry policies, limits and the sinks its steps write outbox records for. The one place
- * that reads configuration into createNode options.
+ * (sinks-from-config.ts), and per namespace its processors (`processor` and `processors.<name>`, over woody or
+ * HTTP-JSON), routes, modernizer, timeouts, retry policies, limits and the sinks its steps write outbox records
+ * for. The one place that reads configuration into createNode options.
  */
 
 import { readFileSync } from "node:fs";
@@ -13,6 +13,7 @@ import type { EndpointTlsConfig, NamespaceConfig, ProcessorEndpointConfig } from
 import type { StorageConfig } from "../config/schema.js";
 import { coerceError } from "../core/errors.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
+import { createHttpJsonProcessor } from "../http/processor-protocol/http-json-processor.js";
 import { createWoodyModernizer } from "../mg/processor/woody-modernizer.js";
 import type { WoodyEndpointOptions } from "../mg/processor/woody-processor.js";
 import { createWoodyProcessor } from "../mg/processor/woody-processor.js";
@@ -48,7 +49,7 @@ export interface NodeFromConfigHooks {
   readonly migrate?: boolean;
 }
 
-/** Options for createNode, and the woody clients and sinks they hold (closed with the node). */
+/** Options for createNode, and the processor clients and sinks they hold (closed with the node). */
 export interface ConfiguredNodeOptions {
   readonly options: NodeOptions;
   readonly clients: readonly (Processor | Modernizer)[];
@@ -88,7 +89,10 @@ export function nodeOptionsFromConfig(
     nowUs: () => clock.nowUs(),
   });
   const processorOf = (config: ProcessorEndpointConfig): Processor => {
-    const processor = createWoodyProcessor(endpoint(config));
+    const processor =
+      config.protocol === "http-json"
+        ? createHttpJsonProcessor(endpoint(config))
+        : createWoodyProcessor(endpoint(config));
     clients.push(processor);
     return processor;
   };
@@ -98,7 +102,7 @@ export function nodeOptionsFromConfig(
     clients.push(processor);
     return { processor, currentFormatVersion: config.currentFormatVersion };
   };
-  // Built once, when createNode asks: the engine is not needed by woody processors.
+  // Built once, when createNode asks: the engine is not needed by remote processors.
   const namespaces = Object.values(config.namespaces).map(
     (namespace): NamespaceOptions => ({
       ...namespaceOptionsOf(namespace, processorOf, modernizerOf),
@@ -119,6 +123,7 @@ export function nodeOptionsFromConfig(
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
     historyCacheBytesMax: config.historyCacheBytesMax,
+    idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
     ...(hooks.pollIntervalMs === undefined ? {} : { pollIntervalMs: hooks.pollIntervalMs }),
     ...(hooks.schedulerEnabled === undefined ? {} : { schedulerEnabled: hooks.schedulerEnabled }),
   };

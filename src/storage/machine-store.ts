@@ -10,6 +10,7 @@
  * wrote nothing.
  */
 import type { EventSpan } from "../core/history-range.js";
+import type { IdempotencyRecord } from "../core/idempotency.js";
 import type { JournalEntry } from "../core/journal.js";
 import type { Content, Event, MachineRecord } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
@@ -59,6 +60,11 @@ export interface StepCommit {
    * same transaction (a removing step's entries go with the machine's journal).
    */
   readonly journal?: readonly JournalEntry[];
+  /**
+   * The idempotency key of the request this step serves, with its outcome, stored under the step's fence. A key
+   * already stored (another machine's step with the same key committed first) is kept as it was.
+   */
+  readonly idempotency?: IdempotencyRecord;
 }
 
 /** One outbox record bound for one sink. */
@@ -145,9 +151,20 @@ export interface MachineStore {
 
   /**
    * Stores a notification if its machine exists; otherwise MachineNotFoundError and nothing is stored.
-   * StorageResultUnknownError when the connection broke with the insert in flight.
+   * With an idempotency record, stores the key in the same statement or transaction: when the key is already
+   * stored nothing is inserted and the stored record is returned (the caller compares it); null when the
+   * notification was stored. StorageResultUnknownError when the connection broke with the insert in flight.
    */
-  insertNotification(notification: Notification): Promise<void>;
+  insertNotification(
+    notification: Notification,
+    options?: { readonly idempotency?: IdempotencyRecord },
+  ): Promise<IdempotencyRecord | null>;
+
+  /** The stored idempotency key, or null. */
+  readIdempotencyKey(namespace: string, key: string): Promise<IdempotencyRecord | null>;
+
+  /** Deletes up to `limit` keys stored before `createdBeforeUs`, oldest first; returns how many. */
+  pruneIdempotencyKeys(options: { createdBeforeUs: number; limit: number }): Promise<number>;
 
   /**
    * Deletes, in one bounded batch, journal entries of a namespace that ended before `endedBeforeUs`, and entries

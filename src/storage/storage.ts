@@ -18,7 +18,7 @@ export type {
   OutboxEntry,
   StepCommit,
 } from "./machine-store.js";
-export type { OperatorQueries } from "./operator-queries.js";
+export type { MachineSearch, MachineSearchStatus, OperatorQueries } from "./operator-queries.js";
 export type { OutboxBacklog, OutboxStore, ParkedOutboxRecord, StoredOutboxRecord } from "./outbox-store.js";
 
 export interface Storage extends MachineStore, OutboxStore, OperatorQueries {

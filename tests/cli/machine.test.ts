@@ -1,9 +1,9 @@
 /**
  * Proves `ratchet machine` as an operator uses it: real child processes of the built CLI against a temporary
  * SQLite file and an MG-format configuration whose namespace uses MG's test processor over woody on 127.0.0.1.
- * start, call, repair, simple-repair, notify and remove run steps through that processor; get and list show
- * what was committed, payloads in msgpack's readable JSON; a missing machine exits 3, a bad command line 2, a
- * failing step 1.
+ * start, call, repair, simple-repair, notify and remove run steps through that processor, --args in natural JSON
+ * (or msgpack's readable JSON with --args-msgpack-json); get, list and search show what was committed, payloads in
+ * msgpack's readable JSON; a missing machine exits 3, a bad command line 2, a failing step 1.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -84,13 +84,30 @@ test("start, call, get and list: events, aux state and responses in readable JSO
 
   assert.equal((await runCliOk(withConfig("machine", "call", NS, "m1", "--args", '"nop"'))).trim(), '"nop"');
   const called = JSON.parse(
-    await runCliOk(withConfig("machine", "call", NS, "m1", "--args", '["event", {"bin": "AAE="}]', "--json")),
+    await runCliOk(
+      withConfig("machine", "call", NS, "m1", "--args", '["event", {"$bytes": "AAE="}]', "--json"),
+    ),
   );
   assert.deepEqual(called, {
     namespace: NS,
     id: "m1",
     response: { encoding: "msgpack", value: { bin: "AAE=" } },
   });
+  const msgpackForm = JSON.parse(
+    await runCliOk(
+      withConfig(
+        "machine",
+        "call",
+        NS,
+        "m1",
+        "--args",
+        '["event", {"bin": "AAE="}]',
+        "--args-msgpack-json",
+        "--json",
+      ),
+    ),
+  );
+  assert.deepEqual(msgpackForm.response, { encoding: "msgpack", value: { bin: "AAE=" } }, "the same value");
 
   const firstPage = await machineJson("m1", "--limit", "2");
   assert.deepEqual(
@@ -129,6 +146,24 @@ test("start, call, get and list: events, aux state and responses in readable JSO
     ["m2"],
   );
   assert.equal(rest.nextAfter, null);
+
+  const searched = JSON.parse(
+    await runCliOk(
+      withDb("machine", "search", NS, "--status", "idle", "--prefix", "m", "--limit", "1", "--json"),
+    ),
+  );
+  assert.deepEqual(
+    searched.machines.map((machine: { id: string }) => machine.id),
+    ["m1"],
+  );
+  const following = await runCliOk(
+    withDb("machine", "search", NS, "--status", "idle", "--cursor", searched.nextCursor),
+  );
+  assert.match(following, /^m2 {2}idle/);
+  assert.equal(await runCliOk(withDb("machine", "search", NS, "--status", "failed")), "");
+  const badStatus = await runCli(withDb("machine", "search", NS, "--status", "asleep"));
+  assert.equal(badStatus.code, 2);
+  assert.match(badStatus.stderr, /--status must be one of idle, waiting, retrying, paused, failed, working/);
 });
 
 test("exit codes: 3 for a missing machine or namespace, 2 for a bad command line, 1 for a refused step", async () => {
@@ -161,9 +196,9 @@ test("exit codes: 3 for a missing machine or namespace, 2 for a bad command line
       stderr: /--args is not JSON/,
     },
     {
-      args: withConfig("machine", "call", NS, "codes", "--args", '{"flt": "x"}'),
+      args: withConfig("machine", "call", NS, "codes", "--args", '{"$float": "x"}'),
       code: 2,
-      stderr: /--args.flt must be a finite number/,
+      stderr: /--args.\$float must be a finite number/,
     },
     { args: withConfig("machine", "remove", NS, "codes", "--args", "1"), code: 2, stderr: /takes no --args/ },
     { args: ["machine", "frob"], code: 2, stderr: /unknown command "frob"\n\nusage: ratchet machine/ },
@@ -209,6 +244,11 @@ test("a failed machine shows its reason and previous status; repair and simple-r
   assert.equal(failed.status, "failed");
   assert.equal(failed.failure?.previousStatus, "idle");
   assert.match(failed.failure?.reason ?? "", /HTTP 500/);
+  assert.match(
+    await runCliOk(withDb("machine", "search", NS, "--status", "failed")),
+    /^broken {2}failed {2}events/m,
+    "the operator finds the failed machine by status",
+  );
   assert.match(
     await runCliOk(withDb("machine", "get", NS, "broken")),
     /^machine NS broken: failed\n {2}failure: .*HTTP 500.* simple repair returns it to idle\)\n/,

@@ -18,6 +18,7 @@ import { nodeOptionsFromConfig } from "../../src/runtime/node-from-config.js";
 const ROOT = new URL("../../../", import.meta.url);
 const EXAMPLE = fileURLToPath(new URL("config/example.yaml", ROOT));
 const MACHINEGUN = fileURLToPath(new URL("tests/config/machinegun-config.yaml", ROOT));
+const PAYMENT_EXAMPLE = fileURLToPath(new URL("examples/payment-processor/ratchet.yaml", ROOT));
 
 const MINIMAL = "namespaces:\n  invoice:\n    processor:\n      url: http://localhost:8022/processor\n";
 
@@ -52,6 +53,7 @@ test("a minimal file gets every default: MG's where MG has one, Ratchet's otherw
   assert.equal(invoice.name, "invoice");
   assert.deepEqual(invoice.processor, {
     url: "http://localhost:8022/processor",
+    protocol: "woody",
     tls: null,
     poolSize: 50,
     httpKeepAliveTimeoutMs: 4000,
@@ -303,6 +305,7 @@ test("an MG config.yaml loads; Erlang, Consul, cluster and logger keys come back
     currentFormatVersion: 1,
     handler: {
       url: "http://localhost:8022/modernizer",
+      protocol: "woody",
       tls: null,
       poolSize: 50,
       httpKeepAliveTimeoutMs: 10_000,
@@ -329,4 +332,26 @@ test("Ratchet extensions: named processors with routes, a NATS sink with its def
     other: { type: "nats", url: "tls://n:4222", stream: "EVENTS", subjectPrefix: "prod.events" },
   });
   assert.equal(invoice.replyAfter, "sink_ack");
+});
+
+test("a processor may speak http-json beside woody, the default; the payment example's file loads", async () => {
+  const yaml = withNamespace(
+    [
+      "processors:",
+      "  json: {url: 'http://json:8080/p', protocol: http-json}",
+      "  mg: {url: 'http://mg:8022/p'}",
+    ].join("\n"),
+  );
+  const invoice = parseConfig(yaml, {}).namespaces.invoice!;
+  assert.equal(invoice.processor.protocol, "woody");
+  assert.equal(invoice.processors.json?.protocol, "http-json");
+  assert.equal(invoice.processors.mg?.protocol, "woody");
+  const payments = (await loadConfig(PAYMENT_EXAMPLE, {})).namespaces.payments!;
+  assert.deepEqual(payments.processor, {
+    url: "http://127.0.0.1:8080/process",
+    protocol: "http-json",
+    tls: null,
+    poolSize: 50,
+    httpKeepAliveTimeoutMs: 4000,
+  });
 });

@@ -227,3 +227,22 @@ test("a file that cannot be read is a ConfigError naming the file", async () => 
     return true;
   });
 });
+
+test("a processor speaks woody or http-json; a modernizer speaks woody only", () => {
+  const yaml = [
+    "namespaces:",
+    "  invoice:",
+    "    processor: {url: 'http://p', protocol: grpc}",
+    "    processors:",
+    "      fast: {url: 'http://f', protocol: HTTP-JSON}",
+    "    modernizer:",
+    "      current_format_version: 2",
+    "      handler: {url: 'http://m', protocol: http-json}",
+    "",
+  ].join("\n");
+  assert.deepEqual(problems(yaml), [
+    'namespaces.invoice.modernizer.handler.protocol: must be one of woody; got "http-json"',
+    'namespaces.invoice.processor.protocol: must be one of woody, http-json; got "grpc"',
+    'namespaces.invoice.processors.fast.protocol: must be one of woody, http-json; got "HTTP-JSON"',
+  ]);
+});

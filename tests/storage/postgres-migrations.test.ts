@@ -156,3 +156,46 @@ test("a schema newer than this binary is refused, and an outdated one is not use
     await migrated.close();
   });
 });
+
+test("migration 0005 builds its indexes concurrently: writes go on meanwhile, and an INVALID index left by a dead build is rebuilt", async () => {
+  await withDatabases(2, async ([reference, broken]) => {
+    assert.ok(reference && broken);
+    await withPool(reference, (pool) => migratePostgres(pool, SCHEMA, NOW_US));
+    await withPool(broken, async (pool) => {
+      assert.equal(await migratePostgres(pool, SCHEMA, NOW_US, { targetVersion: 3 }), 3);
+      const insert = (id: string) =>
+        pool.query(
+          `INSERT INTO "${SCHEMA}".machines (namespace, machine_id, status, aux_state, last_event_id, created_at_us,
+             updated_at_us) VALUES ('ns', $1, 'idle', '\\x'::bytea, 0, 0, 0)`,
+          [id],
+        );
+      await insert("a");
+      await insert("b");
+      // A build that fails (here: a unique index over duplicates) leaves an INVALID index under the name.
+      await assert.rejects(
+        pool.query(`CREATE UNIQUE INDEX CONCURRENTLY machines_status ON "${SCHEMA}".machines (namespace)`),
+      );
+      const invalid = await pool.query(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1::text)",
+        [`"${SCHEMA}".machines_status`],
+      );
+      assert.equal(invalid.rows[0]?.indisvalid, false);
+    });
+    const writer = poolOf(broken);
+    try {
+      const migrating = withPool(broken, (pool) => migratePostgres(pool, SCHEMA, NOW_US));
+      const writes = Array.from({ length: 20 }, (_, index) =>
+        writer.query(
+          `INSERT INTO "${SCHEMA}".machines (namespace, machine_id, status, aux_state, last_event_id, created_at_us,
+             updated_at_us) VALUES ('ns', $1, 'idle', '\\x'::bytea, 0, 0, 0)`,
+          [`w-${index}`],
+        ),
+      );
+      await Promise.all(writes);
+      assert.equal(await migrating, LATEST_SCHEMA_VERSION);
+    } finally {
+      await writer.end();
+    }
+    assert.deepEqual(await catalogOf(broken), await catalogOf(reference), "the index was rebuilt as defined");
+  });
+});

@@ -4,7 +4,8 @@
  * it and the node never hears the answer. A call whose COMMIT is cut that way must fail with
  * StorageResultUnknownError (woody 504, "result unknown": a woody client must not blindly retry it), and the
  * step really did commit; a notification whose insert is cut likewise. A connection cut before COMMIT was sent is
- * still "not processed" (StorageUnavailableError): the server rolled that transaction back.
+ * still "not processed" (StorageUnavailableError): the server rolled that transaction back; under MG's
+ * `retries.storage` the commit is then tried again, with the processor's result kept, and the call succeeds once.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -30,6 +31,11 @@ let proxy: TcpProxy;
 let storage: PostgresStorage;
 let direct: PostgresStorage;
 let fixture: EngineFixture;
+const counter = createCounterProcessor();
+const NO_RETRIES = {
+  backoff: { kind: "linear" as const, initialIntervalMs: 10, incrementMs: 0 },
+  maxAttempts: 0,
+};
 
 /** A simple-query message (type Q) whose text is exactly `sql`, as node-postgres sends COMMIT. */
 const isSimpleQuery = (sql: string) => (chunk: Buffer) =>
@@ -67,7 +73,11 @@ before(async () => {
   direct = await open(database.connectionString, "ratchet-unknown-reader");
   fixture = createTestEngine({
     storage,
-    namespaces: [{ name: "u", processor: createCounterProcessor().processor }],
+    namespaces: [
+      // No storage retries: each refusal reaches the caller as it is.
+      { name: "u", processor: createCounterProcessor().processor, storageRetryPolicy: NO_RETRIES },
+      { name: "r", processor: counter.processor },
+    ],
   });
 });
 
@@ -122,4 +132,14 @@ test("a connection cut before COMMIT was sent is not processed: nothing was comm
   await assert.rejects(fixture.engine.call("u", "k", json({ op: "inc" })), StorageUnavailableError);
   await cut;
   assert.equal((await direct.readMachine("u", "k"))?.lastEventId, 0, "nothing of the step was committed");
+});
+
+test("a connection cut before COMMIT was sent is tried again under retries.storage: the call commits once", async () => {
+  await fixture.engine.start("r", "k", json({}));
+  const calls = () => counter.control.steps.filter((step) => step === "k:call").length;
+  const cut = proxy.cutAfter(bindsStatement("ratchet_lock_leases"));
+  assert.equal(parse(await fixture.engine.call("r", "k", json({ op: "inc" }))), 1);
+  await cut;
+  assert.equal(calls(), 1, "the processor was called once: its result was kept");
+  assert.equal((await direct.readMachine("r", "k"))?.lastEventId, 1, "the step committed once");
 });

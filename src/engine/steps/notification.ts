@@ -7,6 +7,7 @@
 import { failureHintsOf } from "../../core/errors.js";
 import type { Notification } from "../../core/notification.js";
 import { failRecord, pauseRecord } from "../../core/step.js";
+import { stepKeyOfNotification } from "../../core/step-key.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import type { NotificationOutcome } from "../../storage/machine-store.js";
 import { notificationRetryOf } from "../step-outcome.js";
@@ -21,20 +22,21 @@ export async function runNotification(run: StepRun, notification: Notification):
   const context = notification.context === undefined ? {} : { context: notification.context };
   const outcome = await invokeProcessor(run, {
     record,
-    request: { kind: "notification", args: notification.args },
+    request: { kind: "notification", args: notification.args, notificationId: notification.id },
     range: notification.range,
     deadlineUs: nowUs + run.namespace.notificationProcessingTimeoutMs * MICROSECONDS_PER_MILLISECOND,
     ...context,
+    attempt: { stepKey: stepKeyOfNotification(notification), number: notification.attempt + 1 },
   });
   const step = outcomeOfStep(run, record, outcome, { kind: "notification", ...context });
   const settled = (outcome: NotificationOutcome) => ({ id: notification.id, outcome });
   if (step.kind === "applied") {
-    await commitApplied(run, record, step, settled({ kind: "delivered" }));
+    await commitApplied(run, record, step, { notification: settled({ kind: "delivered" }) });
     return;
   }
   if (step.kind !== "transient") {
     const reason = step.kind === "failed" ? step.reason : step.error.message;
-    await commitFailure(run, record, reason, step.error);
+    await commitFailure(run, record, reason, { cause: step.error });
     return;
   }
   const policy = run.namespace.notificationRetryPolicy;

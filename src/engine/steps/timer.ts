@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { failureHintsOf } from "../../core/errors.js";
 import { dueAtUsOf } from "../../core/machine.js";
 import { retryTimerStep } from "../../core/step.js";
+import { stepKeyOfTimer } from "../../core/step-key.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import { timerRetryPolicyOf, timerTimeoutMsOf } from "../namespace.js";
 import { invokeProcessor, outcomeOfStep, type StepRun } from "../step-run.js";
@@ -28,6 +29,7 @@ export async function runTimer(run: StepRun): Promise<void> {
     deadlineUs: nowUs + timeoutMs * MICROSECONDS_PER_MILLISECOND,
     ...context,
     ...(timer.processor === undefined ? {} : { timerRoute: timer.processor }),
+    attempt: { stepKey: stepKeyOfTimer(record, timer), number: (record.retry?.attempt ?? 0) + 1 },
   });
   const step = outcomeOfStep(run, record, outcome, { kind: "timer", ...context });
   if (step.kind === "applied") {
@@ -48,6 +50,6 @@ export async function runTimer(run: StepRun): Promise<void> {
     );
   } else {
     const reason = step.kind === "failed" ? step.reason : step.error.message;
-    await commitFailure(run, record, reason, step.error);
+    await commitFailure(run, record, reason, { cause: step.error });
   }
 }

@@ -117,9 +117,9 @@ function objectOf(json: Record<string, unknown>, path: string, depth: number): V
   };
 }
 
-function escapeOf(name: string, body: unknown, path: string, depth: number): Value {
-  const at = `${path}.${name}`;
-  switch (name) {
+function escapeOf(escapeName: string, body: unknown, path: string, depth: number): Value {
+  const at = `${path}.${escapeName}`;
+  switch (escapeName) {
     case ESCAPE.int: {
       const text = typeof body === "number" && Number.isSafeInteger(body) ? String(body) : body;
       if (typeof text !== "string" || !INTEGER_TEXT.test(text))
@@ -144,7 +144,7 @@ function escapeOf(name: string, body: unknown, path: string, depth: number): Val
     default:
       throw invalid(
         path,
-        `is an escape ("${name}") that is not one of ${Object.values(ESCAPE).join(", ")}; write an object with one key beginning with "$" as {"${ESCAPE.map}": [["${name}", …]]}`,
+        `is an escape ("${escapeName}") that is not one of ${Object.values(ESCAPE).join(", ")}; write an object with one key beginning with "$" as {"${ESCAPE.map}": [["${escapeName}", …]]}`,
       );
   }
 }

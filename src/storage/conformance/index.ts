@@ -7,6 +7,8 @@
 import { describe, test } from "node:test";
 import type { Storage } from "../storage.js";
 import { registerClaimCases } from "./claims.js";
+import { registerIdempotencyCases } from "./idempotency.js";
+import { registerMachineSearchCases } from "./machine-search.js";
 import { registerMachineStoreCases } from "./machine-store.js";
 import { registerOperatorQueryCases } from "./operator-queries.js";
 import { registerOutboxStoreCases } from "./outbox-store.js";
@@ -38,5 +40,7 @@ export function runStorageConformance(
     registerClaimCases(withStorage);
     registerOutboxStoreCases(withStorage);
     registerOperatorQueryCases(withStorage);
+    registerMachineSearchCases(withStorage);
+    registerIdempotencyCases(withStorage);
   });
 }

@@ -1,9 +1,11 @@
 /**
  * Brings a PostgreSQL schema to the latest version, one transaction per migration with its version row
  * inserted first: a concurrent migrator blocks on that row's key, and once the winner commits it fails with
- * unique_violation, stands down, and re-reads. A schema newer than this binary knows is refused.
+ * unique_violation, stands down, and re-reads. A migration that builds indexes on live tables runs under a lock
+ * instead (concurrent-migration.ts). A schema newer than this binary knows is refused.
  */
 import type pg from "pg";
+import { applyConcurrentMigration } from "./concurrent-migration.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations/index.js";
 import { withClient } from "./pool.js";
 import { sqlStateOf, UNIQUE_VIOLATION } from "./postgres-errors.js";
@@ -47,7 +49,16 @@ export async function migratePostgres(
     refuseNewer(applied);
     for (const migration of MIGRATIONS) {
       if (migration.version <= applied || migration.version > targetVersion) continue;
-      const ran = await applyMigration(client, schema, migration, nowUs);
+      const ran =
+        migration.concurrentIndexes === undefined
+          ? await applyMigration(client, schema, migration, nowUs)
+          : await applyConcurrentMigration(client, {
+              schema,
+              schemaName,
+              migration,
+              nowUs,
+              readAppliedVersion: () => readAppliedVersion(client, schema),
+            });
       // Stood down: another migrator applied this version; it may have applied later ones as well.
       applied = ran ? migration.version : await readAppliedVersion(client, schema);
       refuseNewer(applied);

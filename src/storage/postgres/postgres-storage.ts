@@ -5,10 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type pg from "pg";
-import { coerceError, MachineNotFoundError } from "../../core/errors.js";
+import { coerceError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
+import type { IdempotencyRecord } from "../../core/idempotency.js";
 import type { JournalEntry } from "../../core/journal.js";
-import type { Event, MachineRecord } from "../../core/machine.js";
+import type { Event, MachineRecord, MachineStatus } from "../../core/machine.js";
 import { machineKey } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
 import type {
@@ -20,21 +21,15 @@ import type {
   Lease,
   StepCommit,
 } from "../machine-store.js";
+import type { MachineSearch } from "../operator-queries.js";
 import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
-import {
-  type EventRow,
-  eventFromRow,
-  type MachineRow,
-  machineFromRow,
-  type NotificationRow,
-  notificationFromRow,
-  notificationToRow,
-} from "../rows.js";
+import { type EventRow, eventFromRow, type MachineRow, machineFromRow } from "../rows.js";
 import type { Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
 import { PostgresJournal } from "./postgres-journal.js";
+import { PostgresOperatorQueries } from "./postgres-operator-queries.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
 import {
   type ClaimedNotificationRow,
@@ -47,7 +42,6 @@ import * as events from "./sql/events.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notificationClaims from "./sql/notification-claims.js";
-import * as notifications from "./sql/notifications.js";
 import * as timers from "./sql/timers.js";
 import { WakeListener } from "./wake-listener.js";
 
@@ -99,6 +93,7 @@ export class PostgresStorage implements Storage {
   readonly #wakeListener: WakeListener;
   readonly #outbox: PostgresOutbox;
   readonly #journal: PostgresJournal;
+  readonly #queries: PostgresOperatorQueries;
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
@@ -142,6 +137,7 @@ export class PostgresStorage implements Storage {
     );
     this.#outbox = new PostgresOutbox(this.#pool, this.#schema);
     this.#journal = new PostgresJournal(this.#pool, this.#schema);
+    this.#queries = new PostgresOperatorQueries(this.#pool, this.#schema, this.#wakeChannel);
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
       channel: this.#wakeChannel,
@@ -287,34 +283,6 @@ export class PostgresStorage implements Storage {
     return result.rows[0]?.due_at_us ?? null;
   }
 
-  async insertNotification(notification: Notification): Promise<void> {
-    const result = await withClient(
-      this.#pool,
-      (client) =>
-        client.query(
-          notifications.insertNotification(this.#schema, notificationToRow(notification), this.#wakeChannel),
-        ),
-      { write: true },
-    );
-    if (result.rowCount === 0) throw new MachineNotFoundError(notification.namespace, notification.machineId);
-  }
-
-  async listMachines(
-    namespace: string,
-    options: { afterId?: string; limit: number },
-  ): Promise<MachineRecord[]> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<MachineRow>(
-        machines.listMachines(this.#schema, {
-          namespace,
-          afterId: options.afterId ?? "",
-          limit: options.limit,
-        }),
-      ),
-    );
-    return result.rows.map(machineFromRow);
-  }
-
   /** Listens (on a connection of its own) while at least one listener is registered. */
   onWake(listener: () => void): () => void {
     assert.ok(!this.#closed, "onWake on a closed storage");
@@ -383,11 +351,38 @@ export class PostgresStorage implements Storage {
     return this.#outbox.outboxBacklog(sink);
   }
 
-  async listNotifications(namespace: string, machineId: string): Promise<Notification[]> {
-    const result = await withClient(this.#pool, (client) =>
-      client.query<NotificationRow>(notifications.listNotifications(this.#schema, { namespace, machineId })),
-    );
-    return result.rows.map(notificationFromRow);
+  insertNotification(
+    notification: Notification,
+    options?: { idempotency?: IdempotencyRecord },
+  ): Promise<IdempotencyRecord | null> {
+    return this.#queries.insertNotification(notification, options);
+  }
+
+  readIdempotencyKey(namespace: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.#queries.readIdempotencyKey(namespace, key);
+  }
+
+  pruneIdempotencyKeys(options: { createdBeforeUs: number; limit: number }): Promise<number> {
+    return this.#queries.pruneIdempotencyKeys(options);
+  }
+
+  listMachines(namespace: string, options: { afterId?: string; limit: number }): Promise<MachineRecord[]> {
+    return this.#queries.listMachines(namespace, options);
+  }
+
+  searchMachines(namespace: string, search: MachineSearch): Promise<MachineRecord[]> {
+    return this.#queries.searchMachines(namespace, search);
+  }
+
+  countMachinesByStatus(
+    namespace: string,
+    options: { capPerStatus: number },
+  ): Promise<Record<MachineStatus, number>> {
+    return this.#queries.countMachinesByStatus(namespace, options);
+  }
+
+  listNotifications(namespace: string, machineId: string): Promise<Notification[]> {
+    return this.#queries.listNotifications(namespace, machineId);
   }
 
   listSteps(

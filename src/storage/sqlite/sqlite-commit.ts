@@ -4,9 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { LeaseLostError, MachineAlreadyExistsError } from "../../core/errors.js";
+import { idempotencyToRow } from "../idempotency-rows.js";
 import type { StepCommit } from "../machine-store.js";
 import { machineToRow, outboxToRow, stepToRow } from "../rows.js";
 import * as events from "./sql/events.js";
+import * as idempotency from "./sql/idempotency.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notifications from "./sql/notifications.js";
@@ -23,6 +25,9 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
     throw new LeaseLostError(lease.namespace, lease.machineId);
   }
   for (const entry of step.outbox ?? []) database.statement(outbox.INSERT_OUTBOX).run(outboxToRow(entry));
+  if (step.idempotency !== undefined) {
+    database.statement(idempotency.INSERT_IDEMPOTENCY_KEY).run(idempotencyToRow(step.idempotency));
+  }
   if (step.kind === "remove") {
     for (const statement of [
       events.DELETE_EVENTS,

@@ -5,9 +5,11 @@
  */
 import { LeaseLostError, MachineAlreadyExistsError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
+import type { IdempotencyRecord } from "../../core/idempotency.js";
 import type { JournalEntry } from "../../core/journal.js";
-import type { Event, MachineRecord } from "../../core/machine.js";
+import type { Event, MachineRecord, MachineStatus } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
+import { type IdempotencyRow, idempotencyFromRow, idempotencyToRow } from "../idempotency-rows.js";
 import type {
   AcquireResult,
   ClaimedMachine,
@@ -17,15 +19,18 @@ import type {
   Lease,
   StepCommit,
 } from "../machine-store.js";
+import type { MachineSearch } from "../operator-queries.js";
 import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import type { EventRow, MachineRow, NotificationRow } from "../rows.js";
 import { eventFromRow, machineFromRow, notificationFromRow, notificationToRow } from "../rows.js";
 import type { Storage } from "../storage.js";
 import * as events from "./sql/events.js";
+import * as idempotency from "./sql/idempotency.js";
 import * as leases from "./sql/leases.js";
 import * as machines from "./sql/machines.js";
 import * as notificationClaims from "./sql/notification-claims.js";
 import * as notifications from "./sql/notifications.js";
+import * as search from "./sql/search.js";
 import * as timers from "./sql/timers.js";
 import { commitStep } from "./sqlite-commit.js";
 import { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
@@ -195,15 +200,65 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async insertNotification(notification: Notification): Promise<void> {
-    await this.#database.write(() => {
+  async insertNotification(
+    notification: Notification,
+    options: { idempotency?: IdempotencyRecord } = {},
+  ): Promise<IdempotencyRecord | null> {
+    const { idempotency: keyed } = options;
+    return this.#database.write(() => {
+      if (keyed !== undefined) {
+        const stored = this.#readIdempotencyKey(keyed.namespace, keyed.key);
+        if (stored !== null) return stored;
+      }
       const found = this.#statement(machines.MACHINE_EXISTS).get(
         notification.namespace,
         notification.machineId,
       );
       if (found === undefined) throw new MachineNotFoundError(notification.namespace, notification.machineId);
       this.#statement(notifications.INSERT_NOTIFICATION).run(notificationToRow(notification));
+      if (keyed !== undefined) {
+        this.#statement(idempotency.INSERT_IDEMPOTENCY_KEY).run(idempotencyToRow(keyed));
+      }
+      return null;
     });
+  }
+
+  async readIdempotencyKey(namespace: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.#database.read(() => this.#readIdempotencyKey(namespace, key));
+  }
+
+  #readIdempotencyKey(namespace: string, key: string): IdempotencyRecord | null {
+    const row = this.#statement(idempotency.READ_IDEMPOTENCY_KEY).get(namespace, key) as
+      | IdempotencyRow
+      | undefined;
+    return row === undefined ? null : idempotencyFromRow(row);
+  }
+
+  async pruneIdempotencyKeys(options: { createdBeforeUs: number; limit: number }): Promise<number> {
+    return this.#database.write(
+      () =>
+        this.#statement(idempotency.PRUNE_IDEMPOTENCY_KEYS).run(options.createdBeforeUs, options.limit)
+          .changes,
+    );
+  }
+
+  async searchMachines(namespace: string, filters: MachineSearch): Promise<MachineRecord[]> {
+    const { text, values } = search.searchMachines(namespace, filters);
+    const rows = this.#database.read(() => this.#statement(text).all(...values)) as MachineRow[];
+    return rows.map(machineFromRow);
+  }
+
+  async countMachinesByStatus(
+    namespace: string,
+    options: { capPerStatus: number },
+  ): Promise<Record<MachineStatus, number>> {
+    return this.#database.read(
+      () =>
+        this.#statement(search.COUNT_MACHINES_BY_STATUS).get({
+          namespace,
+          cap: options.capPerStatus,
+        }) as Record<MachineStatus, number>,
+    );
   }
 
   async listMachines(

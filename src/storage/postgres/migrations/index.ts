@@ -3,12 +3,25 @@ import { MIGRATION_0001 } from "./0001-initial.js";
 import { MIGRATION_0002 } from "./0002-outbox.js";
 import { MIGRATION_0003 } from "./0003-parked-outbox.js";
 import { MIGRATION_0004 } from "./0004-step-journal.js";
+import { MIGRATION_0005, MIGRATION_0005_INDEXES } from "./0005-json-api.js";
+
+/** An index built with CREATE INDEX CONCURRENTLY: `definition` is what follows `ON`, in the schema's path. */
+export interface ConcurrentIndex {
+  readonly name: string;
+  readonly definition: string;
+}
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   /** Runs inside the migration's transaction with search_path set to the configured schema. */
   readonly sql: string;
+  /**
+   * Indexes on live tables, built without a transaction after `sql` commits and before the version row is
+   * written. A migration that has them runs under the schema's migration lock, and every part of it must be
+   * safe to run again (IF NOT EXISTS): a migrator that died halfway leaves it to the next one.
+   */
+  readonly concurrentIndexes?: readonly ConcurrentIndex[];
 }
 
 // Migrations are TypeScript strings rather than .sql files so the compiler ships them with no copy step.
@@ -17,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "outbox", sql: MIGRATION_0002 },
   { version: 3, name: "parked outbox", sql: MIGRATION_0003 },
   { version: 4, name: "step journal", sql: MIGRATION_0004 },
+  { version: 5, name: "json api", sql: MIGRATION_0005, concurrentIndexes: MIGRATION_0005_INDEXES },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,5 +1,6 @@
 /** Notification statements: store one for a live machine, settle those a batch of steps delivered or retried. */
 import type pg from "pg";
+import type { IdempotencyRow } from "../../idempotency-rows.js";
 import { diagnosticText, type NotificationRow } from "../../rows.js";
 import type { Lease, NotificationOutcome } from "../../storage.js";
 import type { QuotedSchemaName } from "../schema-name.js";
@@ -43,6 +44,47 @@ export function insertNotification(
       row.last_error,
       channel,
     ],
+  };
+}
+
+/**
+ * insertNotification with its idempotency key, in one statement: the key goes in first, and the notification
+ * only when the key was new, so two requests with one key store one notification (the second's key insert
+ * waits for the first's commit and then does nothing). Answers whether the machine exists and whether the
+ * notification was stored; a key already stored is read by readIdempotencyKey.
+ */
+export function insertKeyedNotification(
+  schema: QuotedSchemaName,
+  row: NotificationRow,
+  key: IdempotencyRow,
+  channel: string,
+): pg.QueryConfig {
+  const plain = insertNotification(schema, row, channel);
+  return {
+    name: "ratchet_insert_keyed_notification",
+    text: `WITH machine AS (
+        SELECT namespace, machine_id FROM ${schema}.machines
+        WHERE namespace = $1::text AND machine_id = $3::text
+        FOR KEY SHARE
+      ), keyed AS (
+        INSERT INTO ${schema}.idempotency_keys (namespace, idempotency_key, machine_id, operation, request_hash,
+          outcome, response, created_at_us)
+        SELECT m.namespace, $13::text, m.machine_id, 'notify', $14::text, $15::text, NULL, $16::bigint
+        FROM machine m
+        ON CONFLICT (namespace, idempotency_key) DO NOTHING
+        RETURNING 1
+      ), inserted AS (
+        INSERT INTO ${schema}.notifications (namespace, notification_id, machine_id, args, range, context,
+          created_at_us, due_at_us, attempt, first_failed_at_us, last_error)
+        SELECT m.namespace, $2::text, m.machine_id, $4::bytea, $5::text, $6::text, $7::bigint, $8::bigint,
+          $9::integer, $10::bigint, $11::text
+        FROM machine m WHERE EXISTS (SELECT 1 FROM keyed)
+        RETURNING notification_id
+      )
+      SELECT (SELECT count(*) FROM machine)::integer AS machine_count,
+        (SELECT count(*) FROM inserted)::integer AS inserted_count,
+        (SELECT pg_notify($12::text, '') FROM inserted) AS woken`,
+    values: [...(plain.values ?? []), key.idempotency_key, key.request_hash, key.outcome, key.created_at_us],
   };
 }
 

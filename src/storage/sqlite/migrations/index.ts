@@ -3,6 +3,7 @@ import { MIGRATION_0001 } from "./0001-initial.js";
 import { MIGRATION_0002 } from "./0002-outbox.js";
 import { MIGRATION_0003 } from "./0003-parked-outbox.js";
 import { MIGRATION_0004 } from "./0004-step-journal.js";
+import { MIGRATION_0005 } from "./0005-json-api.js";
 
 export interface Migration {
   readonly version: number;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "outbox", sql: MIGRATION_0002 },
   { version: 3, name: "parked outbox", sql: MIGRATION_0003 },
   { version: 4, name: "step journal", sql: MIGRATION_0004 },
+  { version: 5, name: "json api", sql: MIGRATION_0005 },
 ];

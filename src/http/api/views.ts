@@ -1,0 +1,95 @@
+/** Machines, events and notifications as the JSON API shows them: snake_case, RFC 3339 µs, natural JSON. */
+import type { HistoryRange } from "../../core/history-range.js";
+import type { Content, Event, MachineRecord } from "../../core/machine.js";
+import { statusOf } from "../../core/machine.js";
+import type { Notification } from "../../core/notification.js";
+import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
+import { payloadJson } from "./payloads.js";
+
+/** RFC 3339 UTC with all six fraction digits, so instants sort as text and keep their precision. */
+export function instantText(instantUs: number): string {
+  const milliseconds = Math.floor(instantUs / MICROSECONDS_PER_MILLISECOND);
+  const micros = instantUs - milliseconds * MICROSECONDS_PER_MILLISECOND;
+  return `${new Date(milliseconds).toISOString().slice(0, 23)}${String(micros).padStart(3, "0")}Z`;
+}
+
+function contentView(content: Content) {
+  return { format_version: content.formatVersion ?? null, data: payloadJson(content.data) };
+}
+
+export function eventView(event: Event) {
+  return { id: event.id, created_at: instantText(event.createdAtUs), ...contentView(event) };
+}
+
+/** The id to pass as `after` for the next page, or null when this page reaches the end of the history. */
+function nextAfterOf(record: MachineRecord, events: readonly Event[], range: HistoryRange): number | null {
+  const last = events.at(-1);
+  if (last === undefined || range.limit === undefined || events.length < range.limit) return null;
+  const atEnd = range.direction === "forward" ? last.id >= record.lastEventId : last.id <= 1;
+  return atEnd ? null : last.id;
+}
+
+export function machineView(record: MachineRecord, events: readonly Event[], range: HistoryRange) {
+  const { failure, pause, timer, retry } = record;
+  return {
+    namespace: record.namespace,
+    id: record.id,
+    status: statusOf(record),
+    failure:
+      failure === null
+        ? null
+        : {
+            reason: failure.reason,
+            previous_status: failure.previousStatus,
+            failed_at: instantText(failure.failedAtUs),
+          },
+    pause:
+      pause === null
+        ? null
+        : { reason: pause.reason, by: pause.by, paused_at: instantText(pause.pausedAtUs) },
+    timer:
+      timer === null
+        ? null
+        : {
+            due_at: instantText(timer.dueAtUs),
+            step: timer.step ?? null,
+            processor: timer.processor ?? null,
+          },
+    retry:
+      retry === null
+        ? null
+        : {
+            attempt: retry.attempt,
+            first_failed_at: instantText(retry.firstFailedAtUs),
+            due_at: instantText(retry.dueAtUs),
+            last_error: retry.lastError,
+          },
+    aux_state: contentView(record.auxState),
+    created_at: instantText(record.createdAtUs),
+    updated_at: instantText(record.updatedAtUs),
+    last_event_id: record.lastEventId,
+    events: events.map(eventView),
+    next_after: nextAfterOf(record, events, range),
+  };
+}
+
+export function machineSummary(record: MachineRecord) {
+  return {
+    id: record.id,
+    status: statusOf(record),
+    failure_reason: record.failure?.reason ?? null,
+    timer_due_at: record.timer === null ? null : instantText(record.timer.dueAtUs),
+    last_event_id: record.lastEventId,
+    updated_at: instantText(record.updatedAtUs),
+  };
+}
+
+export function notificationView(notification: Notification) {
+  return {
+    id: notification.id,
+    attempts: notification.attempt,
+    next_attempt_at: instantText(notification.dueAtUs),
+    last_error: notification.lastError ?? null,
+    created_at: instantText(notification.createdAtUs),
+  };
+}

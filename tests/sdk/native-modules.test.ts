@@ -1,0 +1,64 @@
+/**
+ * Proves that the SDK loads no native module: a child process imports `dist/src/sdk/index.js` alone and reports
+ * every native addon it opened (process.dlopen, wrapped before the import) and every CommonJS module it loaded
+ * (the require cache, where better-sqlite3 and pg land even when imported from ESM). The same probe on the package
+ * root with an SQLite node open, and on the PostgreSQL storage, shows the drivers and the addon, so the probe sees
+ * what it looks for.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const DIST = fileURLToPath(new URL("../../", import.meta.url));
+
+const PROBE = `
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+const opened = [];
+const dlopen = process.dlopen;
+process.dlopen = function recordDlopen(module, filename, ...rest) {
+  opened.push(filename);
+  return dlopen.call(this, module, filename, ...rest);
+};
+const [target, openSqlite] = process.argv.slice(1);
+const loaded = await import(pathToFileURL(target).href);
+if (openSqlite === "open-sqlite") {
+  const node = await loaded.createNode({ storage: { kind: "sqlite", path: ":memory:" }, namespaces: () => [] });
+  await node.close();
+}
+const cache = Object.keys(createRequire(join(process.cwd(), "probe.js")).cache);
+console.log(JSON.stringify({ opened, cache }));
+`;
+
+function probe(target: string, ...extra: string[]): { opened: string[]; cache: string[] } {
+  const output = execFileSync(process.execPath, ["--input-type=module", "-e", PROBE, target, ...extra], {
+    encoding: "utf8",
+  });
+  return JSON.parse(output) as { opened: string[]; cache: string[] };
+}
+
+const DRIVER = /[\\/]node_modules[\\/](better-sqlite3|pg|pg-[a-z-]+|bindings)[\\/]/;
+
+test("importing ratchet/sdk opens no native addon and loads neither better-sqlite3 nor pg", () => {
+  const sdk = probe(`${DIST}src/sdk/index.js`);
+  assert.deepEqual(sdk.opened, []);
+  assert.deepEqual(
+    sdk.cache.filter((path) => DRIVER.test(path)),
+    [],
+  );
+});
+
+test("the same probe sees the drivers and the SQLite addon behind the package root and PostgreSQL's storage", () => {
+  const driversOf = (cache: readonly string[]) =>
+    new Set(cache.map((path) => DRIVER.exec(path)?.[1]).filter((name) => name !== undefined));
+  const root = probe(`${DIST}src/index.js`, "open-sqlite");
+  assert.ok(
+    root.opened.some((path) => path.endsWith("better_sqlite3.node")),
+    JSON.stringify(root.opened),
+  );
+  assert.ok(driversOf(root.cache).has("better-sqlite3"));
+  const postgres = probe(`${DIST}src/storage/postgres/postgres-storage.js`);
+  assert.ok(driversOf(postgres.cache).has("pg"), [...driversOf(postgres.cache)].join(", "));
+});
