@@ -13,6 +13,8 @@ import {
 } from "../src/storage/postgres/disposable-database.js";
 import { postgresCeiling } from "./ceiling-postgres.js";
 import { sqliteCeiling } from "./ceiling-sqlite.js";
+import type { JournalCostResult } from "./journal-cost.js";
+import { runJournalCost } from "./journal-cost.js";
 import { runJsonCalls } from "./json-call.js";
 import type { RelayResult } from "./relay.js";
 import { runRelay } from "./relay.js";
@@ -31,7 +33,12 @@ const CALLERS = 32;
 
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
-async function sqliteRun(): Promise<{ chain: ChainResult; calls: CallResult; ceiling: number }> {
+async function sqliteRun(): Promise<{
+  chain: ChainResult;
+  calls: CallResult;
+  ceiling: number;
+  journalCost: JournalCostResult;
+}> {
   const directory = mkdtempSync(join(tmpdir(), "ratchet-bench-"));
   try {
     const node = await createNode({
@@ -48,7 +55,8 @@ async function sqliteRun(): Promise<{ chain: ChainResult; calls: CallResult; cei
       const calls = await runCalls(callNode.engine, { callers: CALLERS, seconds: SECONDS, prefix: "s" });
       await callNode.close();
       const ceiling = sqliteCeiling({ seconds: SECONDS, machines: MACHINES }).stepsPerSecond;
-      return { chain, calls, ceiling };
+      const journalCost = await runJournalCost({ directory, machines: MACHINES, seconds: SECONDS });
+      return { chain, calls, ceiling, journalCost };
     } catch (error) {
       await node.close().catch(() => {});
       throw error;
@@ -140,6 +148,10 @@ async function main(): Promise<void> {
   console.log(
     `  call     ${round(sqlite.calls.callsPerSecond)} calls/s, p50 ${round(sqlite.calls.p50Ms, 2)} ms, p99 ${round(sqlite.calls.p99Ms, 2)} ms`,
   );
+  const { journalOn, journalOff, ratio } = sqlite.journalCost;
+  console.log(
+    `  journal  chain ${round(journalOn.stepsPerSecond)} steps/s with the step journal, ${round(journalOff.stepsPerSecond)} steps/s without: ${round(ratio, 2)} × (required ≥ 0.8; rounds off, on, on, off)`,
+  );
   const postgres = await postgresRun();
   console.log("\nPostgreSQL (synchronous_commit on, local processor)");
   console.log(
@@ -223,6 +235,9 @@ function summaryOf(
     call_sqlite_calls_per_s: round(sqlite.calls.callsPerSecond),
     call_sqlite_p50_ms: round(sqlite.calls.p50Ms, 2),
     call_sqlite_p99_ms: round(sqlite.calls.p99Ms, 2),
+    chain_sqlite_journal_on_steps_per_s: round(sqlite.journalCost.journalOn.stepsPerSecond),
+    chain_sqlite_journal_off_steps_per_s: round(sqlite.journalCost.journalOff.stepsPerSecond),
+    chain_sqlite_journal_ratio: round(sqlite.journalCost.ratio, 2),
   };
 }
 

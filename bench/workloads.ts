@@ -11,8 +11,11 @@ import { localProcessor, timer } from "../src/processors/local-processor.js";
 export const BENCH_NAMESPACE = "bench";
 const EVENT_BYTES = 64;
 
-/** Every step appends one 64-byte event; timers chain at zero delay until the engine stops. */
-export function benchNamespace(): NamespaceOptions {
+/**
+ * Every step appends one 64-byte event; timers chain at zero delay until the engine stops. `extra` overrides
+ * namespace settings (the journal's, to measure what it costs).
+ */
+export function benchNamespace(extra: Partial<NamespaceOptions> = {}): NamespaceOptions {
   // A msgpack bin of 64 random bytes: the payload shape every sink can publish in MG's format.
   const event = () => ({ data: encodeValue({ bin: randomBytes(EVENT_BYTES) }) });
   const processor = localProcessor({
@@ -20,7 +23,7 @@ export function benchNamespace(): NamespaceOptions {
     timer: () => ({ events: [event()], timer: timer.now() }),
     call: () => ({ events: [event()], response: new Uint8Array(0) }),
   });
-  return { name: BENCH_NAMESPACE, processor, limits: { historyPageEventsMax: 10_000_000 } };
+  return { name: BENCH_NAMESPACE, processor, limits: { historyPageEventsMax: 10_000_000 }, ...extra };
 }
 
 export interface ChainResult {

@@ -26,7 +26,8 @@ export type StepOutcome =
       readonly remove: boolean;
       readonly response: Payload;
     }
-  | { readonly kind: "failed"; readonly reason: string }
+  /** The error is kept for the journal's error class (`processor_failed`, `processor_result_invalid`, …). */
+  | { readonly kind: "failed"; readonly reason: string; readonly error: Error }
   | Extract<ProcessorOutcome, { kind: "transient" | "repair_failed" }>;
 
 /** Validates a result against the namespace's contract and limits and applies it; a broken one fails the step. */
@@ -37,7 +38,9 @@ export function stepOutcomeOf(
   options: { kind: StepKind; nowUs: number; context?: RequestContext },
 ): StepOutcome {
   if (outcome.kind !== "result") {
-    return outcome.kind === "fatal" ? { kind: "failed", reason: outcome.error.message } : outcome;
+    return outcome.kind === "fatal"
+      ? { kind: "failed", reason: outcome.error.message, error: outcome.error }
+      : outcome;
   }
   try {
     const result = validateStepResult(outcome.result, {
@@ -52,7 +55,8 @@ export function stepOutcomeOf(
       response: result.response ?? EMPTY_RESPONSE,
     };
   } catch (error) {
-    return { kind: "failed", reason: coerceError(error).message };
+    const invalid = coerceError(error);
+    return { kind: "failed", reason: invalid.message, error: invalid };
   }
 }
 

@@ -48,10 +48,7 @@ export async function runCall(run: StepRun, work: RangedWork): Promise<Payload> 
     throw new MachineFailedError(run.namespace.name, record.id, failure);
   }
   const reason = step.kind === "failed" ? step.reason : step.error.message;
-  await commitFailure(run, record, reason, {
-    keyed,
-    ...(step.kind === "failed" ? {} : { cause: step.error }),
-  });
+  await commitFailure(run, record, reason, { keyed, cause: step.error });
   throw new MachineFailedError(run.namespace.name, record.id, reason);
 }
 

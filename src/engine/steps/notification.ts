@@ -36,7 +36,7 @@ export async function runNotification(run: StepRun, notification: Notification):
   }
   if (step.kind !== "transient") {
     const reason = step.kind === "failed" ? step.reason : step.error.message;
-    await commitFailure(run, record, reason, step.kind === "failed" ? {} : { cause: step.error });
+    await commitFailure(run, record, reason, { cause: step.error });
     return;
   }
   const policy = run.namespace.notificationRetryPolicy;

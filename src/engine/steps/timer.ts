@@ -50,6 +50,6 @@ export async function runTimer(run: StepRun): Promise<void> {
     );
   } else {
     const reason = step.kind === "failed" ? step.reason : step.error.message;
-    await commitFailure(run, record, reason, step.kind === "failed" ? {} : { cause: step.error });
+    await commitFailure(run, record, reason, { cause: step.error });
   }
 }
