@@ -3,7 +3,7 @@
  * machine failed with a reason. Each says how the journal records the step, and stores the request's idempotency
  * key with the outcome when the request carried one.
  */
-import { StorageRejectedError } from "../../core/errors.js";
+import { ProcessorResultInvalidError, StorageRejectedError } from "../../core/errors.js";
 import type { Event, MachineRecord, Payload } from "../../core/machine.js";
 import { failRecord } from "../../core/step.js";
 import type { StepCommit } from "../../storage/machine-store.js";
@@ -49,7 +49,9 @@ export async function commitApplied(
   const { notification, keyed } = extras;
   const refusal = flowRefusalOf(run, record, applied.record);
   if (refusal !== null) {
-    if (record.failure === null) await commitFailure(run, record, refusal, { ...(keyed ? { keyed } : {}) });
+    const cause = new ProcessorResultInvalidError(refusal);
+    if (record.failure === null)
+      await commitFailure(run, record, refusal, { cause, ...(keyed ? { keyed } : {}) });
     return refusal;
   }
   try {

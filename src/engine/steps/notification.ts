@@ -66,5 +66,9 @@ export async function runNotification(run: StepRun, notification: Notification):
     policy.onExhausted === "pause"
       ? pauseRecord(record, { reason, by: "retries.notifications", nowUs: haltedAtUs })
       : failRecord(record, reason, haltedAtUs);
-  await run.commit({ kind: "update", record: halted, events: [], notification: settled(reset) }, journaled);
+  const halting = halted.failure !== null ? "fatal_error" : "transient_error";
+  await run.commit(
+    { kind: "update", record: halted, events: [], notification: settled(reset) },
+    { outcome: halting, error: step.error },
+  );
 }

@@ -44,10 +44,9 @@ export async function runTimer(run: StepRun): Promise<void> {
       random: run.engine.random,
       hints: failureHintsOf(step.error),
     });
-    await run.commit(
-      { kind: "update", record: next, events: [] },
-      { outcome: "transient_error", error: step.error },
-    );
+    // Retries that ran out into a failure are the step's fatal end, as the flow counts it; a pause is not.
+    const outcome = next.failure !== null ? "fatal_error" : "transient_error";
+    await run.commit({ kind: "update", record: next, events: [] }, { outcome, error: step.error });
   } else {
     const reason = step.kind === "failed" ? step.reason : step.error.message;
     await commitFailure(run, record, reason, { cause: step.error });
