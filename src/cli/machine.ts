@@ -72,7 +72,7 @@ export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USA
   remove NS ID                      remove the machine with its history (needs --config)
   pause NS ID --reason TEXT         pause a working machine: its pending step waits, calls are refused
   resume NS ID                      run a paused machine's pending step again, with fresh retries
-  retry-now NS ID                   run a retrying machine's next try now instead of after its backoff
+  retry-now NS ID                   run the pending step now: a retry without its backoff, or the timer
 
 --args is natural JSON, as the JSON API takes it: plain JSON is itself ({"amount": 100}); {"$int": "<decimal>"},
 {"$float": 2}, {"$bytes": "<base64>"}, {"$map": [[key, value], ..]} for what JSON lacks. With --args-msgpack-json

@@ -91,13 +91,13 @@ export class MachinePausedError extends RatchetError {
   }
 }
 
-/** Resume (or retry now) was asked of a machine that is not paused (or not retrying). */
+/** Resume was asked of a machine that is not paused, or retry-now of one with no pending step. */
 export class MachineNotPausedError extends RatchetError {
   readonly code = "machine_not_paused";
   constructor(
     readonly namespace: string,
     readonly machineId: string,
-    readonly expected: "paused" | "retrying",
+    readonly expected: "paused" | "waiting or retrying",
   ) {
     super(
       `machine ${JSON.stringify(machineId)} in namespace ${JSON.stringify(namespace)} is not ${expected}`,

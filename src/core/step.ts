@@ -138,10 +138,12 @@ export function resumeRecord(record: MachineRecord, nowUs: number): MachineRecor
   return { ...record, pause: null, updatedAtUs: nowUs };
 }
 
-/** A retrying machine's next try, now rather than after its backoff. */
+/** The pending step now: a retrying machine's next try without its backoff, or a waiting machine's timer. */
 export function retryNowRecord(record: MachineRecord, nowUs: number): MachineRecord {
-  assert.ok(record.retry !== null, "only a retrying machine is retried now");
-  return { ...record, retry: { ...record.retry, dueAtUs: nowUs }, updatedAtUs: nowUs };
+  if (record.retry !== null)
+    return { ...record, retry: { ...record.retry, dueAtUs: nowUs }, updatedAtUs: nowUs };
+  assert.ok(record.timer !== null, "only a retrying or waiting machine has a step to run now");
+  return { ...record, timer: { ...record.timer, dueAtUs: nowUs }, updatedAtUs: nowUs };
 }
 
 /**

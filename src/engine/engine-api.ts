@@ -87,7 +87,7 @@ export interface EngineApi {
   pause(namespace: string, machineId: string, reason: string, options?: RequestOptions): Promise<void>;
   /** Runs a paused machine's pending step again, with a fresh series of retries. */
   resume(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
-  /** Runs a retrying machine's next attempt now instead of after its backoff. */
+  /** Runs the pending step now: a retrying machine's next attempt without its backoff, or a waiting one's timer. */
   retryNow(namespace: string, machineId: string, options?: RequestOptions): Promise<void>;
   /** A page of the machine's step journal. */
   steps(namespace: string, machineId: string, query?: StepsQuery): Promise<JournalEntry[]>;

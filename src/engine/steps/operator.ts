@@ -39,9 +39,11 @@ export async function runResume(run: StepRun): Promise<void> {
   await run.commit({ kind: "update", record: resumeRecord(record, run.engine.clock.nowUs()), events: [] });
 }
 
-/** A retrying machine's next try runs now instead of after its backoff. */
+/** The pending step runs now: a retrying machine's next try without its backoff, or a waiting machine's timer. */
 export async function runRetryNow(run: StepRun): Promise<void> {
   const record = requireWorking(run);
-  if (record.retry === null) throw new MachineNotPausedError(run.namespace.name, record.id, "retrying");
+  if (record.retry === null && record.timer === null) {
+    throw new MachineNotPausedError(run.namespace.name, record.id, "waiting or retrying");
+  }
   await run.commit({ kind: "update", record: retryNowRecord(record, run.engine.clock.nowUs()), events: [] });
 }

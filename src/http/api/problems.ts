@@ -44,7 +44,7 @@ const BY_CODE: Readonly<Record<string, { status: number; title: string }>> = {
   machine_already_working: { status: 409, title: "Machine is not failed" },
   // Paused: the machine waits for an operator's resume; the request conflicts with that state.
   machine_paused: { status: 409, title: "Machine paused" },
-  machine_not_paused: { status: 409, title: "Machine is not paused (or not retrying)" },
+  machine_not_paused: { status: 409, title: "Machine is not paused (or has no pending step)" },
   idempotency_key_in_flight: { status: 409, title: "A request with this idempotency key is running" },
   repair_failed: { status: 422, title: "Repair refused by the processor" },
   idempotency_key_reused: { status: 422, title: "Idempotency key names another request" },
