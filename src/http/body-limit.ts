@@ -1,22 +1,25 @@
 /**
- * The JSON API's bound on request bodies: a declared length above it is refused before the body is read, and a
- * body without one (chunked, or a DELETE sent by fetch, which declares none) is read up to the bound. Hono's own
- * bodyLimit rebuilds such a request with `new Request(request, …)`, which Node's undici refuses for the Request
- * class of @hono/node-server (the node keeps Node's globals: overrideGlobalObjects is false), so each of those
- * requests answered 500; this one rebuilds the request from its URL instead.
+ * A bound on request bodies, for the JSON API and the SDK's processor server: a declared length above it is
+ * refused before the body is read, and a body without one (chunked, or a DELETE sent by fetch, which declares
+ * none) is read up to the bound. Hono's own bodyLimit rebuilds such a request with `new Request(request, …)`,
+ * which Node's undici refuses for the Request class of @hono/node-server (both servers keep Node's globals:
+ * overrideGlobalObjects is false), so each of those requests answered 500; this one rebuilds it from its URL.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 
-export function bodyLimit(options: { maxBytes: number; onTooLarge: () => Response }): MiddlewareHandler {
+export function bodyLimit(options: {
+  readonly maxBytes: number;
+  readonly onTooLarge: (context: Context) => Response;
+}): MiddlewareHandler {
   return async function bodyLimit(context, next) {
     const request = context.req.raw;
     if (request.body === null) return next();
     const declared = request.headers.get("content-length");
     if (declared !== null && !request.headers.has("transfer-encoding")) {
-      return Number.parseInt(declared, 10) > options.maxBytes ? options.onTooLarge() : next();
+      return Number.parseInt(declared, 10) > options.maxBytes ? options.onTooLarge(context) : next();
     }
     const body = await readBounded(request.body, options.maxBytes);
-    if (body === undefined) return options.onTooLarge();
+    if (body === undefined) return options.onTooLarge(context);
     context.req.raw = new Request(request.url, {
       method: request.method,
       headers: request.headers,
