@@ -99,10 +99,12 @@ export class ClientHttp {
       signal: caller === undefined ? timeout : AbortSignal.any([caller, timeout]),
       ...(exchange.body === undefined ? {} : { body: JSON.stringify(exchange.body) }),
     };
+    // Called as a plain function: a runtime's own fetch refuses another `this` than the global one.
+    const send = this.#fetch;
     let response: Response;
     let body: string;
     try {
-      response = await this.#fetch(this.#urlOf(exchange), init);
+      response = await send(this.#urlOf(exchange), init);
       body = await response.text();
     } catch (thrown) {
       throw noAnswerOf(thrown, { exchange, timeout, timeoutMs, caller });
