@@ -8,9 +8,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { coerceError, ProcessorTimeoutError, ProcessorUnavailableError } from "../core/errors.js";
 import { parseTimestampUs } from "../core/time.js";
+import { bodyLimit } from "../http/body-limit.js";
 import { parseWireRequest } from "../http/processor-protocol/protocol-schema.js";
 import type { DefinedProcessor, ProcessorTypes } from "./define-processor.js";
 
@@ -57,8 +57,8 @@ export function processorHandler<T extends ProcessorTypes>(
   app.post(
     "*",
     bodyLimit({
-      maxSize: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
-      onError: (context) => problem(context, 413, "the request is above the processor's body limit"),
+      maxBytes: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
+      onTooLarge: (context) => problem(context, 413, "the request is above the processor's body limit"),
     }),
     (context) => answerStep(context, processor, onError),
   );

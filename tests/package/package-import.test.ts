@@ -4,7 +4,7 @@
  * node_modules instead of being downloaded and built again). A module of that package imports "ratchet" by name,
  * runs a node on the embedded store with a local processor, and a deep import outside the `exports` map is refused.
  * Another imports "ratchet/sdk" alone: it defines a processor, serves it over HTTP-JSON and calls it, having loaded
- * neither SQLite nor PostgreSQL's driver; the root re-exports the same SDK.
+ * neither SQLite nor PostgreSQL's driver; the root re-exports the same SDK, RatchetClient included.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -67,6 +67,7 @@ console.log(JSON.stringify({ events, missing, deep }));
       result: { events: [{ data: { greeted: "world" } }], response: "hello world" },
       drivers: [],
       sameAsRoot: true,
+      client: "function",
     });
   } finally {
     rmSync(workspace, { recursive: true, force: true });
@@ -75,7 +76,7 @@ console.log(JSON.stringify({ events, missing, deep }));
 
 /** A processor service's module: only "ratchet/sdk", served and called over HTTP; then what it loaded. */
 const SDK_CONSUMER = `import { createRequire } from "node:module";
-import { defineProcessor, serveProcessor } from "ratchet/sdk";
+import { defineProcessor, RatchetClient, serveProcessor } from "ratchet/sdk";
 const greeter = defineProcessor({
   call: ({ args, result }) => result.append({ greeted: args }).respond("hello " + args),
 });
@@ -92,5 +93,6 @@ await served.close();
 const cache = Object.keys(createRequire(import.meta.url).cache);
 const drivers = cache.filter((path) => /node_modules[\\/](better-sqlite3|pg)[\\/]/.test(path));
 const root = await import("ratchet");
-console.log(JSON.stringify({ status: answer.status, result, drivers, sameAsRoot: root.defineProcessor === defineProcessor }));
+const sameAsRoot = root.defineProcessor === defineProcessor && root.RatchetClient === RatchetClient;
+console.log(JSON.stringify({ status: answer.status, result, drivers, sameAsRoot, client: typeof RatchetClient }));
 `;

@@ -1,9 +1,9 @@
 /**
  * Proves serveProcessor's HTTP side with raw requests over real sockets: a request that is not JSON or not the
- * protocol's request is refused with 400 and problem+json naming what is wrong, a body above the limit with 413,
- * "try later" is 503 with Retry-After in whole seconds, a failure is 500 with the handler's words (and reaches
- * onError), the handler's signal aborts at the step's deadline, `/health` answers, and close() lets a step in
- * flight answer before it resolves.
+ * protocol's request is refused with 400 and problem+json naming what is wrong, a body above the limit (declared
+ * or chunked) with 413, "try later" is 503 with Retry-After in whole seconds, a failure is 500 with the handler's
+ * words (and reaches onError), the handler's signal aborts at the step's deadline, `/health` answers, and close()
+ * lets a step in flight answer before it resolves.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -117,6 +117,34 @@ test("a body above the limit is refused with 413", async () => {
   const answer = await post(stepRequest("x".repeat(70 * 1024)));
   assert.equal(answer.status, 413);
   assert.equal(answer.json.detail, "the request is above the processor's body limit");
+});
+
+/** A POST whose body fetch sends chunked: a stream, whose length it cannot declare. */
+async function postChunked(body: unknown) {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let offset = 0; offset < bytes.length; offset += 16 * 1024)
+        controller.enqueue(bytes.subarray(offset, offset + 16 * 1024));
+      controller.close();
+    },
+  });
+  const init = {
+    method: "POST",
+    body: stream,
+    duplex: "half",
+    headers: { "content-type": "application/json" },
+  };
+  const answer = await fetch(`${served.url}/ledger`, init as RequestInit);
+  return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
+}
+
+test("a chunked request is served as one with a length; a chunked body above the limit is 413", async () => {
+  const answer = await postChunked(stepRequest({ amount: 6 }));
+  assert.deepEqual(answer, { status: 200, json: { response: { amount: 6 } } });
+  const large = await postChunked(stepRequest("x".repeat(70 * 1024)));
+  assert.equal(large.status, 413);
+  assert.equal(large.json.detail, "the request is above the processor's body limit");
 });
 
 test("try later is 503 with Retry-After in whole seconds; a failure is 500 with the handler's words", async () => {

@@ -34,7 +34,7 @@ const StepView = z
   })
   .openapi("Step");
 
-const StepPage = z
+export const StepPage = z
   .object({
     steps: z.array(StepView),
     next_after: z.number().int().nullable().openapi({ description: "Pass as `after` for the next page" }),
@@ -54,7 +54,7 @@ const Figures = {
     .openapi({ description: "Whether the declared flow has it; null without one" }),
 };
 
-const FlowView = z
+export const FlowView = z
   .object({
     namespace: z.string(),
     since: Instant,

@@ -5,12 +5,12 @@
  * Every refusal is `application/problem+json` from the one error table (problems.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { ZodError } from "zod";
 import { coerceError } from "../../core/errors.js";
 import { DEFAULT_LIMITS, JSON_API_LIMITS } from "../../core/limits.js";
 import type { EngineApi } from "../../engine/engine-api.js";
 import type { OperatorQueries } from "../../storage/operator-queries.js";
+import { bodyLimit } from "../body-limit.js";
 import type { NodeApp } from "../routes.js";
 import type { ApiContext } from "./api-context.js";
 import { KeysInFlight } from "./idempotency.js";
@@ -57,8 +57,8 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
   app.use(
     `${API_PREFIX}/*`,
     bodyLimit({
-      maxSize: options.bodyBytesMax,
-      onError: () =>
+      maxBytes: options.bodyBytesMax,
+      onTooLarge: () =>
         problemResponse(
           problem(
             "request_too_large",

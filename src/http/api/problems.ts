@@ -11,8 +11,11 @@ import {
   InvalidRequestError,
   LimitExceededError,
   MachineAlreadyExistsError,
+  MachineAlreadyWorkingError,
   MachineFailedError,
   MachineNotFoundError,
+  MachineNotPausedError,
+  MachinePausedError,
   NamespaceNotFoundError,
   RatchetError,
   RepairFailedError,
@@ -106,10 +109,15 @@ function extensionsOf(error: RatchetError): Record<string, unknown> {
   }
   if (error instanceof InvalidRequestError) return { field: error.field };
   if (error instanceof NamespaceNotFoundError) return { namespace: error.namespace };
-  if (error instanceof MachineFailedError) {
+  if (error instanceof MachineFailedError || error instanceof MachinePausedError) {
     return { namespace: error.namespace, machine_id: error.machineId, reason: error.reason };
   }
-  if (error instanceof MachineNotFoundError || error instanceof MachineAlreadyExistsError) {
+  if (
+    error instanceof MachineNotFoundError ||
+    error instanceof MachineAlreadyExistsError ||
+    error instanceof MachineAlreadyWorkingError ||
+    error instanceof MachineNotPausedError
+  ) {
     return { namespace: error.namespace, machine_id: error.machineId };
   }
   if (error instanceof RepairFailedError) return { reason: payloadJson(error.reason) };
