@@ -1,7 +1,8 @@
 /**
  * How `ratchet machine` shows machines and payloads, as JSON (`--json`) or as lines for a terminal. Pure: from
- * records and events to values and text. Payloads are shown in the readable JSON form of msgpack.Value
- * (msgpack-json.ts); bytes that are not one Value are shown as base64, and the view says so.
+ * records and events to values and text. Payloads are shown in natural JSON, as the JSON API shows them
+ * (natural-json.ts), or with `--msgpack-json` in the readable JSON form of msgpack.Value (msgpack-json.ts); bytes
+ * that are not one Value are shown as base64, and the view says so.
  */
 import type { HistoryRange } from "../core/history-range.js";
 import type { JournalEntry } from "../core/journal.js";
@@ -10,21 +11,28 @@ import { statusOf } from "../core/machine.js";
 import { formatTimestampUs } from "../core/time.js";
 import type { JsonValue } from "../mg/msgpack/msgpack-json.js";
 import { decodeValue, valueToJson } from "../mg/msgpack/msgpack-value.js";
+import { valueToNaturalJson } from "../mg/msgpack/natural-json.js";
 import { journalEntryView, journalLines } from "./journal-view.js";
 import { displayText } from "./text-format.js";
 
 export { displayText } from "./text-format.js";
 
+/** How payloads are written: natural JSON (the default, as the JSON API), or msgpack.Value's JSON form. */
+export type PayloadForm = "natural" | "msgpack-json";
+
 export type PayloadView =
+  | { readonly encoding: "json"; readonly value: unknown }
   | { readonly encoding: "msgpack"; readonly value: JsonValue }
   /** No bytes at all: the aux state of a machine whose processor never set one. */
   | { readonly encoding: "empty" }
   | { readonly encoding: "base64"; readonly base64: string; readonly why: string };
 
-export function payloadView(bytes: Uint8Array): PayloadView {
+export function payloadView(bytes: Uint8Array, form: PayloadForm = "natural"): PayloadView {
   if (bytes.byteLength === 0) return { encoding: "empty" };
   try {
-    return { encoding: "msgpack", value: valueToJson(decodeValue(bytes)) };
+    const value = decodeValue(bytes);
+    if (form === "natural") return { encoding: "json", value: valueToNaturalJson(value) };
+    return { encoding: "msgpack", value: valueToJson(value) };
   } catch (error) {
     const why = `not a msgpack.Value: ${error instanceof Error ? error.message : String(error)}`;
     return { encoding: "base64", base64: Buffer.from(bytes).toString("base64"), why };
@@ -33,6 +41,7 @@ export function payloadView(bytes: Uint8Array): PayloadView {
 
 export function payloadText(view: PayloadView): string {
   switch (view.encoding) {
+    case "json":
     case "msgpack":
       return JSON.stringify(view.value);
     case "empty":
@@ -42,15 +51,15 @@ export function payloadText(view: PayloadView): string {
   }
 }
 
-function contentView(content: Content) {
+function contentView(content: Content, form: PayloadForm) {
   return {
     ...(content.formatVersion === undefined ? {} : { formatVersion: content.formatVersion }),
-    data: payloadView(content.data),
+    data: payloadView(content.data, form),
   };
 }
 
-function eventView(event: Event) {
-  return { id: event.id, createdAt: formatTimestampUs(event.createdAtUs), ...contentView(event) };
+function eventView(event: Event, form: PayloadForm) {
+  return { id: event.id, createdAt: formatTimestampUs(event.createdAtUs), ...contentView(event, form) };
 }
 
 /** The id to pass as --after for the next page, or null when this page reaches the end of the history. */
@@ -71,6 +80,7 @@ export function machineView(
   events: readonly Event[],
   range: HistoryRange,
   recentSteps: readonly JournalEntry[] = [],
+  form: PayloadForm = "natural",
 ) {
   const { failure, timer, retry, pause } = record;
   return {
@@ -107,12 +117,12 @@ export function machineView(
             dueAt: formatTimestampUs(retry.dueAtUs),
             lastError: retry.lastError,
           },
-    auxState: contentView(record.auxState),
+    auxState: contentView(record.auxState, form),
     createdAt: formatTimestampUs(record.createdAtUs),
     updatedAt: formatTimestampUs(record.updatedAtUs),
     lastEventId: record.lastEventId,
     range,
-    events: events.map(eventView),
+    events: events.map((event) => eventView(event, form)),
     nextAfter: nextAfterOf(record, events, range),
     lastStepNumber: record.stepNumber,
     recentSteps: recentSteps.map(journalEntryView),
@@ -125,8 +135,9 @@ export function machineLines(
   events: readonly Event[],
   range: HistoryRange,
   recentSteps: readonly JournalEntry[] = [],
+  form: PayloadForm = "natural",
 ): string[] {
-  const view = machineView(record, events, range, recentSteps);
+  const view = machineView(record, events, range, recentSteps, form);
   const lines = [`machine ${displayText(record.namespace)} ${displayText(record.id)}: ${view.status}`];
   if (view.failure !== null) {
     lines.push(

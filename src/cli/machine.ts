@@ -31,6 +31,7 @@ import {
   machineSummary,
   machineSummaryLine,
   machineView,
+  type PayloadForm,
   payloadText,
   payloadView,
 } from "./machine-view.js";
@@ -76,8 +77,8 @@ export const MACHINE_USAGE = `usage: ratchet machine <command> … ${STORAGE_USA
 
 --args is natural JSON, as the JSON API takes it: plain JSON is itself ({"amount": 100}); {"$int": "<decimal>"},
 {"$float": 2}, {"$bytes": "<base64>"}, {"$map": [[key, value], ..]} for what JSON lacks. With --args-msgpack-json
-it is the readable JSON form of one msgpack.Value instead ({"bin": "<base64>"}, {"obj": [[key, value], ..]}), the
-form payloads are printed in.`;
+it is the readable JSON form of one msgpack.Value instead ({"bin": "<base64>"}, {"obj": [[key, value], ..]}).
+Payloads are printed in natural JSON too; --msgpack-json (get, call, repair) prints them in the msgpack.Value form.`;
 
 const STEP_COMMANDS = [
   "start",
@@ -115,9 +116,11 @@ async function getMachine(args: readonly string[], io: CliIo): Promise<number> {
       limit: { type: "string" },
       backward: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      "msgpack-json": { type: "boolean", default: false },
     },
   });
   const [namespace, machineId] = positionalArguments(positionals, ["NS", "ID"]);
+  const form = values["msgpack-json"] ? "msgpack-json" : "natural";
   const target = await storageTargetOf(values, io);
   checkNamespace(target, namespace);
   const range = historyRangeOf(values, target, namespace);
@@ -131,8 +134,8 @@ async function getMachine(args: readonly string[], io: CliIo): Promise<number> {
       direction: "backward",
     } as const;
     const steps = (await storage.listSteps(namespace, machineId, newest)).reverse();
-    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range, steps)));
-    else for (const line of machineLines(read.record, read.history, range, steps)) io.write(line);
+    if (values.json) io.write(JSON.stringify(machineView(read.record, read.history, range, steps, form)));
+    else for (const line of machineLines(read.record, read.history, range, steps, form)) io.write(line);
     return EXIT.ok;
   } finally {
     await storage.close();
@@ -200,6 +203,7 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
       ...STORAGE_OPTIONS,
       args: { type: "string" },
       "args-msgpack-json": { type: "boolean", default: false },
+      "msgpack-json": { type: "boolean", default: false },
       reason: { type: "string" },
       json: { type: "boolean", default: false },
     },
@@ -222,7 +226,8 @@ async function runStep(command: StepCommand, args: readonly string[], io: CliIo)
     onError: (error, context) => io.warn(`error: ${coerceError(error).message} ${JSON.stringify(context)}`),
   });
   try {
-    const result = await stepOf(node, command, { namespace, machineId, args: payload, reason });
+    const form = values["msgpack-json"] ? "msgpack-json" : "natural";
+    const result = await stepOf(node, command, { namespace, machineId, args: payload, reason, form });
     io.write(values.json ? JSON.stringify({ namespace, id: machineId, ...result.json }) : result.text);
     return EXIT.ok;
   } finally {
@@ -242,7 +247,7 @@ function pauseReasonOf(command: StepCommand, reason: string | undefined): string
 async function stepOf(
   node: RatchetNode,
   command: StepCommand,
-  step: { namespace: string; machineId: string; args: Payload; reason: string },
+  step: { namespace: string; machineId: string; args: Payload; reason: string; form: PayloadForm },
 ): Promise<{ text: string; json: Record<string, unknown> }> {
   const { engine } = node;
   const { namespace, machineId, args } = step;
@@ -253,7 +258,7 @@ async function stepOf(
       return done("started");
     case "call":
     case "repair": {
-      const response = payloadView(await engine[command](namespace, machineId, args));
+      const response = payloadView(await engine[command](namespace, machineId, args), step.form);
       return { text: payloadText(response), json: { response } };
     }
     case "simple-repair":

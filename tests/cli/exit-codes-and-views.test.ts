@@ -61,7 +61,8 @@ test("each error class has its exit code: 2 usage or configuration, 3 not found,
 });
 
 test("payloads: readable JSON for a msgpack.Value, (empty) for no bytes, base64 with the reason otherwise", () => {
-  assert.deepEqual(payloadView(pack({ a: [1, "x"] })), {
+  assert.deepEqual(payloadView(pack({ a: [1, "x"] })), { encoding: "json", value: { a: [1, "x"] } });
+  assert.deepEqual(payloadView(pack({ a: [1, "x"] }), "msgpack-json"), {
     encoding: "msgpack",
     value: { obj: [["a", [1, "x"]]] },
   });

@@ -73,13 +73,19 @@ test("start, call, get and list: events, aux state and responses in readable JSO
 
   const machine = await machineJson("m1");
   assert.equal(machine.status, "idle");
-  assert.deepEqual(machine.auxState, { formatVersion: 42, data: { encoding: "msgpack", value: "aux" } });
+  assert.deepEqual(machine.auxState, { formatVersion: 42, data: { encoding: "json", value: "aux" } });
   assert.deepEqual(
     machine.events.map((event) => [event.id, event.formatVersion, event.data]),
     [
-      [1, 42, { encoding: "msgpack", value: "body" }],
-      [2, 42, { encoding: "msgpack", value: "body" }],
+      [1, 42, { encoding: "json", value: "body" }],
+      [2, 42, { encoding: "json", value: "body" }],
     ],
+  );
+  const msgpackView = await machineJson("m1", "--msgpack-json");
+  assert.deepEqual(
+    msgpackView.auxState.data,
+    { encoding: "msgpack", value: "aux" },
+    "the msgpack.Value form",
   );
 
   assert.equal((await runCliOk(withConfig("machine", "call", NS, "m1", "--args", '"nop"'))).trim(), '"nop"');
@@ -91,7 +97,7 @@ test("start, call, get and list: events, aux state and responses in readable JSO
   assert.deepEqual(called, {
     namespace: NS,
     id: "m1",
-    response: { encoding: "msgpack", value: { bin: "AAE=" } },
+    response: { encoding: "json", value: { $bytes: "AAE=" } },
   });
   const msgpackForm = JSON.parse(
     await runCliOk(
@@ -103,6 +109,7 @@ test("start, call, get and list: events, aux state and responses in readable JSO
         "--args",
         '["event", {"bin": "AAE="}]',
         "--args-msgpack-json",
+        "--msgpack-json",
         "--json",
       ),
     ),
@@ -118,7 +125,7 @@ test("start, call, get and list: events, aux state and responses in readable JSO
   const lastPage = await machineJson("m1", "--after", "2", "--limit", "2");
   assert.deepEqual(
     lastPage.events.map(({ createdAt, ...event }) => event),
-    [{ id: 3, formatVersion: 42, data: { encoding: "msgpack", value: { bin: "AAE=" } } }],
+    [{ id: 3, formatVersion: 42, data: { encoding: "json", value: { $bytes: "AAE=" } } }],
   );
   assert.match(lastPage.events[0]?.createdAt ?? "", /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/);
   assert.equal(lastPage.nextAfter, null);
@@ -284,7 +291,7 @@ test("notify stores a notification that a serving node delivers; remove deletes 
   } finally {
     await node.close();
   }
-  assert.deepEqual((await machineJson("told")).events[0]?.data, { encoding: "msgpack", value: "hello" });
+  assert.deepEqual((await machineJson("told")).events[0]?.data, { encoding: "json", value: "hello" });
 
   assert.equal(
     (await runCliOk(withConfig("machine", "remove", NS, "told", "--json"))).trim(),
