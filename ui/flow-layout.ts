@@ -1,0 +1,227 @@
+/**
+ * A layered layout of a flow graph, left to right, for the flow page's SVG: the classic Sugiyama steps in their
+ * simplest form. Cycles are broken by reversing the back edges a depth-first walk finds (a step retried after a
+ * later one, a loop); each step goes in the layer after its furthest predecessor (longest path); steps within a
+ * layer are ordered by the mean position of their neighbours, sweeping right then left a few times, which
+ * removes most crossings of the small graphs flows are (tens of steps). Pure and deterministic: the same flow
+ * always draws the same way, so a refresh does not move the picture.
+ */
+
+export interface LayoutOptions {
+  readonly nodeWidth: number;
+  readonly nodeHeight: number;
+  /** Room between layers, for the edges and their labels. */
+  readonly layerGap: number;
+  /** Room between the steps of one layer. */
+  readonly rowGap: number;
+  readonly margin: number;
+}
+
+export const LAYOUT_DEFAULTS: LayoutOptions = {
+  nodeWidth: 168,
+  nodeHeight: 60,
+  layerGap: 150,
+  rowGap: 46,
+  margin: 24,
+};
+
+export interface PlacedNode {
+  readonly id: string;
+  readonly layer: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+export interface PlacedEdge {
+  readonly from: string;
+  readonly to: string;
+  /** An SVG path from the source's side to the target's. */
+  readonly path: string;
+  readonly labelX: number;
+  readonly labelY: number;
+  /** Drawn against the flow's direction (a back edge of a cycle). */
+  readonly back: boolean;
+}
+
+export interface FlowLayout {
+  readonly width: number;
+  readonly height: number;
+  readonly nodes: readonly PlacedNode[];
+  readonly edges: readonly PlacedEdge[];
+}
+
+/** Sweeps of the ordering heuristic; more change nothing on graphs of this size. */
+const ORDER_SWEEPS = 4;
+
+export function layoutFlow(
+  nodeIds: readonly string[],
+  edges: readonly { readonly from: string; readonly to: string }[],
+  options: LayoutOptions = LAYOUT_DEFAULTS,
+): FlowLayout {
+  const ids = uniqueIds(nodeIds, edges);
+  const backEdges = findBackEdges(ids, edges);
+  const forward = edges
+    .filter((edge) => edge.from !== edge.to)
+    .map((edge) => (backEdges.has(edgeKey(edge)) ? { from: edge.to, to: edge.from } : edge));
+  const layerOf = assignLayers(ids, forward);
+  const layers = orderLayers(ids, forward, layerOf);
+  const tallest = Math.max(1, ...layers.map((layer) => layer.length));
+  const columnHeight = tallest * options.nodeHeight + (tallest - 1) * options.rowGap;
+  const placed = new Map<string, PlacedNode>();
+  layers.forEach((layer, index) => {
+    const height = layer.length * options.nodeHeight + (layer.length - 1) * options.rowGap;
+    const top = options.margin + (columnHeight - height) / 2;
+    layer.forEach((id, row) => {
+      const x = options.margin + index * (options.nodeWidth + options.layerGap);
+      placed.set(id, { id, layer: index, x, y: top + row * (options.nodeHeight + options.rowGap) });
+    });
+  });
+  return {
+    width:
+      2 * options.margin +
+      layers.length * options.nodeWidth +
+      Math.max(0, layers.length - 1) * options.layerGap,
+    // Room below the lowest row for back edges, which run under the steps they pass.
+    height: 2 * options.margin + columnHeight + (backEdges.size > 0 ? options.rowGap : 0),
+    nodes: ids.map((id) => placed.get(id) as PlacedNode),
+    edges: edges.map((edge) => routeEdge(edge, placed, options)),
+  };
+}
+
+/** Every step named by a node or an edge, in the order given (nodes first). */
+function uniqueIds(nodeIds: readonly string[], edges: readonly { from: string; to: string }[]): string[] {
+  const ids = new Set(nodeIds);
+  for (const edge of edges) {
+    ids.add(edge.from);
+    ids.add(edge.to);
+  }
+  return [...ids];
+}
+
+function edgeKey(edge: { readonly from: string; readonly to: string }): string {
+  return `${edge.from}\u0000${edge.to}`;
+}
+
+/** Edges that close a cycle, found by a depth-first walk from the steps nothing leads to (then any left). */
+function findBackEdges(ids: readonly string[], edges: readonly { from: string; to: string }[]): Set<string> {
+  const next = adjacency(ids, edges, "from", "to");
+  const hasPredecessor = new Set(edges.filter((edge) => edge.from !== edge.to).map((edge) => edge.to));
+  const state = new Map<string, "open" | "done">();
+  const back = new Set<string>();
+  const visit = (id: string) => {
+    state.set(id, "open");
+    for (const to of next.get(id) ?? []) {
+      if (to === id) continue;
+      const seen = state.get(to);
+      if (seen === "open") back.add(edgeKey({ from: id, to }));
+      else if (seen === undefined) visit(to);
+    }
+    state.set(id, "done");
+  };
+  for (const id of [...ids.filter((id) => !hasPredecessor.has(id)), ...ids]) if (!state.has(id)) visit(id);
+  return back;
+}
+
+/** Longest path from the sources: each step one layer after its furthest predecessor. */
+function assignLayers(
+  ids: readonly string[],
+  edges: readonly { from: string; to: string }[],
+): Map<string, number> {
+  const previous = adjacency(ids, edges, "to", "from");
+  const layer = new Map<string, number>();
+  const layerOf = (id: string): number => {
+    const known = layer.get(id);
+    if (known !== undefined) return known;
+    layer.set(id, 0); // the graph is acyclic here; this only guards the recursion
+    const value = Math.max(-1, ...(previous.get(id) ?? []).map(layerOf)) + 1;
+    layer.set(id, value);
+    return value;
+  };
+  for (const id of ids) layerOf(id);
+  return layer;
+}
+
+/** The steps of each layer, ordered by the barycentre of their neighbours in the layer before (then after). */
+function orderLayers(
+  ids: readonly string[],
+  edges: readonly { from: string; to: string }[],
+  layerOf: ReadonlyMap<string, number>,
+): string[][] {
+  const count = Math.max(-1, ...layerOf.values()) + 1;
+  const layers: string[][] = Array.from({ length: count }, () => []);
+  for (const id of ids) layers[layerOf.get(id) ?? 0]?.push(id);
+  const previous = adjacency(ids, edges, "to", "from");
+  const next = adjacency(ids, edges, "from", "to");
+  const position = new Map<string, number>();
+  const remember = (layer: readonly string[]) => {
+    layer.forEach((id, index) => {
+      position.set(id, index);
+    });
+  };
+  for (const layer of layers) remember(layer);
+  for (let sweep = 0; sweep < ORDER_SWEEPS; sweep += 1) {
+    const rightward = sweep % 2 === 0;
+    const neighbours = rightward ? previous : next;
+    const order = rightward ? layers.slice(1) : layers.slice(0, -1).reverse();
+    for (const layer of order) {
+      const weight = (id: string) => {
+        const around = (neighbours.get(id) ?? []).map((other) => position.get(other) ?? 0);
+        return around.length === 0
+          ? (position.get(id) ?? 0)
+          : around.reduce((a, b) => a + b, 0) / around.length;
+      };
+      const weights = new Map(layer.map((id) => [id, weight(id)]));
+      layer.sort((a, b) => (weights.get(a) ?? 0) - (weights.get(b) ?? 0) || ids.indexOf(a) - ids.indexOf(b));
+      remember(layer);
+    }
+  }
+  return layers;
+}
+
+function adjacency(
+  ids: readonly string[],
+  edges: readonly { from: string; to: string }[],
+  key: "from" | "to",
+  value: "from" | "to",
+): Map<string, string[]> {
+  const map = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const edge of edges) map.get(edge[key])?.push(edge[value]);
+  return map;
+}
+
+/** A forward edge leaves the source's right side for the target's left; others loop under both steps. */
+function routeEdge(
+  edge: { readonly from: string; readonly to: string },
+  placed: ReadonlyMap<string, PlacedNode>,
+  options: LayoutOptions,
+): PlacedEdge {
+  const source = placed.get(edge.from) as PlacedNode;
+  const target = placed.get(edge.to) as PlacedNode;
+  const { nodeWidth: width, nodeHeight: height } = options;
+  if (target.layer > source.layer) {
+    const x1 = source.x + width;
+    const y1 = source.y + height / 2;
+    const x2 = target.x;
+    const y2 = target.y + height / 2;
+    const bend = (x2 - x1) / 2;
+    return {
+      ...edge,
+      path: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`,
+      labelX: (x1 + x2) / 2,
+      labelY: (y1 + y2) / 2 - 6,
+      back: false,
+    };
+  }
+  const x1 = source.x + width / 2;
+  const y1 = source.y + height;
+  const x2 = target.x + width / 2 + (edge.from === edge.to ? width / 4 : 0);
+  const y2 = target.y + height;
+  const below = Math.max(y1, y2) + options.rowGap * 0.8;
+  return {
+    ...edge,
+    path: `M${x1},${y1} C${x1},${below} ${x2},${below} ${x2},${y2}`,
+    labelX: (x1 + x2) / 2,
+    labelY: below - 4,
+    back: true,
+  };
+}
