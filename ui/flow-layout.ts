@@ -3,7 +3,8 @@
  * simplest form. Cycles are broken by reversing the back edges a depth-first walk finds (a step retried after a
  * later one, a loop); each step goes in the layer after its furthest predecessor (longest path); steps within a
  * layer are ordered by the mean position of their neighbours, sweeping right then left a few times, which
- * removes most crossings of the small graphs flows are (tens of steps). Pure and deterministic: the same flow
+ * removes most crossings of the small graphs flows are (tens of steps); an edge that crosses layers gets a
+ * waypoint in each, ordered like a step, so it never runs through one. Pure and deterministic: the same flow
  * always draws the same way, so a refresh does not move the picture.
  */
 
@@ -20,7 +21,7 @@ export interface LayoutOptions {
 export const LAYOUT_DEFAULTS: LayoutOptions = {
   nodeWidth: 168,
   nodeHeight: 60,
-  layerGap: 150,
+  layerGap: 190,
   rowGap: 46,
   margin: 24,
 };
@@ -64,7 +65,9 @@ export function layoutFlow(
     .filter((edge) => edge.from !== edge.to)
     .map((edge) => (backEdges.has(edgeKey(edge)) ? { from: edge.to, to: edge.from } : edge));
   const layerOf = assignLayers(ids, forward);
-  const layers = orderLayers(ids, forward, layerOf);
+  const waypoints = addWaypoints(forward, layerOf);
+  const allIds = [...ids, ...waypoints.ids];
+  const layers = orderLayers(allIds, waypoints.edges, layerOf);
   const tallest = Math.max(1, ...layers.map((layer) => layer.length));
   const columnHeight = tallest * options.nodeHeight + (tallest - 1) * options.rowGap;
   const placed = new Map<string, PlacedNode>();
@@ -82,10 +85,46 @@ export function layoutFlow(
       layers.length * options.nodeWidth +
       Math.max(0, layers.length - 1) * options.layerGap,
     // Room below the lowest row for back edges, which run under the steps they pass.
-    height: 2 * options.margin + columnHeight + (backEdges.size > 0 ? options.rowGap : 0),
+    height: 2 * options.margin + columnHeight + (backEdges.size > 0 ? 2 * options.rowGap : 0),
     nodes: ids.map((id) => placed.get(id) as PlacedNode),
-    edges: edges.map((edge) => routeEdge(edge, placed, options)),
+    edges: edges.map((edge) => {
+      const through = (waypoints.of.get(edgeKey(edge)) ?? []).map((id) => placed.get(id) as PlacedNode);
+      return routeEdge(edge, { placed, through }, options);
+    }),
   };
+}
+
+/**
+ * A forward edge that crosses layers gets a waypoint in each layer between its ends: the waypoints are ordered
+ * and placed like steps, so the edge runs through a row of its own there instead of through a step.
+ */
+function addWaypoints(
+  forward: readonly { from: string; to: string }[],
+  layerOf: Map<string, number>,
+): { ids: string[]; edges: { from: string; to: string }[]; of: Map<string, string[]> } {
+  const ids: string[] = [];
+  const chained: { from: string; to: string }[] = [];
+  const of = new Map<string, string[]>();
+  forward.forEach((edge, index) => {
+    const from = layerOf.get(edge.from) ?? 0;
+    const to = layerOf.get(edge.to) ?? 0;
+    if (to - from <= 1 || of.has(edgeKey(edge))) {
+      chained.push(edge);
+      return;
+    }
+    const path: string[] = [];
+    for (let layer = from + 1; layer < to; layer += 1) {
+      const id = `\u0000waypoint:${index}:${layer}`;
+      layerOf.set(id, layer);
+      path.push(id);
+    }
+    ids.push(...path);
+    of.set(edgeKey(edge), path);
+    const chain = [edge.from, ...path, edge.to];
+    for (let step = 1; step < chain.length; step += 1)
+      chained.push({ from: chain[step - 1] as string, to: chain[step] as string });
+  });
+  return { ids, edges: chained, of };
 }
 
 /** Every step named by a node or an edge, in the order given (nodes first). */
@@ -189,26 +228,39 @@ function adjacency(
   return map;
 }
 
-/** A forward edge leaves the source's right side for the target's left; others loop under both steps. */
+/**
+ * A forward edge leaves the source's right side for the target's left, running straight through the slot of each
+ * waypoint it has (its label sits on the first, where it runs level); a back edge loops under both steps.
+ */
 function routeEdge(
   edge: { readonly from: string; readonly to: string },
-  placed: ReadonlyMap<string, PlacedNode>,
+  where: { readonly placed: ReadonlyMap<string, PlacedNode>; readonly through: readonly PlacedNode[] },
   options: LayoutOptions,
 ): PlacedEdge {
-  const source = placed.get(edge.from) as PlacedNode;
-  const target = placed.get(edge.to) as PlacedNode;
+  const source = where.placed.get(edge.from) as PlacedNode;
+  const target = where.placed.get(edge.to) as PlacedNode;
   const { nodeWidth: width, nodeHeight: height } = options;
   if (target.layer > source.layer) {
-    const x1 = source.x + width;
-    const y1 = source.y + height / 2;
-    const x2 = target.x;
-    const y2 = target.y + height / 2;
-    const bend = (x2 - x1) / 2;
+    const points: [number, number][] = [[source.x + width, source.y + height / 2]];
+    for (const waypoint of where.through) {
+      points.push([waypoint.x, waypoint.y + height / 2], [waypoint.x + width, waypoint.y + height / 2]);
+    }
+    points.push([target.x, target.y + height / 2]);
+    let path = `M${points[0]?.[0]},${points[0]?.[1]}`;
+    for (let index = 1; index < points.length; index += 1) {
+      const [x1, y1] = points[index - 1] as [number, number];
+      const [x2, y2] = points[index] as [number, number];
+      const bend = (x2 - x1) / 2;
+      path += y1 === y2 ? ` L${x2},${y2}` : ` C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`;
+    }
+    const first = where.through[0];
+    const [startX, startY] = points[0] as [number, number];
+    const [endX, endY] = points[1] as [number, number];
     return {
       ...edge,
-      path: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`,
-      labelX: (x1 + x2) / 2,
-      labelY: (y1 + y2) / 2 - 6,
+      path,
+      labelX: first === undefined ? (startX + endX) / 2 : first.x + width / 2,
+      labelY: first === undefined ? (startY + endY) / 2 : first.y + height / 2,
       back: false,
     };
   }
@@ -221,7 +273,7 @@ function routeEdge(
     ...edge,
     path: `M${x1},${y1} C${x1},${below} ${x2},${below} ${x2},${y2}`,
     labelX: (x1 + x2) / 2,
-    labelY: below - 4,
+    labelY: below,
     back: true,
   };
 }

@@ -36,8 +36,9 @@ export function FlowGraph({ flow }: { readonly flow: Flow }) {
             viewBox="0 0 10 10"
             refX="10"
             refY="5"
-            markerWidth="7"
-            markerHeight="7"
+            markerUnits="userSpaceOnUse"
+            markerWidth="10"
+            markerHeight="10"
             orient="auto-start-reverse"
           >
             <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
@@ -52,11 +53,24 @@ export function FlowGraph({ flow }: { readonly flow: Flow }) {
                 marker-end="url(#arrow)"
                 style={{ strokeWidth: strokeOf(edge.count, busiest) }}
               />
-              <text x={placed.labelX} y={placed.labelY} text-anchor="middle" class="edge-label">
-                {edge.count === 0
-                  ? "not seen"
-                  : `×${edge.count.toLocaleString("en")} · ${durationText(edge.p50Ms)} / ${durationText(edge.p95Ms)}`}
+              <text
+                x={placed.labelX}
+                y={placed.labelY + (placed.back ? 14 : -20)}
+                text-anchor="middle"
+                class="edge-label"
+              >
+                {edge.count === 0 ? "declared, not seen" : `×${edge.count.toLocaleString("en")}`}
               </text>
+              {edge.count > 0 && (
+                <text
+                  x={placed.labelX}
+                  y={placed.labelY + (placed.back ? 27 : -7)}
+                  text-anchor="middle"
+                  class="edge-label edge-durations"
+                >
+                  p50 {durationText(edge.p50Ms)} · p95 {durationText(edge.p95Ms)}
+                </text>
+              )}
             </g>
           );
         })}
