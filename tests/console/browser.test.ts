@@ -166,6 +166,73 @@ test("the step journal is a timeline that can be filtered to the failed steps", 
   await page.close();
 });
 
+test("events are decoded to readable JSON: bytes as base64 with their length, nested maps as JSON", async () => {
+  const { engine } = node.node;
+  await engine.start("payments", "pay-bytes", pack({ amount: 1 }));
+  await engine.notify(
+    "payments",
+    "pay-bytes",
+    pack({ receipt: new TextEncoder().encode("bank receipt 4471") }),
+  );
+  await waitFor(
+    "the notification delivered",
+    async () => (await engine.get("payments", "pay-bytes")).history.length === 2,
+  );
+  const page = await open("#/machines/payments/pay-bytes");
+  const data = page.locator("[data-table=events] tr[data-event='2'] td").nth(3);
+  await data.waitFor();
+  const text = await data.innerText();
+  assert.match(text, /"notified": \{"receipt": bytes\[17\] YmFuayByZWNlaXB0IDQ0NzE=\}/);
+  assert.match(await page.locator("[data-part=aux-state]").innerText(), /\{"amount": 1\}/);
+  await page.close();
+});
+
+test("every action on the machine page, confirmed: call, notify, pause, resume, fire the timer now, remove", async () => {
+  const { engine } = node.node;
+  await engine.start("payments", "pay-actions", pack({ amount: 10 }));
+  const page = await open("#/machines/payments/pay-actions");
+  const dialog = page.getByRole("dialog");
+  const act = async (action: string, fill?: (dialog: ReturnType<Page["getByRole"]>) => Promise<void>) => {
+    await page.locator(`[data-action=${action}]`).click();
+    await fill?.(dialog);
+    await dialog.locator(".dialog-buttons button").first().click();
+    await dialog.locator("[data-outcome=done]").waitFor();
+    const answer = await dialog.locator("[data-outcome=done]").innerText();
+    await dialog.getByRole("button", { name: "Close" }).click();
+    return answer;
+  };
+  assert.match(
+    await act("call", (d) => d.locator("textarea[name=args]").fill('{"op": "add", "n": 5}')),
+    /15/,
+  );
+  assert.match(
+    await act("notify", (d) => d.locator("textarea[name=args]").fill('{"hello": "world"}')),
+    /Notification .+ stored/,
+  );
+  await act("call", (d) => d.locator("textarea[name=args]").fill('{"op": "timer", "ms": 600000}'));
+  await page.locator("[data-field=timer]").waitFor();
+  await act("pause", (d) => d.locator("input[name=reason]").fill("hold for the bank"));
+  await page.locator("section.machine[data-status=paused]").waitFor();
+  assert.match(await page.locator("[data-field=pause]").innerText(), /by operator: hold for the bank/);
+  await act("resume");
+  await page.locator("section.machine[data-status=waiting]").waitFor();
+  await act("retry-now");
+  await waitFor(
+    "the timer fired",
+    async () => (await engine.get("payments", "pay-actions")).status === "idle",
+  );
+  await page.locator("section.machine[data-status=idle]").waitFor();
+  await page.locator("[data-action=remove]").click();
+  const remove = dialog.getByRole("button", { name: "Remove" });
+  assert.equal(await remove.isDisabled(), true, "remove waits for the id typed again");
+  await dialog.locator("input[name=confirm-id]").fill("pay-actions");
+  await remove.click();
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await page.waitForURL(/#\/search\?ns=payments$/);
+  await assert.rejects(engine.get("payments", "pay-actions"), { code: "machine_not_found" });
+  await page.close();
+});
+
 test("every request the console made went to its own node", () => {
   assert.ok(requested.size > 10, `${requested.size} requests`);
   const elsewhere = [...requested].filter((url) => !url.startsWith(`${node.baseUrl}/`));

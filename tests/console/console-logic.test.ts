@@ -124,7 +124,7 @@ test("the flow layout puts a payment's steps in order and gives the long edge a 
   assert.equal(layout.edges.find((edge) => edge.from === "capture")?.back, true);
 });
 
-test("console pages are addressed after #: parsed and written back, names encoded, bad escapes name no page", () => {
+test("console pages are addressed after the hash: parsed and written back, names encoded, bad escapes name no page", () => {
   assert.deepEqual(parseRoute(""), { page: "overview" });
   assert.deepEqual(parseRoute("#/"), { page: "overview" });
   assert.deepEqual(parseRoute("#/search?ns=payments&status=failed"), {
