@@ -3,6 +3,7 @@
  * filtered by namespace and machine, a page at a time. A node without an audit log says so.
  */
 import { useState } from "preact/hooks";
+import type { AuditEntry } from "../api.js";
 import { Instant, Loading, NotAvailable } from "../parts/common.js";
 import { useLoad } from "../parts/console-context.js";
 import { ProblemView } from "../parts/problem-view.js";
@@ -51,40 +52,7 @@ export function AuditPage({ query }: { readonly query: Readonly<Record<string, s
         <NotAvailable what="GET /v1/audit" />
       ) : (
         <>
-          <table class="grid" data-table="audit">
-            <thead>
-              <tr>
-                <th>At</th>
-                <th>Actor</th>
-                <th>Action</th>
-                <th>Machine</th>
-                <th>Outcome</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.entries.map((entry) => (
-                <tr data-audit={entry.id}>
-                  <td>
-                    <Instant at={entry.at} />
-                  </td>
-                  <td>{entry.actor}</td>
-                  <td>{entry.action}</td>
-                  <td>
-                    {entry.machine_id === null ? (
-                      entry.namespace
-                    ) : (
-                      <a href={machineHref(entry.namespace, entry.machine_id)}>
-                        {entry.namespace}/{entry.machine_id}
-                      </a>
-                    )}
-                  </td>
-                  <td class={`outcome outcome-${entry.outcome}`}>{entry.outcome}</td>
-                  <td>{entry.detail ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <AuditTable entries={data.entries} />
           <div class="pager">
             <button
               type="button"
@@ -104,5 +72,44 @@ export function AuditPage({ query }: { readonly query: Readonly<Record<string, s
         </>
       )}
     </section>
+  );
+}
+
+function AuditTable({ entries }: { readonly entries: readonly AuditEntry[] }) {
+  return (
+    <table class="grid" data-table="audit">
+      <thead>
+        <tr>
+          <th>At</th>
+          <th>Actor</th>
+          <th>Action</th>
+          <th>Machine</th>
+          <th>Outcome</th>
+          <th>Detail</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((entry) => (
+          <tr data-audit={entry.id}>
+            <td>
+              <Instant at={entry.at} />
+            </td>
+            <td>{entry.actor}</td>
+            <td>{entry.action}</td>
+            <td>
+              {entry.machine_id === null ? (
+                entry.namespace
+              ) : (
+                <a href={machineHref(entry.namespace, entry.machine_id)}>
+                  {entry.namespace}/{entry.machine_id}
+                </a>
+              )}
+            </td>
+            <td class={`outcome outcome-${entry.outcome}`}>{entry.outcome}</td>
+            <td>{entry.detail ?? ""}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

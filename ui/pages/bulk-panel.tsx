@@ -58,31 +58,15 @@ export function BulkPanel({ filters }: { readonly filters: SearchFilters }) {
     <section class="bulk" data-panel="bulk">
       <h2>Bulk action on this search</h2>
       <div class="filters">
-        <label>
-          Action
-          <select
-            name="bulk-action"
-            value={action}
-            onChange={(event) => {
-              setAction(event.currentTarget.value as BulkAction);
-              setCounted(null);
-            }}
-          >
-            {ACTIONS.map((entry) => (
-              <option value={entry.value}>{entry.label}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Machines per second
-          <input
-            name="rate"
-            inputMode="decimal"
-            value={rate}
-            placeholder="node default"
-            onInput={(event) => setRate(event.currentTarget.value)}
-          />
-        </label>
+        <BulkChoices
+          action={action}
+          rate={rate}
+          onAction={(next) => {
+            setAction(next);
+            setCounted(null);
+          }}
+          onRate={setRate}
+        />
         <button type="button" class="secondary" onClick={count} disabled={withArgs && args.invalid !== null}>
           Count (dry run)
         </button>
@@ -106,25 +90,75 @@ export function BulkPanel({ filters }: { readonly filters: SearchFilters }) {
         </p>
       )}
       {confirming && selected !== null && (
-        <ActionDialog
+        <BulkConfirm
           title={`${ACTIONS.find((entry) => entry.value === action)?.label} on ${selected} machines of ${filters.ns}`}
-          confirmLabel="Start"
-          run={async () => {
-            const started = await api.bulkStart(filters.ns, request());
-            setTracked(started.id);
-            return <p>Bulk operation {started.id} started.</p>;
-          }}
+          start={() => api.bulkStart(filters.ns, request())}
+          onStarted={setTracked}
           onClose={() => setConfirming(false)}
-        >
-          <p>
-            Every machine the search selects when the run reaches it gets this action; the node records each
-            outcome.
-          </p>
-        </ActionDialog>
+        />
       )}
       {tracked !== null && <BulkProgress id={tracked} />}
       <RecentRuns namespace={filters.ns} onPick={setTracked} />
     </section>
+  );
+}
+
+function BulkChoices(props: {
+  readonly action: BulkAction;
+  readonly rate: string;
+  readonly onAction: (action: BulkAction) => void;
+  readonly onRate: (rate: string) => void;
+}) {
+  return (
+    <>
+      <label>
+        Action
+        <select
+          name="bulk-action"
+          value={props.action}
+          onChange={(event) => props.onAction(event.currentTarget.value as BulkAction)}
+        >
+          {ACTIONS.map((entry) => (
+            <option value={entry.value}>{entry.label}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Machines per second
+        <input
+          name="rate"
+          inputMode="decimal"
+          value={props.rate}
+          placeholder="node default"
+          onInput={(event) => props.onRate(event.currentTarget.value)}
+        />
+      </label>
+    </>
+  );
+}
+
+function BulkConfirm(props: {
+  readonly title: string;
+  readonly start: () => Promise<BulkView>;
+  readonly onStarted: (id: string) => void;
+  readonly onClose: () => void;
+}) {
+  return (
+    <ActionDialog
+      title={props.title}
+      confirmLabel="Start"
+      run={async () => {
+        const started = await props.start();
+        props.onStarted(started.id);
+        return <p>Bulk operation {started.id} started.</p>;
+      }}
+      onClose={props.onClose}
+    >
+      <p>
+        Every machine the search selects when the run reaches it gets this action; the node records each
+        outcome.
+      </p>
+    </ActionDialog>
   );
 }
 

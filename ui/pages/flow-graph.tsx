@@ -5,7 +5,7 @@
  * its figures belong on the picture.
  */
 import type { Flow } from "../../src/sdk/client-views.js";
-import { LAYOUT_DEFAULTS, layoutFlow } from "../flow-layout.js";
+import { LAYOUT_DEFAULTS, layoutFlow, type PlacedEdge, type PlacedNode } from "../flow-layout.js";
 import { durationText, percentText } from "../format.js";
 
 type FlowStep = Flow["nodes"][number];
@@ -18,7 +18,6 @@ export function FlowGraph({ flow }: { readonly flow: Flow }) {
   );
   const steps = new Map(flow.nodes.map((node) => [node.step, node]));
   const busiest = Math.max(1, ...flow.edges.map((edge) => edge.count));
-  const { nodeWidth: width, nodeHeight: height } = LAYOUT_DEFAULTS;
   return (
     <div class="flow-graph">
       <svg
@@ -44,56 +43,68 @@ export function FlowGraph({ flow }: { readonly flow: Flow }) {
             <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
           </marker>
         </defs>
-        {layout.edges.map((placed, index) => {
-          const edge = flow.edges[index] as FlowTransition;
-          return (
-            <g class={`edge ${edgeClass(edge)}`} data-edge={`${edge.from}->${edge.to}`}>
-              <path
-                d={placed.path}
-                marker-end="url(#arrow)"
-                style={{ strokeWidth: strokeOf(edge.count, busiest) }}
-              />
-              <text
-                x={placed.labelX}
-                y={placed.labelY + (placed.back ? 14 : -20)}
-                text-anchor="middle"
-                class="edge-label"
-              >
-                {edge.count === 0 ? "declared, not seen" : `×${edge.count.toLocaleString("en")}`}
-              </text>
-              {edge.count > 0 && (
-                <text
-                  x={placed.labelX}
-                  y={placed.labelY + (placed.back ? 27 : -7)}
-                  text-anchor="middle"
-                  class="edge-label edge-durations"
-                >
-                  p50 {durationText(edge.p50Ms)} · p95 {durationText(edge.p95Ms)}
-                </text>
-              )}
-            </g>
-          );
-        })}
-        {layout.nodes.map((placed) => {
-          const step = steps.get(placed.id);
-          return (
-            <g
-              class={`node ${nodeClass(step)}`}
-              data-step={placed.id}
-              transform={`translate(${placed.x},${placed.y})`}
-            >
-              <rect width={width} height={height} rx="8" />
-              <text x={width / 2} y="22" text-anchor="middle" class="node-name">
-                {placed.id}
-              </text>
-              <text x={width / 2} y="42" text-anchor="middle" class="node-figures">
-                {step === undefined ? "" : figuresOf(step)}
-              </text>
-            </g>
-          );
-        })}
+        {layout.edges.map((placed, index) => (
+          <EdgeShape placed={placed} edge={flow.edges[index] as FlowTransition} busiest={busiest} />
+        ))}
+        {layout.nodes.map((placed) => (
+          <NodeShape placed={placed} step={steps.get(placed.id)} />
+        ))}
       </svg>
     </div>
+  );
+}
+
+function EdgeShape(props: {
+  readonly placed: PlacedEdge;
+  readonly edge: FlowTransition;
+  readonly busiest: number;
+}) {
+  const { placed, edge } = props;
+  return (
+    <g class={`edge ${edgeClass(edge)}`} data-edge={`${edge.from}->${edge.to}`}>
+      <path
+        d={placed.path}
+        marker-end="url(#arrow)"
+        style={{ strokeWidth: strokeOf(edge.count, props.busiest) }}
+      />
+      <text
+        x={placed.labelX}
+        y={placed.labelY + (placed.back ? 14 : -20)}
+        text-anchor="middle"
+        class="edge-label"
+      >
+        {edge.count === 0 ? "declared, not seen" : `×${edge.count.toLocaleString("en")}`}
+      </text>
+      {edge.count > 0 && (
+        <text
+          x={placed.labelX}
+          y={placed.labelY + (placed.back ? 27 : -7)}
+          text-anchor="middle"
+          class="edge-label edge-durations"
+        >
+          p50 {durationText(edge.p50Ms)} · p95 {durationText(edge.p95Ms)}
+        </text>
+      )}
+    </g>
+  );
+}
+
+function NodeShape({ placed, step }: { readonly placed: PlacedNode; readonly step: FlowStep | undefined }) {
+  const { nodeWidth: width, nodeHeight: height } = LAYOUT_DEFAULTS;
+  return (
+    <g
+      class={`node ${nodeClass(step)}`}
+      data-step={placed.id}
+      transform={`translate(${placed.x},${placed.y})`}
+    >
+      <rect width={width} height={height} rx="8" />
+      <text x={width / 2} y="22" text-anchor="middle" class="node-name">
+        {placed.id}
+      </text>
+      <text x={width / 2} y="42" text-anchor="middle" class="node-figures">
+        {step === undefined ? "" : figuresOf(step)}
+      </text>
+    </g>
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import type { JournalStep, StepPage } from "../../src/sdk/client-views.js";
+import type { ConsoleApi } from "../api.js";
 import { durationText } from "../format.js";
 import { Instant, Loading } from "../parts/common.js";
 import { useConsole, useLoad } from "../parts/console-context.js";
@@ -31,20 +32,9 @@ export function MachineSteps({ namespace, id }: { readonly namespace: string; re
   const nextAfter = older === null ? newest.data.nextAfter : older.nextAfter;
   const shown = failuresOnly ? steps.filter((step) => step.outcome !== "committed") : steps;
   const loadOlder = async () => {
-    let after = nextAfter;
-    const found: JournalStep[] = [];
     try {
-      for (let page = 0; after !== null && page < (failuresOnly ? FAILURE_SEARCH_PAGES_MAX : 1); page += 1) {
-        const read = await api.client.steps(namespace, id, {
-          direction: "backward",
-          limit: STEPS_PAGE,
-          after,
-        });
-        found.push(...read.steps);
-        after = read.nextAfter;
-        if (failuresOnly && read.steps.some((step) => step.outcome !== "committed")) break;
-      }
-      setOlder({ steps: [...(older?.steps ?? []), ...found], nextAfter: after });
+      const read = await readOlderSteps(api, { namespace, id, after: nextAfter, failuresOnly });
+      setOlder({ steps: [...(older?.steps ?? []), ...read.steps], nextAfter: read.nextAfter });
       setError(undefined);
     } catch (thrown) {
       setError(thrown);
@@ -86,6 +76,26 @@ export function MachineSteps({ namespace, id }: { readonly namespace: string; re
       )}
     </div>
   );
+}
+
+/** The next page of older steps; looking for failures, up to ten pages until one holds a failure. */
+async function readOlderSteps(
+  api: ConsoleApi,
+  from: { namespace: string; id: string; after: number | null; failuresOnly: boolean },
+): Promise<{ steps: JournalStep[]; nextAfter: number | null }> {
+  let after = from.after;
+  const steps: JournalStep[] = [];
+  for (let page = 0; after !== null && page < (from.failuresOnly ? FAILURE_SEARCH_PAGES_MAX : 1); page += 1) {
+    const read = await api.client.steps(from.namespace, from.id, {
+      direction: "backward",
+      limit: STEPS_PAGE,
+      after,
+    });
+    steps.push(...read.steps);
+    after = read.nextAfter;
+    if (from.failuresOnly && read.steps.some((step) => step.outcome !== "committed")) break;
+  }
+  return { steps, nextAfter: after };
 }
 
 function StepRow({ step, longest }: { readonly step: JournalStep; readonly longest: number }) {
