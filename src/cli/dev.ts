@@ -4,7 +4,8 @@
  * the approved payments pause when their capture's retries run out, and the demo, as an operator would, resumes
  * them once the bank is back. It prints every event as it is committed and every pause and resume, then the
  * payments' flow from the step journal, and keeps running until interrupted (or exits with --once). The JSON API
- * is served beside it; its base URL is the first line printed, followed by curl lines to try.
+ * is served beside it with the web console at /console; the first line printed names both, followed by curl lines
+ * to try.
  */
 import { flowToMermaid } from "../core/flow.js";
 import { formatTimestampUs } from "../core/time.js";
@@ -12,6 +13,7 @@ import type { DemoBank } from "../demo/payments.js";
 import { demoNamespaces, PAYMENTS, SESSIONS } from "../demo/payments.js";
 import type { EngineApi, MachineSnapshot } from "../engine/engine-api.js";
 import { jsonBodyBytesMax, mountJsonApi } from "../http/api/json-api.js";
+import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import { createHttpServer, type RatchetHttpServer } from "../http/http-server.js";
 import { pack, unpack } from "../processors/payload.js";
 import type { RatchetNode } from "../runtime/create-node.js";
@@ -56,7 +58,7 @@ export async function runDev(options: DevOptions): Promise<DevNode> {
   });
   const run = Date.now().toString(36);
   const base = `http://${DEV_HOST}:${port}`;
-  write(`JSON API at ${base} (OpenAPI at ${base}/openapi.json)`);
+  write(`JSON API at ${base} (OpenAPI at ${base}/openapi.json); console at ${base}${CONSOLE_PATH}`);
   write(`Ratchet dev node ${node.owner}: embedded SQLite at ${options.databasePath}`);
   write(`namespaces: ${node.engine.namespaces().join(", ")}`);
   for (const line of curlLines(base, `pay-${run}-1`)) write(line);
@@ -78,12 +80,15 @@ async function serveJsonApi(
   const http = createHttpServer({
     engine: node.engine,
     nowUs: () => node.clock.nowUs(),
-    mount: mountJsonApi({
-      engine: node.engine,
-      queries: node.storage,
-      nowUs: () => node.clock.nowUs(),
-      bodyBytesMax: jsonBodyBytesMax([]),
-    }),
+    mount: (app) => {
+      mountJsonApi({
+        engine: node.engine,
+        queries: node.storage,
+        nowUs: () => node.clock.nowUs(),
+        bodyBytesMax: jsonBodyBytesMax([]),
+      })(app);
+      mountConsole()(app);
+    },
   });
   const address = await http.listen(port, DEV_HOST);
   return { http, port: address.port };

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
 import { API_PREFIX, jsonBodyBytesMax, mountJsonApi, OPENAPI_PATH } from "../http/api/json-api.js";
+import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import {
   AUTOMATON_PATH,
   createHttpServer,
@@ -93,13 +94,16 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     bodyBytesMax: bodyBytesMaxOf(config),
     onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
     metrics: createNodeMetrics(node),
-    mount: mountJsonApi({
-      engine: node.engine,
-      queries: node.storage,
-      nowUs: () => clock.nowUs(),
-      bodyBytesMax: jsonBodyBytesMaxOf(config),
-      onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
-    }),
+    mount: (app) => {
+      mountJsonApi({
+        engine: node.engine,
+        queries: node.storage,
+        nowUs: () => clock.nowUs(),
+        bodyBytesMax: jsonBodyBytesMaxOf(config),
+        onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
+      })(app);
+      mountConsole()(app);
+    },
   });
   let address: AddressInfo;
   try {
@@ -115,7 +119,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   for (const plan of sinkPlansOf(config))
     options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
   options.write(
-    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
+    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
   );
   return {
     node,

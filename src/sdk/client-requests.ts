@@ -2,7 +2,6 @@
  * What RatchetClient's requests are made of: the options of a step's request (its idempotency key, its history
  * range), search filters, a flow's window, and the paths, bodies and queries they become.
  */
-import { randomUUID } from "node:crypto";
 import type { MachineStatus } from "../core/machine.js";
 import type { JsonValue } from "../mg/msgpack/natural-json.js";
 import type { ClientRequestOptions, Exchange } from "./client-http.js";
@@ -43,9 +42,12 @@ export interface FlowWindow {
   readonly until?: string | Date;
 }
 
-/** A fresh idempotency key (a random UUID): make it once per request, and send it again with each retry. */
+/**
+ * A fresh idempotency key (a random UUID): make it once per request, and send it again with each retry. Web
+ * Crypto's, which Node 20 and browsers share, so the client runs in the console's page as well.
+ */
 export function newIdempotencyKey(): string {
-  return randomUUID();
+  return globalThis.crypto.randomUUID();
 }
 
 export function machinesPath(namespace: string): string {
