@@ -19,6 +19,11 @@ export interface RequestOptions {
    * second step; the same key with another request is IdempotencyKeyReusedError.
    */
   readonly idempotency?: IdempotencyRequest;
+  /**
+   * Who asked, when a person or an operator's tool did (a token's name, `cli`, a bulk run's starter): operator
+   * actions are audited under this name. Absent for a program's own requests.
+   */
+  readonly actor?: string;
 }
 
 export interface RangedRequestOptions extends RequestOptions {
