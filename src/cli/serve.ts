@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { DestinationStream } from "pino";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
+import { aroundRequests } from "../engine/around-requests.js";
 import { API_PREFIX, jsonBodyBytesMax, mountJsonApi, OPENAPI_PATH } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import {
@@ -25,6 +26,7 @@ import { createNodeFromConfig, describeStorage, unappliedSettings } from "../run
 import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
 import { stepLogObserver } from "../runtime/step-logs.js";
 import { SystemClock } from "../runtime/system-clock.js";
+import { createNodeTracing } from "../runtime/tracing.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
@@ -93,14 +95,18 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   });
   const onUnexpectedError = (error: Error, method: string) =>
     logger.error({ err: error, request: method }, "request answered 500");
+  const tracing = config.tracing === null ? undefined : createNodeTracing(config.tracing);
   const node = await createNodeFromConfig(config, {
     onError: (error, context) => logger.error({ err: error, context }, "error no caller received"),
-    observers: [stepLogObserver(logger)],
+    observers:
+      tracing === undefined ? [stepLogObserver(logger)] : [stepLogObserver(logger), tracing.observer],
   });
+  // Requests of both edges go through one wrapper that opens their spans.
+  const engine = tracing === undefined ? node.engine : aroundRequests(node.engine, tracing.aroundRequest);
   const clock = new SystemClock();
   const server = config.woodyServer;
   const http = createHttpServer({
-    engine: node.engine,
+    engine,
     nowUs: () => clock.nowUs(),
     connectionsMax: server.maxConcurrentConnections,
     keepAliveTimeoutMs: server.httpKeepAliveTimeoutMs,
@@ -110,7 +116,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     metrics: createNodeMetrics(node),
     mount: (app) => {
       mountJsonApi({
-        engine: node.engine,
+        engine,
         queries: node.storage,
         nowUs: () => clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMaxOf(config),
@@ -124,6 +130,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     address = await http.listen(server.port, server.ip);
   } catch (error) {
     await node.close();
+    await tracing?.shutdown();
     throw new Error(`cannot listen on ${server.ip} port ${server.port}: ${(error as Error).message}`, {
       cause: error,
     });
@@ -143,6 +150,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     async stop() {
       await http.close({ timeoutMs: server.shutdownTimeoutMs });
       await node.close({ drainTimeoutMs: server.shutdownTimeoutMs });
+      await tracing?.shutdown();
       logger.flush();
     },
   };

@@ -6,9 +6,15 @@
  * processor's error text may quote its input.
  */
 import type { RequestContext } from "../core/machine.js";
-import type { EngineObserver, StepEnd, StepEndOutcome, StepStart, StepWatch } from "../engine/engine-observer.js";
-import type { Logger } from "./logger.js";
 import { traceIdOfContext } from "../core/trace-context.js";
+import type {
+  EngineObserver,
+  StepEnd,
+  StepEndOutcome,
+  StepStart,
+  StepWatch,
+} from "../engine/engine-observer.js";
+import type { Logger } from "./logger.js";
 
 const LEVEL_OF_OUTCOME: Readonly<Record<StepEndOutcome, "debug" | "warn" | "error">> = {
   committed: "debug",

@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { defineProcessor, processorUnavailable, type ServedProcessor, serveProcessor } from "../../src/sdk/index.js";
+import {
+  defineProcessor,
+  processorUnavailable,
+  type ServedProcessor,
+  serveProcessor,
+} from "../../src/sdk/index.js";
 import { LogCapture, type ServedConfig, serveConfig } from "./support.js";
 
 const BEARER_TOKEN = "tok-7f3a9c1e5b2d4f60a8c3e1b7d9f2a4c6";
