@@ -457,6 +457,13 @@ export class Engine implements EngineApi {
         resolve();
         return;
       }
+      if (claim.takenOverFrom !== undefined) {
+        this.#options.observer?.leaseTakenOver({
+          namespace: namespace.name,
+          machineId: claim.record.id,
+          previousOwner: claim.takenOverFrom,
+        });
+      }
       const runner = this.#runners.of(namespace, claim.record.id);
       runner.runClaimed({ lease: claim.lease, record: claim.record, untilUs }, build(resolve));
     });

@@ -3,6 +3,9 @@
  * kind and outcome, processor calls by processor and outcome, group commits' size and duration, timer lateness.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { ProcessorUnavailableError } from "../../src/core/errors.js";
 import { createHttpServer } from "../../src/http/http-server.js";
@@ -10,6 +13,9 @@ import { localProcessor, timer } from "../../src/processors/local-processor.js";
 import { pack, unpack } from "../../src/processors/payload.js";
 import { createNode } from "../../src/runtime/create-node.js";
 import { createNodeMetrics } from "../../src/runtime/metrics.js";
+import { SystemClock } from "../../src/runtime/system-clock.js";
+import { createMachine, lease, NS } from "../../src/storage/conformance/support.js";
+import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import { waitFor } from "../support/wait.js";
 import { parsePrometheusText, type Sample, sampleOf, samplesOf } from "./prometheus-text.js";
 
@@ -104,5 +110,47 @@ test("the step, processor call, commit and timer histograms count a node's real 
   } finally {
     await server.close();
     await node.close();
+  }
+});
+
+test("a claim of a machine whose lease another node let expire counts as a lease takeover", async () => {
+  const directory = mkdtempSync(join(tmpdir(), "ratchet-takeover-"));
+  const path = join(directory, "ratchet.db");
+  const clock = new SystemClock();
+  // A node that died holding two machines with due timers (its leases, taken long ago, have expired), and one
+  // machine nobody held.
+  const before = new SqliteStorage({ path, nowUs: () => clock.nowUs() });
+  const due = { timer: { dueAtUs: 0, range: { direction: "forward" as const } } };
+  for (const id of ["held-1", "held-2", "free"]) await createMachine(before, id, 0, due);
+  await lease(before, "held-1", "dead-node");
+  await lease(before, "held-2", "dead-node");
+  await before.close();
+  const processor = localProcessor({
+    timer: () => ({ events: [{ data: pack("resumed") }], timer: timer.unset() }),
+  });
+  const node = await createNode({
+    storage: { kind: "sqlite", path },
+    pollIntervalMs: 20,
+    namespaces: () => [{ name: NS, processor }],
+  });
+  const server = createHttpServer({
+    engine: node.engine,
+    nowUs: () => node.clock.nowUs(),
+    metrics: createNodeMetrics(node),
+  });
+  try {
+    const address = await server.listen(0, "127.0.0.1");
+    for (const id of ["held-1", "held-2", "free"]) {
+      await waitFor(`${id} resumed`, async () => (await node.engine.get(NS, id)).history.length === 1);
+    }
+    const samples = parsePrometheusText(
+      await (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text(),
+    );
+    assert.equal(sampleOf(samples, "ratchet_lease_takeovers_total", { namespace: NS }), 2);
+    assert.equal(sampleOf(samples, "ratchet_timer_lateness_seconds_count", { namespace: NS }), 3);
+  } finally {
+    await server.close();
+    await node.close();
+    rmSync(directory, { recursive: true, force: true });
   }
 });
