@@ -5,8 +5,10 @@
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import type { DestinationStream } from "pino";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
+import { aroundRequests } from "../engine/around-requests.js";
 import { API_PREFIX, jsonBodyBytesMax, mountJsonApi, OPENAPI_PATH } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import {
@@ -18,10 +20,13 @@ import {
 } from "../http/http-server.js";
 import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../mg/woody/request-reader.js";
 import type { RatchetNode } from "../runtime/create-node.js";
+import { createLogger, type Logger } from "../runtime/logger.js";
 import { createNodeMetrics } from "../runtime/metrics.js";
 import { createNodeFromConfig, describeStorage, unappliedSettings } from "../runtime/node-from-config.js";
 import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
+import { stepLogObserver } from "../runtime/step-logs.js";
 import { SystemClock } from "../runtime/system-clock.js";
+import { createNodeTracing } from "../runtime/tracing.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
@@ -31,14 +36,17 @@ export interface ServeOptions {
   readonly env?: Environment;
   /** Progress lines (stdout). */
   readonly write: (line: string) => void;
-  /** Warnings and errors (stderr). */
+  /** Warnings about the configuration at start (stderr). */
   readonly warn: (line: string) => void;
+  /** Where the node's JSON log lines go (stderr unless given). */
+  readonly logDestination?: DestinationStream;
 }
 
 export interface ServingNode {
   readonly node: RatchetNode;
   readonly http: RatchetHttpServer;
   readonly address: AddressInfo;
+  readonly logger: Logger;
   /** Stops accepting, drains requests and steps in flight (each within the shutdown timeout), closes storage. */
   stop(): Promise<void>;
 }
@@ -80,27 +88,39 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   const config = await loadConfig(options.configPath, options.env ?? process.env);
   for (const key of config.ignoredKeys) options.warn(`warning: ${key.path} has no effect: ${key.reason}`);
   for (const line of unappliedSettings(config)) options.warn(`warning: ${line}`);
-  const node = await createNodeFromConfig(config, {
-    onError: (error, context) => options.warn(`error: ${String(error)} ${JSON.stringify(context)}`),
+  const logger = createLogger({
+    level: config.logging.level,
+    serviceName: config.serviceName,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
+  const onUnexpectedError = (error: Error, method: string) =>
+    logger.error({ err: error, request: method }, "request answered 500");
+  const tracing = config.tracing === null ? undefined : createNodeTracing(config.tracing);
+  const node = await createNodeFromConfig(config, {
+    onError: (error, context) => logger.error({ err: error, context }, "error no caller received"),
+    observers:
+      tracing === undefined ? [stepLogObserver(logger)] : [stepLogObserver(logger), tracing.observer],
+  });
+  // Requests of both edges go through one wrapper that opens their spans.
+  const engine = tracing === undefined ? node.engine : aroundRequests(node.engine, tracing.aroundRequest);
   const clock = new SystemClock();
   const server = config.woodyServer;
   const http = createHttpServer({
-    engine: node.engine,
+    engine,
     nowUs: () => clock.nowUs(),
     connectionsMax: server.maxConcurrentConnections,
     keepAliveTimeoutMs: server.httpKeepAliveTimeoutMs,
     idleTimeoutMs: server.idleTimeoutMs,
     bodyBytesMax: bodyBytesMaxOf(config),
-    onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
+    onUnexpectedError,
     metrics: createNodeMetrics(node),
     mount: (app) => {
       mountJsonApi({
-        engine: node.engine,
+        engine,
         queries: node.storage,
         nowUs: () => clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMaxOf(config),
-        onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
+        onUnexpectedError,
       })(app);
       mountConsole()(app);
     },
@@ -110,6 +130,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     address = await http.listen(server.port, server.ip);
   } catch (error) {
     await node.close();
+    await tracing?.shutdown();
     throw new Error(`cannot listen on ${server.ip} port ${server.port}: ${(error as Error).message}`, {
       cause: error,
     });
@@ -125,9 +146,12 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     node,
     http,
     address,
+    logger,
     async stop() {
       await http.close({ timeoutMs: server.shutdownTimeoutMs });
       await node.close({ drainTimeoutMs: server.shutdownTimeoutMs });
+      await tracing?.shutdown();
+      logger.flush();
     },
   };
 }

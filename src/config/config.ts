@@ -2,6 +2,7 @@
  * Ratchet's configuration: one YAML file in MG's format (plus Ratchet's extensions) and the environment, read
  * into one typed, frozen value with every default filled. Every problem in the file is reported at once.
  */
+
 import { readFile } from "node:fs/promises";
 import type { Limits } from "../core/limits.js";
 import { resolveLimits } from "../core/limits.js";
@@ -15,6 +16,7 @@ import { toConfigIssues } from "./issues.js";
 import type { KafkaClientConfig } from "./kafka.js";
 import type { NamespaceConfig } from "./namespace.js";
 import { completeNamespace } from "./namespace.js";
+import { type TracingConfig, tracingConfigOf } from "./opentelemetry.js";
 import { checkReferences } from "./references.js";
 import type {
   LifecyclePulseConfig,
@@ -51,6 +53,8 @@ export interface RatchetConfig {
   readonly logging: LoggingConfig;
   /** The Prometheus endpoint; null when off. */
   readonly metrics: MetricsConfig | null;
+  /** Where spans are exported over OTLP/HTTP (`opentelemetry` and the `OTEL_*` variables); null when off. */
+  readonly tracing: TracingConfig | null;
   /** Namespaces by name; at least one. */
   readonly namespaces: Readonly<Record<string, NamespaceConfig>>;
   /** MG keys present in the file that have no effect here, for `ratchet serve` to warn about. */
@@ -92,6 +96,8 @@ export function parseConfig(
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues, source);
 
   const { data } = parsed;
+  const traced = tracingConfigOf(data.opentelemetry, env, data.service_name);
+  if (traced.issues.length > 0) throw new ConfigError(traced.issues, source);
   const config: RatchetConfig = {
     serviceName: data.service_name,
     woodyServer: data.woody_server,
@@ -104,6 +110,7 @@ export function parseConfig(
     lifecyclePulse: data.lifecycle_pulse ?? null,
     logging: data.logging,
     metrics: data.metrics ?? null,
+    tracing: traced.tracing,
     namespaces: Object.fromEntries(
       Object.entries(data.namespaces).map(([name, draft]) => [
         name,

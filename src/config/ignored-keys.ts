@@ -29,7 +29,6 @@ export const IGNORED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
   process_registry: "Erlang process registry; storage leases take its place",
   worker: "Erlang worker start queue; Ratchet bounds its queues with core ENGINE_LIMITS",
   snowflake_machine_id: "node id for MG's snowflake notification ids, which Ratchet does not use",
-  opentelemetry: "trace export is not implemented in Ratchet yet",
 };
 
 /** MG's `limits` keys, removed unread; Ratchet's own limit keys sit beside them (see limits.ts). */

@@ -2,10 +2,12 @@
  * The top level of the configuration: the woody server, storage, the lease duration, limits, Kafka clients,
  * lifecycle events, logging, metrics and the namespaces. MG keys that Ratchet ignores are removed before this schema runs.
  */
+
 import { z } from "zod";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";
+import { OPENTELEMETRY } from "./opentelemetry.js";
 import {
   durationMs,
   integer,
@@ -146,6 +148,7 @@ export const CONFIG_SCHEMA = z.strictObject({
   lifecycle_pulse: LIFECYCLE_PULSE.optional(),
   logging: LOGGING,
   metrics: METRICS.optional(),
+  opentelemetry: OPENTELEMETRY,
   namespaces: z.record(z.string(), namespaceSchema()).transform((namespaces, context) => {
     if (Object.keys(namespaces).length === 0) return reject(context, "must define at least one namespace");
     return namespaces;

@@ -1,6 +1,7 @@
 /** What a machine runner and its steps need from their engine: the ports, the node's identity, a few callbacks. */
 import type { Clock } from "../core/time.js";
 import type { MachineStore, OutboxEntry } from "../storage/machine-store.js";
+import type { EngineObserver } from "./engine-observer.js";
 import type { FaultPoints } from "./fault-points.js";
 import type { GroupCommitter } from "./group-committer.js";
 import type { HistoryCache } from "./history-cache.js";
@@ -22,6 +23,8 @@ export interface EngineContext {
   readonly pendingJournal: PendingJournal;
   readonly machineQueueLengthMax: number;
   readonly chainedStepsMax: number;
+  /** Sees steps, processor calls and takeovers (logs, traces, histograms); absent, nothing is observed. */
+  readonly observer: EngineObserver | undefined;
   /** A step armed a timer that this node will not run at once: the scheduler may need to wake earlier. */
   timerArmed(dueAtUs: number): void;
   /** True once the engine is closing: runners finish the step at hand and chain no further. */

@@ -31,6 +31,7 @@ import type {
   StepsQuery,
 } from "./engine-api.js";
 import type { EngineContext } from "./engine-context.js";
+import type { EngineObserver } from "./engine-observer.js";
 import { FaultPoints } from "./fault-points.js";
 import { GroupCommitter } from "./group-committer.js";
 import { HistoryCache } from "./history-cache.js";
@@ -81,6 +82,8 @@ export interface EngineOptions {
   readonly faults?: FaultPoints;
   readonly onError?: (error: unknown, context: object) => void;
   readonly onStepCommitted?: (namespace: string, kind: string) => void;
+  /** Sees each step, processor call, group commit and lease takeover (logs, traces, latency histograms). */
+  readonly observer?: EngineObserver;
   /** A committed step wrote outbox records for these sinks. */
   readonly onOutboxWritten?: (sinks: ReadonlySet<string>) => void;
 }
@@ -110,6 +113,7 @@ export class Engine implements EngineApi {
       batchStepsMax: ENGINE_LIMITS.commitBatchStepsMax,
       queueLengthMax: ENGINE_LIMITS.commitQueueLengthMax,
       defer: options.defer,
+      ...(options.observer === undefined ? {} : { observe: observeFlushes(options.observer, clock) }),
     });
     this.historyCache = new HistoryCache(
       options.historyCacheBytesMax ?? ENGINE_DEFAULTS.historyCacheBytesMax,
@@ -154,6 +158,7 @@ export class Engine implements EngineApi {
       pendingJournal: new PendingJournal(),
       machineQueueLengthMax: ENGINE_LIMITS.machineQueueLengthMax,
       chainedStepsMax: ENGINE_LIMITS.chainedStepsMax,
+      observer: options.observer,
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
       closing: () => this.#closing,
       stepCommitted: (namespace, kind) => options.onStepCommitted?.(namespace, kind),
@@ -452,10 +457,24 @@ export class Engine implements EngineApi {
         resolve();
         return;
       }
+      if (claim.takenOverFrom !== undefined) {
+        this.#options.observer?.leaseTakenOver({
+          namespace: namespace.name,
+          machineId: claim.record.id,
+          previousOwner: claim.takenOverFrom,
+        });
+      }
       const runner = this.#runners.of(namespace, claim.record.id);
       runner.runClaimed({ lease: claim.lease, record: claim.record, untilUs }, build(resolve));
     });
   }
+}
+
+function observeFlushes(observer: EngineObserver, clock: Clock) {
+  return {
+    nowUs: () => clock.nowUs(),
+    flushed: (flush: Parameters<EngineObserver["commitFlushed"]>[0]) => observer.commitFlushed(flush),
+  };
 }
 
 /** The request's context and idempotency key, as a work item carries them. */

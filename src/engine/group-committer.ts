@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { coerceError, OverloadedError, RatchetError, StorageRejectedError } from "../core/errors.js";
 import type { CommitOutcome, MachineStore, StepCommit } from "../storage/machine-store.js";
+import type { CommitFlush } from "./engine-observer.js";
 
 const MODES = Object.freeze({ idle: "idle", scheduled: "scheduled", flushing: "flushing" });
 type Mode = (typeof MODES)[keyof typeof MODES];
@@ -29,6 +30,8 @@ export interface GroupCommitterOptions {
   readonly queueLengthMax: number;
   /** Runs the callback after pending I/O of this turn, so steps finishing together share a batch. */
   readonly defer: (callback: () => void) => void;
+  /** Sees every transaction with its step count and duration (metrics, traces); its clock is `nowUs`. */
+  readonly observe?: { readonly nowUs: () => number; flushed(flush: CommitFlush): void };
 }
 
 export class GroupCommitter {
@@ -76,7 +79,7 @@ export class GroupCommitter {
     this.stats.flushes += 1;
     let outcomes: CommitOutcome[];
     try {
-      outcomes = await this.#storage.commit(batch.map((pending) => pending.step));
+      outcomes = await this.#storageCommit(batch);
     } catch (thrown) {
       const error = coerceError(thrown);
       if (!committedNothingForSure(error)) {
@@ -98,6 +101,21 @@ export class GroupCommitter {
     assert.equal(outcomes.length, batch.length, "storage answers every step of a batch");
     this.stats.steps += outcomes.filter((outcome) => outcome.ok).length;
     for (const [index, pending] of batch.entries()) pending.resolve(outcomes[index] as CommitOutcome);
+  }
+
+  async #storageCommit(batch: readonly Pending[]): Promise<CommitOutcome[]> {
+    const steps = batch.map((pending) => pending.step);
+    const { observe } = this.#options;
+    if (observe === undefined) return this.#storage.commit(steps);
+    const startedAtUs = observe.nowUs();
+    let ok = false;
+    try {
+      const outcomes = await this.#storage.commit(steps);
+      ok = true;
+      return outcomes;
+    } finally {
+      observe.flushed({ steps: steps.length, startedAtUs, endedAtUs: observe.nowUs(), ok });
+    }
   }
 }
 

@@ -18,10 +18,11 @@ import { dueAtUsOf, machineKey } from "../core/machine.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { Lease } from "../storage/machine-store.js";
 import type { EngineContext } from "./engine-context.js";
+import type { StepEndOutcome, StepWatch } from "./engine-observer.js";
 import type { HeldLease, StepToCommit } from "./leased-machine.js";
 import { LeasedMachine } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
-import { attemptOf, journalDraftOf, uncommittedOutcomeOf } from "./step-journal.js";
+import { attemptOf, errorClassOf, journalDraftOf, uncommittedOutcomeOf } from "./step-journal.js";
 import type { JournaledAttempt, StepCommitOptions, StepRun } from "./step-run.js";
 import { runCall, runRepair } from "./steps/call.js";
 import { runModernize } from "./steps/modernize.js";
@@ -30,7 +31,14 @@ import { runPause, runRemove, runResume, runRetryNow, runSimpleRepair } from "./
 import { runStart } from "./steps/start.js";
 import { runTimer } from "./steps/timer.js";
 import type { Work } from "./work.js";
-import { isRequest } from "./work.js";
+import { contextOfWork, isRequest } from "./work.js";
+
+/** An observed step: its watch, and how its commit recorded it. */
+interface ObservedStep {
+  readonly watch: StepWatch;
+  outcome: StepEndOutcome;
+  errorClass: string | null;
+}
 
 /** A lease the scheduler claimed, with the record the claim read and the lease's expiry. */
 export interface Claim {
@@ -127,6 +135,7 @@ export class MachineRunner {
 
   async #execute(work: Work): Promise<void> {
     let attempt: JournaledAttempt | undefined;
+    let observed: ObservedStep | null = null;
     try {
       let held: HeldLease | null;
       if (isRequest(work)) {
@@ -139,10 +148,13 @@ export class MachineRunner {
         if (held === null) return; // the lease was lost before this step could run; it is claimed again
       }
       attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
+      if (this.engine.observer !== undefined) observed = this.#observe(work, attempt);
       const retryUntilUs = isRequest(work) ? work.deadlineUs : Number.POSITIVE_INFINITY;
-      await this.#dispatch(work, this.#stepRun(held, attempt, retryUntilUs));
+      await this.#dispatch(work, this.#stepRun({ held, attempt, retryUntilUs, observed }));
+      if (observed !== null) this.#observeEnd(observed, attempt, null);
     } catch (error) {
       if (attempt !== undefined) this.#noteUncommitted(attempt, error);
+      if (attempt !== undefined && observed !== null) this.#observeEnd(observed, attempt, error);
       if (isRequest(work)) work.reply.reject(error);
       else this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId });
     } finally {
@@ -165,6 +177,48 @@ export class MachineRunner {
       endedAtUs: this.engine.clock.nowUs(),
     });
     this.engine.pendingJournal.note(this.#key, draft);
+  }
+
+  /** Tells the observer a step begins (and, for a due timer, how late it fires). */
+  #observe(work: Work, attempt: JournaledAttempt): ObservedStep | null {
+    const observer = this.engine.observer;
+    if (observer === undefined) return null;
+    const record = this.#machine.record;
+    const base = { namespace: this.namespace.name, machineId: this.machineId };
+    if (work.kind === "timer" && record !== null) {
+      const dueAtUs = dueAtUsOf(record);
+      if (dueAtUs !== null && dueAtUs <= attempt.startedAtUs) {
+        observer.timerFired({ ...base, dueAtUs, firedAtUs: attempt.startedAtUs });
+      }
+    }
+    const watch = observer.stepStarted({
+      ...base,
+      kind: attempt.kind,
+      name: attempt.name,
+      attempt: attempt.attempt,
+      startedAtUs: attempt.startedAtUs,
+      context: contextOfWork(work, record),
+    });
+    return watch === null ? null : { watch, outcome: "skipped", errorClass: null };
+  }
+
+  /**
+   * The step's end: what its commit recorded, or, without a commit, the journal's outcome of the failure. A step
+   * that neither called its processor nor committed (a timer no longer due, a refused request) is `skipped`.
+   */
+  #observeEnd(observed: ObservedStep, attempt: JournaledAttempt, error: unknown): void {
+    let { outcome, errorClass } = observed;
+    if (!attempt.committed && error !== null) {
+      const coerced = coerceError(error);
+      errorClass = errorClassOf(coerced);
+      outcome = attempt.processor === null ? "skipped" : (uncommittedOutcomeOf(coerced) ?? "error");
+    }
+    observed.watch.stepEnded({
+      endedAtUs: this.engine.clock.nowUs(),
+      outcome,
+      processor: attempt.processor,
+      errorClass,
+    });
   }
 
   async #dispatch(work: Work, run: StepRun): Promise<void> {
@@ -236,14 +290,20 @@ export class MachineRunner {
     return this.#machine.held();
   }
 
-  #stepRun(held: HeldLease, attempt: JournaledAttempt, retryUntilUs: number): StepRun {
+  #stepRun(run: {
+    held: HeldLease;
+    attempt: JournaledAttempt;
+    retryUntilUs: number;
+    observed: ObservedStep | null;
+  }): StepRun {
     return {
       engine: this.engine,
       namespace: this.namespace,
       machine: this.#machine,
-      held,
-      attempt,
-      commit: (step, options = {}) => this.#commit({ held, attempt, retryUntilUs }, step, options),
+      held: run.held,
+      attempt: run.attempt,
+      watch: run.observed === null ? null : run.observed.watch,
+      commit: (step, options = {}) => this.#commit(run, step, options),
     };
   }
 
@@ -253,11 +313,11 @@ export class MachineRunner {
    * runs at once from the state held in memory, with no round trip through the scheduler.
    */
   async #commit(
-    run: { held: HeldLease; attempt: JournaledAttempt; retryUntilUs: number },
+    run: { held: HeldLease; attempt: JournaledAttempt; retryUntilUs: number; observed: ObservedStep | null },
     step: StepToCommit,
     options: StepCommitOptions,
   ): Promise<void> {
-    const { held, attempt, retryUntilUs } = run;
+    const { held, attempt, retryUntilUs, observed } = run;
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -267,16 +327,25 @@ export class MachineRunner {
       !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
     const journaled = this.#journaled(attempt, step, options, nowUs);
+    observed?.watch.committing(nowUs);
     try {
       await this.#machine.commit(journaled.step, { held, keep, retryUntilUs });
     } catch (error) {
+      observed?.watch.committed(this.engine.clock.nowUs(), coerceError(error));
       this.#journalNotWritten(journaled.pending, error);
       throw error;
     }
     attempt.committed = true;
+    if (observed !== null) this.#observeCommitted(observed, options);
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
     if (chain) this.#queue.push({ kind: "timer" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);
+  }
+
+  #observeCommitted(observed: ObservedStep, options: StepCommitOptions): void {
+    observed.outcome = options.outcome ?? "committed";
+    observed.errorClass = options.error === undefined ? null : errorClassOf(options.error);
+    observed.watch.committed(this.engine.clock.nowUs(), null);
   }
 
   /** The step with its journal entries numbered after the machine's last, and the record's step number moved on. */

@@ -93,6 +93,7 @@ export function uncommittedOutcomeOf(error: unknown): JournalOutcome | null {
   return null;
 }
 
-function errorClassOf(error: Error): string {
+/** The code of a typed error, else its class name: what the journal and the observers record of a failure. */
+export function errorClassOf(error: Error): string {
   return error instanceof RatchetError ? error.code : error.name;
 }

@@ -10,11 +10,13 @@ import type { MachineRecord, Payload, RequestContext } from "../core/machine.js"
 import type { StepKind } from "../core/step.js";
 import type { ProcessorRequest, StepAttempt } from "../processors/processor.js";
 import type { EngineContext } from "./engine-context.js";
+import type { ProcessorAnswer, StepWatch } from "./engine-observer.js";
 import type { HeldLease, LeasedMachine, StepToCommit } from "./leased-machine.js";
 import type { Namespace } from "./namespace.js";
 import { processorFor, processorNameFor } from "./namespace.js";
 import type { ProcessorOutcome } from "./processor-call.js";
 import { callProcessor } from "./processor-call.js";
+import { errorClassOf } from "./step-journal.js";
 import type { StepOutcome } from "./step-outcome.js";
 import { stepOutcomeOf } from "./step-outcome.js";
 
@@ -58,6 +60,8 @@ export interface StepRun {
   readonly machine: LeasedMachine;
   readonly held: HeldLease;
   readonly attempt: JournaledAttempt;
+  /** The observer's watch of this step; null when nothing observes it. */
+  readonly watch: StepWatch | null;
   /** Commits under the held lease with the step's journal entry; the runner decides whether to keep the lease. */
   commit(step: StepToCommit, options?: StepCommitOptions): Promise<void>;
 }
@@ -80,8 +84,14 @@ export async function invokeProcessor(run: StepRun, options: InvokeOptions): Pro
     stepName: run.attempt.name,
     ...(options.timerRoute === undefined ? {} : { timerRoute: options.timerRoute }),
   };
-  run.attempt.processor = processorNameFor(run.namespace, request.kind, route);
+  const processorName = processorNameFor(run.namespace, request.kind, route);
+  run.attempt.processor = processorName;
   const processor = processorFor(run.namespace, request.kind, route);
+  const { watch } = run;
+  const context =
+    watch === null
+      ? options.context
+      : (watch.processorCalling(processorName, run.engine.clock.nowUs()) ?? options.context);
   const outcome = await callProcessor(
     run.engine.clock,
     processor,
@@ -90,12 +100,18 @@ export async function invokeProcessor(run: StepRun, options: InvokeOptions): Pro
       deadlineUs: run.machine.callDeadlineUs(options.deadlineUs),
       leaseLost: run.held.lost,
       stepName: run.attempt.name,
-      ...(options.context === undefined ? {} : { context: options.context }),
+      ...(context === undefined ? {} : { context }),
       ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
     },
   );
+  if (watch !== null) watch.processorAnswered(answerOf(outcome, run.engine.clock.nowUs()));
   await run.engine.faults.reach("afterProcessorBeforeCommit", fault);
   return outcome;
+}
+
+function answerOf(outcome: ProcessorOutcome, endedAtUs: number): ProcessorAnswer {
+  if (outcome.kind === "result") return { endedAtUs, outcome: "ok", errorClass: null };
+  return { endedAtUs, outcome: "error", errorClass: errorClassOf(outcome.error) };
 }
 
 /** The processor's answer checked and applied to `record`, as of now. */

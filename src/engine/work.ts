@@ -1,7 +1,7 @@
 /** The units of work a machine runner executes one at a time, and how each is answered. */
 import type { HistoryRange } from "../core/history-range.js";
 import type { IdempotencyRequest } from "../core/idempotency.js";
-import type { Payload, RequestContext } from "../core/machine.js";
+import type { MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
 
 export interface Reply<T> {
@@ -38,4 +38,16 @@ export type RequestWork = Extract<Work, { reply: unknown }>;
 
 export function isRequest(work: Work): work is RequestWork {
   return "reply" in work;
+}
+
+/** The context a work item runs in: the request's, the one stored with the timer, or the notification's. */
+export function contextOfWork(work: Work, record: MachineRecord | null): RequestContext | undefined {
+  switch (work.kind) {
+    case "timer":
+      return record?.timer?.context;
+    case "notification":
+      return work.notification.context;
+    default:
+      return work.context;
+  }
 }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
 import { Engine } from "../engine/engine.js";
+import type { EngineObserver } from "../engine/engine-observer.js";
 import type { FaultPoints } from "../engine/fault-points.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
 import type { OutboxRelayOptions } from "../sinks/outbox-relay.js";
@@ -13,6 +14,7 @@ import { OutboxRelay } from "../sinks/outbox-relay.js";
 import type { Sink } from "../sinks/sink.js";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
+import { EngineObservers } from "./engine-observers.js";
 import { startIdempotencyPruner } from "./idempotency-pruner.js";
 import { SystemClock } from "./system-clock.js";
 
@@ -75,6 +77,8 @@ export interface NodeOptions {
   readonly historyCacheBytesMax?: number;
   /** How long idempotency keys are kept (IDEMPOTENCY_DEFAULTS.retentionMs); pruned by a node with a scheduler. */
   readonly idempotencyKeyRetentionMs?: number;
+  /** What watches the engine from its first step (step logs, traces); more can be added to `node.observers`. */
+  readonly observers?: readonly EngineObserver[];
 }
 
 export interface RatchetNode {
@@ -83,6 +87,8 @@ export interface RatchetNode {
   readonly clock: SystemClock;
   readonly owner: string;
   readonly relays: readonly OutboxRelay[];
+  /** The engine's observers (logs, traces, the latency histograms of createNodeMetrics). */
+  readonly observers: EngineObservers;
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
@@ -93,6 +99,8 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const reportError = (error: unknown, context: object) => options.onError?.(error, context);
   let engine: Engine | undefined;
+  const observers = new EngineObservers();
+  for (const observer of options.observers ?? []) observers.add(observer);
   const relays = (options.sinks ?? []).map(
     (sink) =>
       new OutboxRelay(storage, sink, clock, {
@@ -128,6 +136,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
         ? {}
         : { historyCacheBytesMax: options.historyCacheBytesMax }),
       onError: reportError,
+      observer: observers,
       onOutboxWritten: (sinks) => {
         for (const name of sinks) relayOf.get(name)?.wake();
       },
@@ -152,6 +161,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     clock,
     owner,
     relays,
+    observers,
     async close(closeOptions) {
       await running.close(closeOptions);
       await pruner?.stop();

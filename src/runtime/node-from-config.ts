@@ -20,6 +20,7 @@ import { DEFAULT_ROUTE } from "../config/namespace.js";
 import type { StorageConfig } from "../config/schema.js";
 import { coerceError } from "../core/errors.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
+import type { EngineObserver } from "../engine/engine-observer.js";
 import type { NamespaceOptions, StepOptions } from "../engine/namespace.js";
 import { DEFAULT_PROCESSOR } from "../engine/namespace.js";
 import { createHttpJsonProcessor } from "../http/processor-protocol/http-json-processor.js";
@@ -56,6 +57,8 @@ export interface NodeFromConfigHooks {
   readonly relaysEnabled?: boolean;
   /** PostgreSQL: apply pending migrations at start (default true); false refuses an outdated schema. */
   readonly migrate?: boolean;
+  /** What watches the engine from its first step: step logs, traces. */
+  readonly observers?: readonly EngineObserver[];
 }
 
 /** Options for createNode, and the processor clients and sinks they hold (closed with the node). */
@@ -130,6 +133,7 @@ export function nodeOptionsFromConfig(
     namespaces: () => namespaces,
     sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
+    ...(hooks.observers === undefined ? {} : { observers: hooks.observers }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
     relay: { continuationPolicies: continuationPoliciesOf(config) },
     historyCacheBytesMax: config.historyCacheBytesMax,

@@ -78,6 +78,8 @@ export type CommitOutcome = { readonly ok: true } | { readonly ok: false; readon
 export interface ClaimedMachine {
   readonly lease: Lease;
   readonly record: MachineRecord;
+  /** The owner of the expired lease this claim replaced, when it was another owner's (a takeover). */
+  readonly takenOverFrom?: string;
 }
 
 export interface ClaimedNotification extends ClaimedMachine {

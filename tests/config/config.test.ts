@@ -255,7 +255,6 @@ test("an MG config.yaml loads; Erlang, Consul, cluster and logger keys come back
     "dist_node_name",
     "dist_port",
     "erlang",
-    "opentelemetry",
     "consuela",
     "consul",
     "snowflake_machine_id",
@@ -276,6 +275,8 @@ test("an MG config.yaml loads; Erlang, Consul, cluster and logger keys come back
   }
   assert.ok(config.ignoredKeys.every((key) => key.reason.length > 0));
   assert.equal(config.serviceName, "machinegun");
+  assert.ok(!ignored.includes("opentelemetry"), "opentelemetry is read");
+  assert.deepEqual(config.tracing, { serviceName: "machinegun", tracesUrl: "http://jaeger:4318/v1/traces" });
   assert.deepEqual(config.storage, { type: "sqlite", path: "/var/lib/mg/machinegun.db" });
   assert.equal(config.woodyServer.httpKeepAliveTimeoutMs, 60_000);
   assert.equal(config.logging.level, "info");

@@ -19,6 +19,7 @@ import { registerMachineRoutes } from "./machine-routes.js";
 import { registerNamespaceRoutes } from "./namespace-routes.js";
 import { problem, problemOf, problemResponse } from "./problems.js";
 import { registerStepRoutes } from "./step-routes.js";
+import { requestTraceContext } from "./trace-context.js";
 
 export const API_PREFIX = "/v1";
 export const OPENAPI_PATH = "/openapi.json";
@@ -48,8 +49,10 @@ const JSON_BODY_ARGS_FACTOR = 4;
 
 export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: refuseInvalid });
+  const traced = requestTraceContext(options.engine);
+  app.use(`${API_PREFIX}/*`, traced.middleware);
   const api: ApiContext = {
-    engine: options.engine,
+    engine: traced.engine,
     queries: options.queries,
     inFlight: new KeysInFlight(),
     nowUs: options.nowUs,

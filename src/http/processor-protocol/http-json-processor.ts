@@ -5,6 +5,7 @@
  * sent → ProcessorUnavailableError, sent without an answer → ProcessorTimeoutError, both transient. Answers are
  * read by the one table in http-json-answer.ts.
  */
+
 import http from "node:http";
 import https from "node:https";
 import {
@@ -15,6 +16,7 @@ import {
 } from "../../core/errors.js";
 import type { StepResult } from "../../core/processor-result.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
+import { TRACE_CONTEXT_KEY, traceContextOf } from "../../core/trace-context.js";
 import {
   CLIENT_KEEP_ALIVE_MS_DEFAULT,
   CLIENT_POOL_SIZE_DEFAULT,
@@ -70,6 +72,11 @@ export function createHttpJsonProcessor(options: HttpJsonProcessorOptions): Proc
         accept: JSON_CONTENT_TYPE,
         [DEADLINE_HEADER]: wire.deadline,
         ...(wire.step_key === null ? {} : { [STEP_KEY_HEADER]: wire.step_key }),
+        // The step's W3C trace context as headers too, so tracing middleware of any HTTP framework continues it.
+        ...traceContextOf({
+          traceparent: processOptions.context?.[TRACE_CONTEXT_KEY.TRACEPARENT],
+          tracestate: processOptions.context?.[TRACE_CONTEXT_KEY.TRACESTATE],
+        }),
       };
       const body = Buffer.from(JSON.stringify(wire));
       let answer: Awaited<ReturnType<typeof exchange>>;

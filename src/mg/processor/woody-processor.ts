@@ -5,6 +5,7 @@
  * fails the machine. Ratchet's optional answer headers (processor-extension.ts) name the next step and qualify a
  * transient failure; without them everything is exactly MG's.
  */
+
 import {
   coerceError,
   ProcessorFailedError,
@@ -12,7 +13,9 @@ import {
   ProcessorUnavailableError,
   RepairFailedError,
 } from "../../core/errors.js";
+import type { RequestContext } from "../../core/machine.js";
 import type { StepResult } from "../../core/processor-result.js";
+import { TRACE_CONTEXT_KEY, traceContextOf } from "../../core/trace-context.js";
 import type { ProcessOptions, Processor, ProcessorRequest } from "../../processors/processor.js";
 import { machineToThrift, payloadToValue } from "../machine-to-thrift.js";
 import { encodeValue } from "../msgpack/msgpack-value.js";
@@ -42,6 +45,16 @@ export interface WoodyEndpointOptions {
   readonly nowUs: () => number;
 }
 
+/** The step's W3C trace context, sent whether or not the step's request came over woody. */
+function traceOf(context: RequestContext | undefined): { trace?: Readonly<Record<string, string>> } {
+  if (context === undefined) return {};
+  const trace = traceContextOf({
+    traceparent: context[TRACE_CONTEXT_KEY.TRACEPARENT],
+    tracestate: context[TRACE_CONTEXT_KEY.TRACESTATE],
+  });
+  return trace.traceparent === undefined ? {} : { trace };
+}
+
 type ProcessorClient = WoodyClient<stateProcessing.ProcessorMethods>;
 
 export function createWoodyProcessor(options: WoodyEndpointOptions): Processor {
@@ -56,6 +69,7 @@ export function createWoodyProcessor(options: WoodyEndpointOptions): Processor {
         deadlineUs: processOptions.deadlineUs,
         abortSignal: processOptions.abortSignal,
         ...(processOptions.context !== undefined && { context: fromRequestContext(processOptions.context) }),
+        ...traceOf(processOptions.context),
       };
       try {
         return await callProcessor(client, request, callOptions);

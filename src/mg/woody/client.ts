@@ -50,6 +50,8 @@ export interface WoodyCallOptions {
   /** Absolute deadline in µs, sent as `woody.deadline` and enforced as the request timeout. */
   readonly deadlineUs?: number;
   readonly abortSignal?: AbortSignal;
+  /** The W3C trace context to send (`traceparent`, `tracestate`), in place of the served request's. */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
@@ -112,7 +114,8 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
         `arguments cannot be encoded: ${error.message}`,
       );
     }
-    const context = childContext(callOptions.context, callOptions.deadlineUs);
+    const child = childContext(callOptions.context, callOptions.deadlineUs);
+    const context = callOptions.trace === undefined ? child : { ...child, trace: callOptions.trace };
     const headers = {
       "content-type": THRIFT_CONTENT_TYPE,
       accept: THRIFT_CONTENT_TYPE,

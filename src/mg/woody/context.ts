@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RequestContext } from "../../core/machine.js";
+import { TRACE_CONTEXT_KEY, traceContextOf } from "../../core/trace-context.js";
 import { formatDeadline } from "./deadline.js";
 import { ROOT_PARENT_ID, WOODY_HEADER, WOODY_META_PREFIX } from "./headers.js";
 
@@ -17,6 +18,8 @@ export interface WoodyContext {
   readonly deadlineUs?: number;
   /** `woody.meta.<key>` entries by key; append-only along a call chain. */
   readonly meta: Readonly<Record<string, string>>;
+  /** W3C `traceparent` (and `tracestate`) sent beside woody's ids, independent of them (§3.3). */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 /** A fresh span or trace id: the decimal form of a random 64-bit integer, as woody makes them. */
@@ -38,6 +41,7 @@ export function childContext(parent: WoodyContext | undefined, deadlineUs?: numb
     spanId: newWoodyId(),
     parentId: parent.spanId,
     meta: parent.meta,
+    ...(parent.trace === undefined ? {} : { trace: parent.trace }),
     ...deadline,
   };
 }
@@ -50,7 +54,7 @@ export function toRequestContext(context: WoodyContext): RequestContext {
     [WOODY_HEADER.PARENT_ID]: context.parentId,
   };
   for (const [key, value] of Object.entries(context.meta)) stored[`${WOODY_META_PREFIX}${key}`] = value;
-  return stored;
+  return context.trace === undefined ? stored : { ...stored, ...context.trace };
 }
 
 /** Reads a stored context back; undefined when it holds no trace (then a call starts a new one). */
@@ -64,7 +68,18 @@ export function fromRequestContext(stored: RequestContext | undefined): WoodyCon
       key.startsWith(WOODY_META_PREFIX) ? [[key.slice(WOODY_META_PREFIX.length), value]] : [],
     ),
   );
-  return { traceId, spanId, parentId: stored[WOODY_HEADER.PARENT_ID] ?? ROOT_PARENT_ID, meta };
+  const trace = traceContextOf({
+    traceparent: stored[TRACE_CONTEXT_KEY.TRACEPARENT],
+    tracestate: stored[TRACE_CONTEXT_KEY.TRACESTATE],
+  });
+  const parentId = stored[WOODY_HEADER.PARENT_ID] ?? ROOT_PARENT_ID;
+  return {
+    traceId,
+    spanId,
+    parentId,
+    meta,
+    ...(trace.traceparent === undefined ? {} : { trace }),
+  };
 }
 
 /** The request headers that carry a context (§3.3). */
@@ -76,5 +91,5 @@ export function contextHeaders(context: WoodyContext): Record<string, string> {
   };
   if (context.deadlineUs !== undefined) headers[WOODY_HEADER.DEADLINE] = formatDeadline(context.deadlineUs);
   for (const [key, value] of Object.entries(context.meta)) headers[`${WOODY_META_PREFIX}${key}`] = value;
-  return headers;
+  return context.trace === undefined ? headers : { ...headers, ...context.trace };
 }

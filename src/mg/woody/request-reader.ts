@@ -2,8 +2,10 @@
  * Server side of woody: checks an incoming request in the order of machinegun-protocol.md §3.5 and decodes its
  * body into a call, or says how to reject it. Nothing is written here; response-writer.ts answers.
  */
+
 import type { IncomingMessage } from "node:http";
 import { InvalidRequestError } from "../../core/errors.js";
+import { traceContextOf } from "../../core/trace-context.js";
 import { BinaryReader } from "../thrift/binary-reader.js";
 import { ThriftDecodeError } from "../thrift/errors.js";
 import { MESSAGE_TYPE, readCallArgs, STRICT_VERSION, VERSION_MASK } from "../thrift/message.js";
@@ -107,14 +109,26 @@ function contextOf(request: IncomingMessage): WoodyContext | string {
         : [],
     ),
   );
+  const traced = traceOf(request);
+  const ids = { traceId, spanId, parentId, meta, ...(traced === undefined ? {} : { trace: traced }) };
   const deadlineText = request.headers[WOODY_HEADER.DEADLINE];
-  if (typeof deadlineText !== "string") return { traceId, spanId, parentId, meta };
+  if (typeof deadlineText !== "string") return ids;
   try {
-    return { traceId, spanId, parentId, meta, deadlineUs: parseDeadline(deadlineText) };
+    return { ...ids, deadlineUs: parseDeadline(deadlineText) };
   } catch (error) {
     if (!(error instanceof InvalidRequestError)) throw error;
     return `bad woody.deadline header: ${error.message}`;
   }
+}
+
+/** The W3C trace context beside woody's ids (§3.3), when the caller sent a valid one; an invalid one is ignored. */
+function traceOf(request: IncomingMessage): Readonly<Record<string, string>> | undefined {
+  const single = (value: string | string[] | undefined) => (typeof value === "string" ? value : undefined);
+  const trace = traceContextOf({
+    traceparent: single(request.headers.traceparent),
+    tracestate: single(request.headers.tracestate),
+  });
+  return trace.traceparent === undefined ? undefined : trace;
 }
 
 /** Check 8: strict header, CALL or ONEWAY, known method, valid arguments, nothing after them. */

@@ -56,6 +56,32 @@ export function registerClaimCases(withStorage: WithStorage): void {
   );
 
   withStorage(
+    "a claim names the other owner whose expired lease it took over, and no one else",
+    async (storage) => {
+      const timer = { dueAtUs: T0, range: FULL_HISTORY };
+      await createMachine(storage, "free", 0, { timer });
+      await createMachine(storage, "abandoned", 0, { timer });
+      await createMachine(storage, "own", 0, { timer });
+      // Leases taken at T0 last 30 s.
+      await lease(storage, "abandoned", "dead");
+      await lease(storage, "own", "b");
+      const claimed = await storage.claimDueTimers(
+        claimOptions(T0 + 31 * SECOND, T0 + 40 * SECOND, { owner: "b" }),
+      );
+      const takeovers = Object.fromEntries(
+        claimed.map((entry) => [entry.record.id, entry.takenOverFrom ?? null]),
+      );
+      assert.deepEqual(takeovers, { free: null, abandoned: "dead", own: null });
+      await storage.insertNotification(notification("n1", "free", T0));
+      const [delivery] = await storage.claimDueNotifications(
+        claimOptions(T0 + 41 * SECOND, T0 + 50 * SECOND, { owner: "c" }),
+      );
+      assert.equal(delivery?.record.id, "free");
+      assert.equal(delivery?.takenOverFrom, "b", "a notification claim reports its takeover too");
+    },
+  );
+
+  withStorage(
     "notifications: stored only for a live machine, claimed when due, settled by the step",
     async (storage) => {
       await assert.rejects(

@@ -252,18 +252,21 @@ export class PostgresStorage implements Storage {
 
   async claimDueTimers(options: ClaimOptions): Promise<ClaimedMachine[]> {
     const result = await withClient(this.#leasePool, (client) =>
-      client.query<MachineRow & { epoch: number }>(timers.claimDueTimers(this.#schema, options)),
+      client.query<MachineRow & { epoch: number; previous_owner: string | null }>(
+        timers.claimDueTimers(this.#schema, options),
+      ),
     );
     return result.rows.map((row) => ({
       lease: leaseFromRow({ ...row, owner: options.owner }),
       record: machineFromRow(row),
+      ...takenOverFrom(row.previous_owner, options.owner),
     }));
   }
 
   async claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]> {
     const candidateLimit = options.limit * NOTIFICATION_CANDIDATES_PER_CLAIM;
     const result = await withClient(this.#leasePool, (client) =>
-      client.query<ClaimedNotificationRow>(
+      client.query<ClaimedNotificationRow & { previous_owner: string | null }>(
         notificationClaims.claimDueNotifications(this.#schema, { ...options, candidateLimit }),
       ),
     );
@@ -271,6 +274,7 @@ export class PostgresStorage implements Storage {
       lease: leaseFromRow({ ...row, owner: options.owner }),
       record: machineFromRow(row),
       notification: claimedNotificationFromRow(row),
+      ...takenOverFrom(row.previous_owner, options.owner),
     }));
   }
 
@@ -417,4 +421,9 @@ export class PostgresStorage implements Storage {
     await this.#wakeListener.stop();
     await Promise.all([this.#pool.end(), this.#leasePool.end()]);
   }
+}
+
+/** A claim took over when it replaced another owner's expired lease. */
+function takenOverFrom(previous: string | null, owner: string): { takenOverFrom?: string } {
+  return previous === null || previous === owner ? {} : { takenOverFrom: previous };
 }

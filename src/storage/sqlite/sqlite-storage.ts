@@ -157,10 +157,11 @@ export class SqliteStorage implements Storage {
         now: options.nowUs,
         limit: options.limit,
         namespaces: JSON.stringify(options.namespaces),
-      }) as MachineRow[];
+      }) as (MachineRow & LeaseOwnerColumn)[];
       return rows.map((row) => ({
         lease: this.#takeLease(row.namespace, row.machine_id, options.owner, options.untilUs),
         record: machineFromRow(row),
+        ...takenOverFrom(row.lease_owner, options.owner),
       }));
     });
   }
@@ -171,7 +172,7 @@ export class SqliteStorage implements Storage {
         now: options.nowUs,
         limit: options.limit,
         namespaces: JSON.stringify(options.namespaces),
-      }) as NotificationRow[];
+      }) as (NotificationRow & LeaseOwnerColumn)[];
       const claimed: ClaimedNotification[] = [];
       const seen = new Set<string>();
       for (const row of rows) {
@@ -186,6 +187,7 @@ export class SqliteStorage implements Storage {
           lease: this.#takeLease(row.namespace, row.machine_id, options.owner, options.untilUs),
           record: machineFromRow(machine),
           notification: notificationFromRow(row),
+          ...takenOverFrom(row.lease_owner, options.owner),
         });
       }
       return claimed;
@@ -367,4 +369,14 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     this.#database.close();
   }
+}
+
+/** The owner of the lease row a claim found (expired, or the claim would not have chosen it); null: none. */
+interface LeaseOwnerColumn {
+  readonly lease_owner: string | null;
+}
+
+/** A claim took over when it replaced another owner's expired lease. */
+function takenOverFrom(previous: string | null, owner: string): { takenOverFrom?: string } {
+  return previous === null || previous === owner ? {} : { takenOverFrom: previous };
 }

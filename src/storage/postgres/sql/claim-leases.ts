@@ -10,11 +10,11 @@ import type { QuotedSchemaName } from "../schema-name.js";
 
 /**
  * Lease-taking CTEs over a CTE `chosen` (namespace, machine_id); yields `taken` (namespace, machine_id,
- * epoch). Parameters: $1 now, $2 owner, $3 lease expiry.
+ * epoch, previous_owner: the owner of the expired lease replaced, null for a new lease row). Parameters: $1 now, $2 owner, $3 lease expiry.
  */
 export function takeLeasesOfChosen(schema: QuotedSchemaName): string {
   return `expired AS (
-      SELECT l.namespace, l.machine_id FROM ${schema}.leases l
+      SELECT l.namespace, l.machine_id, l.owner AS previous_owner FROM ${schema}.leases l
       JOIN chosen c ON l.namespace = c.namespace AND l.machine_id = c.machine_id
       WHERE l.expires_at_us <= $1::bigint
       FOR UPDATE OF l SKIP LOCKED
@@ -22,14 +22,14 @@ export function takeLeasesOfChosen(schema: QuotedSchemaName): string {
       UPDATE ${schema}.leases l SET owner = $2::text, epoch = DEFAULT, expires_at_us = $3::bigint
       FROM expired e
       WHERE l.namespace = e.namespace AND l.machine_id = e.machine_id AND l.expires_at_us <= $1::bigint
-      RETURNING l.namespace, l.machine_id, l.epoch
+      RETURNING l.namespace, l.machine_id, l.epoch, e.previous_owner
     ), inserted AS (
       INSERT INTO ${schema}.leases (namespace, machine_id, owner, expires_at_us)
       SELECT c.namespace, c.machine_id, $2::text, $3::bigint FROM chosen c
       WHERE NOT EXISTS (SELECT 1 FROM ${schema}.leases l
         WHERE l.namespace = c.namespace AND l.machine_id = c.machine_id)
       ON CONFLICT (namespace, machine_id) DO NOTHING
-      RETURNING namespace, machine_id, epoch
+      RETURNING namespace, machine_id, epoch, NULL::text AS previous_owner
     ), taken AS (
       SELECT * FROM taken_over UNION ALL SELECT * FROM inserted
     )`;

@@ -37,7 +37,7 @@ export function claimDueNotifications(
         ORDER BY notification_due_at_us
         LIMIT $4::bigint
       ), ${takeLeasesOfChosen(schema)}
-      SELECT c.*, t.epoch FROM chosen c
+      SELECT c.*, t.epoch, t.previous_owner FROM chosen c
       JOIN taken t ON t.namespace = c.namespace AND t.machine_id = c.machine_id
       ORDER BY c.notification_due_at_us`,
     values: [

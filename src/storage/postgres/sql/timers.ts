@@ -23,7 +23,7 @@ export function claimDueTimers(schema: QuotedSchemaName, options: ClaimOptions):
         LIMIT $4::bigint
         FOR UPDATE OF m SKIP LOCKED
       ), ${takeLeasesOfChosen(schema)}
-      SELECT ${machineColumnsOf("c")}, t.epoch FROM chosen c
+      SELECT ${machineColumnsOf("c")}, t.epoch, t.previous_owner FROM chosen c
       JOIN taken t ON t.namespace = c.namespace AND t.machine_id = c.machine_id
       ORDER BY c.due_at_us`,
     values: [options.nowUs, options.owner, options.untilUs, options.limit, options.namespaces],

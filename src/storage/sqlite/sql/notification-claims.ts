@@ -1,6 +1,6 @@
 /** Notification claims: due notifications of the node's namespaces whose machine is not failed and not leased. */
 
-export const SELECT_DUE_NOTIFICATIONS = `SELECT n.* FROM notifications n
+export const SELECT_DUE_NOTIFICATIONS = `SELECT n.*, l.owner AS lease_owner FROM notifications n
   JOIN machines m ON m.namespace = n.namespace AND m.machine_id = n.machine_id
   LEFT JOIN leases l ON l.namespace = n.namespace AND l.machine_id = n.machine_id
   WHERE n.due_at_us <= @now AND m.failure IS NULL AND m.pause IS NULL AND (l.owner IS NULL OR l.expires_at_us <= @now)

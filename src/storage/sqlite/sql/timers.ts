@@ -3,7 +3,7 @@
  * a retried step); the partial index on due_at_us keeps this a range scan. And the earliest due instant.
  */
 
-export const SELECT_DUE_TIMERS = `SELECT m.* FROM machines m
+export const SELECT_DUE_TIMERS = `SELECT m.*, l.owner AS lease_owner FROM machines m
   LEFT JOIN leases l ON l.namespace = m.namespace AND l.machine_id = m.machine_id
   WHERE m.due_at_us IS NOT NULL AND m.due_at_us <= @now AND (l.owner IS NULL OR l.expires_at_us <= @now)
     AND m.namespace IN (SELECT value FROM json_each(@namespaces))
