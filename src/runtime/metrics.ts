@@ -4,6 +4,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { RatchetNode } from "./create-node.js";
+import { registerStorageGauges } from "./storage-gauges.js";
 
 export function createNodeMetrics(node: RatchetNode): Registry {
   const registry = new Registry();
@@ -45,6 +46,7 @@ export function createNodeMetrics(node: RatchetNode): Registry {
     },
   });
   registerRelayMetrics(registry, node);
+  registerStorageGauges(registry, node);
   return registry;
 }
 
