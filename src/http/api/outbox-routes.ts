@@ -18,7 +18,8 @@ export interface OutboxSource {
 const outboxRoute = createRoute({
   method: "get",
   path: "/v1/outbox",
-  summary: "The outbox backlog of each sink this node publishes to: records pending, the oldest's lag, parked",
+  summary:
+    "The outbox backlog of each sink this node publishes to: records pending, the oldest's lag, parked",
   responses: { 200: jsonResponse("The sinks' backlogs", OutboxList), ...problemResponses(503) },
 });
 
@@ -35,6 +36,8 @@ export function registerOutboxRoutes(app: ApiApp, api: ApiContext, source: Outbo
 async function backlogView(store: OutboxSource["store"], name: string, nowUs: () => number) {
   const { records, oldestCreatedAtUs, parked } = await store.outboxBacklog(name);
   const oldestLagMs =
-    oldestCreatedAtUs === null ? null : Math.max(0, nowUs() - oldestCreatedAtUs) / MICROSECONDS_PER_MILLISECOND;
+    oldestCreatedAtUs === null
+      ? null
+      : Math.max(0, nowUs() - oldestCreatedAtUs) / MICROSECONDS_PER_MILLISECOND;
   return { name, pending: records, oldest_lag_ms: oldestLagMs, parked };
 }

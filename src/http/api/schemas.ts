@@ -220,11 +220,13 @@ export const OutboxList = z
     sinks: z.array(
       z.object({
         name: z.string().openapi({ example: "payments/events" }),
-        pending: z.number().int().openapi({ description: "Records waiting for the sink, held-back ones included" }),
-        oldest_lag_ms: z
+        pending: z
           .number()
-          .nullable()
-          .openapi({ description: "How long ago the oldest waiting record was committed; null when none waits" }),
+          .int()
+          .openapi({ description: "Records waiting for the sink, held-back ones included" }),
+        oldest_lag_ms: z.number().nullable().openapi({
+          description: "How long ago the oldest waiting record was committed; null when none waits",
+        }),
         parked: z.number().int().openapi({ description: "Records the sink rejected for good, set aside" }),
       }),
     ),
