@@ -86,6 +86,7 @@ async function serveJsonApi(
         queries: node.storage,
         nowUs: () => node.clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMax([]),
+        outbox: { sinks: node.relays.map((relay) => relay.sink.name), store: node.storage },
       })(app);
       mountConsole()(app);
     },

@@ -1,7 +1,8 @@
 /**
  * `ratchet serve --config FILE`: loads an MG-format configuration, starts the node and its HTTP server (the
- * Automaton API on `woody_server.ip`/`port`), and on a stop request stops accepting, lets requests and steps in
- * flight finish within `woody_server.shutdown_timeout`, and returns exit code 0. A bad configuration is exit 2.
+ * Automaton API on `woody_server.ip`/`port`), and on a stop request fails readiness, stops taking work, lets steps
+ * and requests in flight finish within `woody_server.shutdown_timeout`, and returns exit code 0. A bad
+ * configuration is exit 2.
  */
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -17,12 +18,14 @@ import {
   HEALTH_PATH,
   METRICS_PATH,
   type RatchetHttpServer,
+  READY_PATH,
 } from "../http/http-server.js";
 import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../mg/woody/request-reader.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { createNodeMetrics } from "../runtime/metrics.js";
 import { createNodeFromConfig, describeStorage, unappliedSettings } from "../runtime/node-from-config.js";
+import { createReadiness } from "../runtime/readiness.js";
 import { describeSinkTarget, sinkPlansOf } from "../runtime/sinks-from-config.js";
 import { stepLogObserver } from "../runtime/step-logs.js";
 import { SystemClock } from "../runtime/system-clock.js";
@@ -47,7 +50,11 @@ export interface ServingNode {
   readonly http: RatchetHttpServer;
   readonly address: AddressInfo;
   readonly logger: Logger;
-  /** Stops accepting, drains requests and steps in flight (each within the shutdown timeout), closes storage. */
+  /**
+   * Drains: `/ready` answers 503 and the node stops taking work (the scheduler stops claiming, new requests are
+   * refused with 503), steps in flight finish, then the HTTP server answers the requests it has and stops
+   * listening, each within the shutdown timeout; last the relays, sinks and storage close.
+   */
   stop(): Promise<void>;
 }
 
@@ -56,8 +63,9 @@ const BODY_OVERHEAD_BYTES = 1024 * 1024;
 
 export const SERVE_USAGE = `usage: ratchet serve --config FILE
 
-  serves the Automaton API (woody) and /health as the configuration describes, runs timers, notifications and
-  the sinks' relays; SIGINT or SIGTERM drains requests and steps in flight within woody_server.shutdown_timeout`;
+  serves the Automaton API (woody), the JSON API, /health, /ready and /metrics as the configuration describes, runs
+  timers, notifications and the sinks' relays; SIGINT or SIGTERM turns /ready to 503, stops taking work, and drains
+  steps and requests in flight within woody_server.shutdown_timeout`;
 
 /** `ratchet serve` from its arguments; runs until `stopRequested` settles. */
 export async function runServeCommand(
@@ -105,6 +113,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   const engine = tracing === undefined ? node.engine : aroundRequests(node.engine, tracing.aroundRequest);
   const clock = new SystemClock();
   const server = config.woodyServer;
+  let draining = false;
   const http = createHttpServer({
     engine,
     nowUs: () => clock.nowUs(),
@@ -114,6 +123,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     bodyBytesMax: bodyBytesMaxOf(config),
     onUnexpectedError,
     metrics: createNodeMetrics(node),
+    readiness: createReadiness(node, { draining: () => draining }),
     mount: (app) => {
       mountJsonApi({
         engine,
@@ -121,6 +131,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
         nowUs: () => clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMaxOf(config),
         onUnexpectedError,
+        outbox: { sinks: node.relays.map((relay) => relay.sink.name), store: node.storage },
       })(app);
       mountConsole()(app);
     },
@@ -140,7 +151,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   for (const plan of sinkPlansOf(config))
     options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
   options.write(
-    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
+    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, readiness at ${READY_PATH}, metrics at ${METRICS_PATH})`,
   );
   return {
     node,
@@ -148,8 +159,11 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     address,
     logger,
     async stop() {
+      // Readiness fails first, so a load balancer stops sending work while the node still answers what it has.
+      draining = true;
+      await node.drain({ drainTimeoutMs: server.shutdownTimeoutMs });
       await http.close({ timeoutMs: server.shutdownTimeoutMs });
-      await node.close({ drainTimeoutMs: server.shutdownTimeoutMs });
+      await node.close();
       await tracing?.shutdown();
       logger.flush();
     },

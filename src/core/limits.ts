@@ -147,3 +147,16 @@ export const IDEMPOTENCY_DEFAULTS = Object.freeze({
   pruneBatchKeysMax: 1000,
   pruneIntervalMsMax: 60_000,
 });
+
+/**
+ * What the storage-fed gauges and readiness read per scrape or probe. Each read is one indexed statement whose
+ * cost is bounded by these, whatever the size of a namespace.
+ */
+export const OPERATOR_READ_LIMITS = Object.freeze({
+  /** `ratchet_machines` counts each status up to this many machines, as `GET /v1/namespaces` does. */
+  machineGaugeCap: JSON_API_LIMITS.statusCountCap,
+  /** The oldest pending notification is looked for among this many of the namespace's oldest notifications. */
+  pendingNotificationCandidatesMax: 1000,
+  /** `timers_due_next_minute` looks this far ahead, ms, and counts up to the status count cap. */
+  timersDueWindowMs: 60_000,
+});

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createRoutes, type NodeApp, type RoutesOptions } from "./routes.js";
 
-export { AUTOMATON_PATH, HEALTH_PATH, METRICS_PATH } from "./routes.js";
+export { AUTOMATON_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH } from "./routes.js";
 
 /** MG's `woody_server` defaults. */
 export const CONNECTIONS_MAX_DEFAULT = 1024;

@@ -1,7 +1,7 @@
 /**
- * The node's HTTP routes, as one Hono app: MG's Automaton service (woody) at `/v1/automaton`, `/health`, and
- * `/metrics` when given a registry; anything else is a plain 404 (machinegun-protocol.md §3.1). The JSON API
- * mounts here too. Hono on Node's own HTTP server: in-process tests call `app.request()`; the Automaton keeps the
+ * The node's HTTP routes, as one Hono app: MG's Automaton service (woody) at `/v1/automaton`, `/health` (the
+ * process answers), `/ready` (the node takes work; else 503 naming the checks that failed), and `/metrics` when
+ * given a registry; anything else is a plain 404 (machinegun-protocol.md §3.1). The JSON API mounts here too. Hono on Node's own HTTP server: in-process tests call `app.request()`; the Automaton keeps the
  * raw request and response (woody reads and writes bytes), reached through the adapter's HTTP bindings.
  */
 import type { HttpBindings } from "@hono/node-server";
@@ -13,6 +13,16 @@ import { createAutomatonService } from "../mg/automaton/automaton-service.js";
 export const AUTOMATON_PATH = "/v1/automaton";
 export const HEALTH_PATH = "/health";
 export const METRICS_PATH = "/metrics";
+export const READY_PATH = "/ready";
+
+/** One check of `/ready`: what it looked at, and in words what it found. */
+export interface ReadinessCheck {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** The checks of `/ready` by name; the node is ready when every one is ok. */
+export type ReadinessChecks = Readonly<Record<string, ReadinessCheck>>;
 
 export interface RoutesOptions {
   readonly engine: EngineApi;
@@ -24,7 +34,9 @@ export interface RoutesOptions {
   readonly onUnexpectedError?: (error: Error, method: string) => void;
   /** Serves `GET /metrics` in Prometheus' text format when given. */
   readonly metrics?: { readonly contentType: string; metrics(): Promise<string> };
-  /** False once the node is shutting down: `/health` then answers 503. */
+  /** The checks `/ready` runs besides its own "serving" one; none when absent. */
+  readonly readiness?: () => Promise<ReadinessChecks>;
+  /** False once the HTTP server is closing: `/health` and `/ready` then answer 503. */
   readonly serving: () => boolean;
 }
 
@@ -48,6 +60,16 @@ export function createRoutes(options: RoutesOptions): NodeApp {
     return context.json(body, serving ? 200 : 503);
   });
   app.all(HEALTH_PATH, (context) => context.text("method not allowed\n", 405, { allow: "GET, HEAD" }));
+  app.on(["GET", "HEAD"], READY_PATH, async (context) => {
+    const serving: ReadinessCheck = options.serving()
+      ? { ok: true, detail: "the HTTP server takes requests" }
+      : { ok: false, detail: "the HTTP server is closing" };
+    const checks: ReadinessChecks = { serving, ...(await options.readiness?.()) };
+    const failed = Object.keys(checks).filter((name) => checks[name]?.ok !== true);
+    const body = { status: failed.length === 0 ? "ready" : "not ready", failed, checks };
+    return context.json(body, failed.length === 0 ? 200 : 503);
+  });
+  app.all(READY_PATH, (context) => context.text("method not allowed\n", 405, { allow: "GET, HEAD" }));
   const { metrics } = options;
   if (metrics !== undefined) {
     app.get(METRICS_PATH, async (context) => {

@@ -89,6 +89,13 @@ export interface RatchetNode {
   readonly relays: readonly OutboxRelay[];
   /** The engine's observers (logs, traces, the latency histograms of createNodeMetrics). */
   readonly observers: EngineObservers;
+  /**
+   * Stops taking work: the scheduler stops claiming, new requests are refused (ShuttingDownError), and the steps
+   * in flight finish (up to `drainTimeoutMs`). Relays and storage keep running, so requests still being answered
+   * can read; `close()` after it closes the rest.
+   */
+  drain(options?: { drainTimeoutMs?: number }): Promise<void>;
+  /** Drains (when not done yet), then stops the relays, closes the sinks and the storage. */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
@@ -162,6 +169,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     owner,
     relays,
     observers,
+    drain: (drainOptions) => running.close(drainOptions),
     async close(closeOptions) {
       await running.close(closeOptions);
       await pruner?.stop();

@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { RatchetNode } from "./create-node.js";
 import { registerStepMetrics } from "./step-metrics.js";
+import { registerStorageGauges } from "./storage-gauges.js";
 
 export function createNodeMetrics(node: RatchetNode): Registry {
   const registry = new Registry();
@@ -47,6 +48,7 @@ export function createNodeMetrics(node: RatchetNode): Registry {
   });
   registerRelayMetrics(registry, node);
   registerStepMetrics(registry, node);
+  registerStorageGauges(registry, node);
   return registry;
 }
 

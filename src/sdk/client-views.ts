@@ -86,6 +86,8 @@ export interface NamespaceCounts {
   readonly countsCappedAt: number;
   /** Counts are cached briefly (2 s): when these were counted. */
   readonly countedAt: string;
+  /** Machines whose timer is due within the next minute (overdue ones included), capped like the counts. */
+  readonly timersDueNextMinute: number;
 }
 
 /** One entry of a machine's step journal. */
@@ -208,6 +210,7 @@ export function namespacesOf(wire: WireNamespaceList): NamespaceCounts[] {
     machineCounts: namespace.machine_counts,
     countsCappedAt: namespace.counts_capped_at,
     countedAt: namespace.counted_at,
+    timersDueNextMinute: namespace.timers_due_next_minute,
   }));
 }
 

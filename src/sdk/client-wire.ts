@@ -80,6 +80,7 @@ export interface WireNamespaceList {
     readonly machine_counts: Readonly<Record<MachineStatus, number>>;
     readonly counts_capped_at: number;
     readonly counted_at: string;
+    readonly timers_due_next_minute: number;
   }[];
 }
 

@@ -46,6 +46,27 @@ export interface OperatorQueries {
     options: { capPerStatus: number },
   ): Promise<Record<MachineStatus, number>>;
 
+  /**
+   * Machines of a namespace whose timer is due before `dueBeforeUs` (overdue ones included, as the search's
+   * `timerDueBeforeUs` filter counts them), counted up to `cap` (a count equal to the cap means "at least"): a
+   * range scan of the timer index of at most `cap` entries.
+   */
+  countTimersDue(namespace: string, options: { dueBeforeUs: number; cap: number }): Promise<number>;
+
+  /**
+   * The earliest due instant (µs) among the namespace's scheduled timers and retries that are due at or before
+   * `nowUs`, or null when none is: work the scheduler should have run. Failed and paused machines schedule
+   * nothing, so they never count. One lookup in the index of due work by namespace.
+   */
+  oldestOverdueTimer(namespace: string, options: { nowUs: number }): Promise<number | null>;
+
+  /**
+   * When the oldest notification of the namespace still waiting for delivery was created (µs), or null when none
+   * waits. Only notifications a live machine can take count (a failed or paused machine's wait for the operator,
+   * as its status already shows); the cost is bounded by looking at the `candidatesMax` oldest notifications.
+   */
+  oldestPendingNotification(namespace: string, options: { candidatesMax: number }): Promise<number | null>;
+
   /** The notifications of one machine that wait for delivery, oldest first. */
   listNotifications(namespace: string, machineId: string): Promise<Notification[]>;
 

@@ -21,7 +21,19 @@ export type {
 export type { MachineSearch, MachineSearchStatus, OperatorQueries } from "./operator-queries.js";
 export type { OutboxBacklog, OutboxStore, ParkedOutboxRecord, StoredOutboxRecord } from "./outbox-store.js";
 
+/** The schema version a database has and the one this binary needs (they differ only after a deployment slip). */
+export interface SchemaVersions {
+  readonly applied: number;
+  readonly expected: number;
+}
+
 export interface Storage extends MachineStore, OutboxStore, OperatorQueries {
+  /**
+   * Reaches the database with one cheap statement that reads the applied schema version: what a readiness probe
+   * asks. Throws StorageUnavailableError when the database cannot be reached.
+   */
+  readSchemaVersions(): Promise<SchemaVersions>;
+
   /** Closes connections; the storage is not used again. */
   close(): Promise<void>;
 }

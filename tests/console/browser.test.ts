@@ -43,12 +43,14 @@ async function open(hash: string): Promise<Page> {
   return page;
 }
 
-test("the overview counts machines by status and says what the node does not serve yet", async () => {
+test("the overview counts machines by status and timers due in the next minute, and shows the outbox", async () => {
   const page = await open("#/");
   const payments = page.locator("[data-table=namespaces] tr[data-namespace=payments]");
   await payments.locator("[data-count=failed]").getByText("1", { exact: true }).waitFor();
   assert.equal(await payments.locator("[data-count=idle]").innerText(), "3");
-  await page.locator("[data-not-available='GET /v1/outbox']").waitFor();
+  assert.equal(await payments.locator("[data-count=timers_due_next_minute]").innerText(), "0");
+  await page.getByText("No sinks are configured.").waitFor();
+  assert.equal(await page.locator("[data-not-available='GET /v1/outbox']").count(), 0);
   await page.close();
 });
 

@@ -148,6 +148,7 @@ test("/openapi.json validates as OpenAPI 3.1 and documents every endpoint", asyn
       "GET /v1/namespaces/{ns}/machines/{id}",
       "GET /v1/namespaces/{ns}/machines/{id}/notifications",
       "GET /v1/namespaces/{ns}/machines/{id}/steps",
+      "GET /v1/outbox",
       "POST /v1/namespaces/{ns}/machines",
       "POST /v1/namespaces/{ns}/machines/{id}/call",
       "POST /v1/namespaces/{ns}/machines/{id}/notify",

@@ -17,6 +17,7 @@ import { KeysInFlight } from "./idempotency.js";
 import { registerJournalRoutes } from "./journal-routes.js";
 import { registerMachineRoutes } from "./machine-routes.js";
 import { registerNamespaceRoutes } from "./namespace-routes.js";
+import { type OutboxSource, registerOutboxRoutes } from "./outbox-routes.js";
 import { problem, problemOf, problemResponse } from "./problems.js";
 import { registerStepRoutes } from "./step-routes.js";
 import { requestTraceContext } from "./trace-context.js";
@@ -34,6 +35,8 @@ export interface JsonApiOptions {
   readonly bodyBytesMax: number;
   /** Sees every failure answered with 500, for logging. */
   readonly onUnexpectedError?: (error: Error, method: string) => void;
+  /** The sinks `GET /v1/outbox` reports on; none when absent. */
+  readonly outbox?: OutboxSource;
 }
 
 /**
@@ -80,6 +83,7 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
   registerMachineRoutes(app, api);
   registerStepRoutes(app, api);
   registerJournalRoutes(app, api);
+  registerOutboxRoutes(app, api, options.outbox);
   let document: unknown;
   app.get(OPENAPI_PATH, (context) => {
     document ??= app.getOpenAPI31Document({

@@ -1,12 +1,13 @@
 /**
- * `GET /v1/namespaces`: the configured namespaces with their machines counted by status. A console polls it, so
- * a count must not cost a scan of the namespace: each status is counted by an index-only scan of the status
- * index that stops at JSON_API_LIMITS.statusCountCap entries (a count at the cap reads "at least"), and a
+ * `GET /v1/namespaces`: the configured namespaces with their machines counted by status, and their timers due in
+ * the next minute. A console polls it, so a count must not cost a scan of the namespace: each status is counted
+ * by an index-only scan of the status index, the timers by a range scan of the timer index, each stopping at
+ * JSON_API_LIMITS.statusCountCap entries (a count at the cap reads "at least"), and a
  * namespace's counts are reused for statusCountCacheMs. Counters kept by every step would be exact, but they
  * would put one more contended row write on the hot path of every status change.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { JSON_API_LIMITS } from "../../core/limits.js";
+import { JSON_API_LIMITS, OPERATOR_READ_LIMITS } from "../../core/limits.js";
 import type { MachineStatus } from "../../core/machine.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
@@ -17,13 +18,15 @@ import { instantText } from "./views.js";
 const namespacesRoute = createRoute({
   method: "get",
   path: "/v1/namespaces",
-  summary: "The configured namespaces, with their machines counted by status (capped, cached briefly)",
+  summary:
+    "The configured namespaces, with their machines counted by status and their timers due in the next minute (capped, cached briefly)",
   responses: { 200: jsonResponse("The namespaces", NamespaceList), ...problemResponses(503) },
 });
 
 interface Counted {
   readonly countedAtUs: number;
   readonly counts: Record<MachineStatus, number>;
+  readonly timersDueNextMinute: number;
 }
 
 export function registerNamespaceRoutes(app: ApiApp, api: ApiContext): void {
@@ -33,22 +36,27 @@ export function registerNamespaceRoutes(app: ApiApp, api: ApiContext): void {
     const cached = cache.get(namespace);
     const nowUs = api.nowUs();
     if (cached !== undefined && nowUs - cached.countedAtUs < cacheUs) return cached;
-    const counts = await api.queries.countMachinesByStatus(namespace, {
-      capPerStatus: JSON_API_LIMITS.statusCountCap,
-    });
-    const counted = { countedAtUs: nowUs, counts };
+    const [counts, timersDueNextMinute] = await Promise.all([
+      api.queries.countMachinesByStatus(namespace, { capPerStatus: JSON_API_LIMITS.statusCountCap }),
+      api.queries.countTimersDue(namespace, {
+        dueBeforeUs: nowUs + OPERATOR_READ_LIMITS.timersDueWindowMs * MICROSECONDS_PER_MILLISECOND,
+        cap: JSON_API_LIMITS.statusCountCap,
+      }),
+    ]);
+    const counted = { countedAtUs: nowUs, counts, timersDueNextMinute };
     cache.set(namespace, counted);
     return counted;
   };
   app.openapi(namespacesRoute, async (context) => {
     const namespaces = await Promise.all(
       api.engine.namespaces().map(async (name) => {
-        const { counts, countedAtUs } = await countsOf(name);
+        const { counts, countedAtUs, timersDueNextMinute } = await countsOf(name);
         return {
           name,
           machine_counts: counts,
           counts_capped_at: JSON_API_LIMITS.statusCountCap,
           counted_at: instantText(countedAtUs),
+          timers_due_next_minute: timersDueNextMinute,
         };
       }),
     );

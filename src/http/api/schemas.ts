@@ -206,10 +206,32 @@ export const NamespaceList = z
           .int()
           .openapi({ description: "A count equal to this means at least this many" }),
         counted_at: Instant,
+        timers_due_next_minute: z.number().int().openapi({
+          description:
+            "Machines whose timer is due within the next minute, overdue ones included; capped like the status counts",
+        }),
       }),
     ),
   })
   .openapi("NamespaceList");
+
+export const OutboxList = z
+  .object({
+    sinks: z.array(
+      z.object({
+        name: z.string().openapi({ example: "payments/events" }),
+        pending: z
+          .number()
+          .int()
+          .openapi({ description: "Records waiting for the sink, held-back ones included" }),
+        oldest_lag_ms: z.number().nullable().openapi({
+          description: "How long ago the oldest waiting record was committed; null when none waits",
+        }),
+        parked: z.number().int().openapi({ description: "Records the sink rejected for good, set aside" }),
+      }),
+    ),
+  })
+  .openapi("OutboxList");
 
 export const ProblemView = z
   .object({

@@ -18,6 +18,7 @@ import {
 } from "../rows.js";
 import { withClient } from "./pool.js";
 import type { QuotedSchemaName } from "./schema-name.js";
+import * as dueWork from "./sql/due-work.js";
 import * as idempotency from "./sql/idempotency.js";
 import * as machines from "./sql/machines.js";
 import * as notifications from "./sql/notifications.js";
@@ -67,6 +68,41 @@ export class PostgresOperatorQueries {
       MachineStatus,
       number
     >;
+  }
+
+  async countTimersDue(namespace: string, options: { dueBeforeUs: number; cap: number }): Promise<number> {
+    const result = await withClient(this.pool, (client) =>
+      client.query<{ due: number }>(dueWork.countTimersDue(this.schema, { namespace, ...options })),
+    );
+    return result.rows[0]?.due ?? 0;
+  }
+
+  async oldestOverdueTimer(namespace: string, options: { nowUs: number }): Promise<number | null> {
+    const result = await withClient(this.pool, (client) =>
+      client.query<{ due_at_us: number | null }>(
+        dueWork.oldestOverdueTimer(this.schema, { namespace, nowUs: options.nowUs }),
+      ),
+    );
+    return result.rows[0]?.due_at_us ?? null;
+  }
+
+  async oldestPendingNotification(
+    namespace: string,
+    options: { candidatesMax: number },
+  ): Promise<number | null> {
+    const result = await withClient(this.pool, (client) =>
+      client.query<{ created_at_us: number | null }>(
+        dueWork.oldestPendingNotification(this.schema, { namespace, candidatesMax: options.candidatesMax }),
+      ),
+    );
+    return result.rows[0]?.created_at_us ?? null;
+  }
+
+  async readSchemaVersion(): Promise<number> {
+    const result = await withClient(this.pool, (client) =>
+      client.query<{ version: number }>(dueWork.readSchemaVersion(this.schema)),
+    );
+    return result.rows[0]?.version ?? 0;
   }
 
   async listNotifications(namespace: string, machineId: string): Promise<Notification[]> {

@@ -24,9 +24,10 @@ import type {
 import type { MachineSearch } from "../operator-queries.js";
 import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import { type EventRow, eventFromRow, type MachineRow, machineFromRow } from "../rows.js";
-import type { Storage } from "../storage.js";
+import type { SchemaVersions, Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
+import { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
 import { PostgresJournal } from "./postgres-journal.js";
 import { PostgresOperatorQueries } from "./postgres-operator-queries.js";
@@ -412,6 +413,22 @@ export class PostgresStorage implements Storage {
     limit: number;
   }): Promise<number> {
     return this.#journal.pruneJournal(options);
+  }
+
+  countTimersDue(namespace: string, options: { dueBeforeUs: number; cap: number }): Promise<number> {
+    return this.#queries.countTimersDue(namespace, options);
+  }
+
+  oldestOverdueTimer(namespace: string, options: { nowUs: number }): Promise<number | null> {
+    return this.#queries.oldestOverdueTimer(namespace, options);
+  }
+
+  oldestPendingNotification(namespace: string, options: { candidatesMax: number }): Promise<number | null> {
+    return this.#queries.oldestPendingNotification(namespace, options);
+  }
+
+  async readSchemaVersions(): Promise<SchemaVersions> {
+    return { applied: await this.#queries.readSchemaVersion(), expected: LATEST_SCHEMA_VERSION };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 /** Brings an SQLite database to the latest schema; refuses a schema newer than this binary knows. */
 import type BetterSqlite3 from "better-sqlite3";
-import { MIGRATIONS } from "./migrations/index.js";
+import { LATEST_SQLITE_SCHEMA_VERSION, MIGRATIONS } from "./migrations/index.js";
 
 export class SchemaTooNewError extends Error {
   readonly code = "schema_too_new";
@@ -12,7 +12,7 @@ export function migrateSqlite(db: BetterSqlite3.Database, nowUs: number): number
   const applied = db.prepare("SELECT coalesce(max(version), 0) AS version FROM schema_migrations").get() as {
     version: number;
   };
-  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  const latest = LATEST_SQLITE_SCHEMA_VERSION;
   if (applied.version > latest) {
     throw new SchemaTooNewError(
       `database schema version ${applied.version} is newer than this Ratchet (${latest})`,

@@ -23,7 +23,9 @@ import type { MachineSearch } from "../operator-queries.js";
 import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import type { EventRow, MachineRow, NotificationRow } from "../rows.js";
 import { eventFromRow, machineFromRow, notificationFromRow, notificationToRow } from "../rows.js";
-import type { Storage } from "../storage.js";
+import type { SchemaVersions, Storage } from "../storage.js";
+import { LATEST_SQLITE_SCHEMA_VERSION } from "./migrations/index.js";
+import * as dueWork from "./sql/due-work.js";
 import * as events from "./sql/events.js";
 import * as idempotency from "./sql/idempotency.js";
 import * as leases from "./sql/leases.js";
@@ -265,6 +267,44 @@ export class SqliteStorage implements Storage {
           cap: options.capPerStatus,
         }) as Record<MachineStatus, number>,
     );
+  }
+
+  async countTimersDue(namespace: string, options: { dueBeforeUs: number; cap: number }): Promise<number> {
+    const row = this.#database.read(() =>
+      this.#statement(dueWork.COUNT_TIMERS_DUE).get({
+        namespace,
+        dueBefore: options.dueBeforeUs,
+        cap: options.cap,
+      }),
+    ) as { due: number };
+    return row.due;
+  }
+
+  async oldestOverdueTimer(namespace: string, options: { nowUs: number }): Promise<number | null> {
+    const row = this.#database.read(() =>
+      this.#statement(dueWork.OLDEST_OVERDUE_TIMER).get({ namespace, now: options.nowUs }),
+    ) as { due_at_us: number | null };
+    return row.due_at_us;
+  }
+
+  async oldestPendingNotification(
+    namespace: string,
+    options: { candidatesMax: number },
+  ): Promise<number | null> {
+    const row = this.#database.read(() =>
+      this.#statement(dueWork.OLDEST_PENDING_NOTIFICATION).get({
+        namespace,
+        candidates: options.candidatesMax,
+      }),
+    ) as { created_at_us: number | null };
+    return row.created_at_us;
+  }
+
+  async readSchemaVersions(): Promise<SchemaVersions> {
+    const row = this.#database.read(() => this.#statement(dueWork.READ_SCHEMA_VERSION).get()) as {
+      version: number;
+    };
+    return { applied: row.version, expected: LATEST_SQLITE_SCHEMA_VERSION };
   }
 
   async listMachines(
