@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
+import { mountAccess } from "../http/access/access-control.js";
 import { API_PREFIX, jsonBodyBytesMax, mountJsonApi, OPENAPI_PATH } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import {
@@ -25,6 +26,7 @@ import { SystemClock } from "../runtime/system-clock.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
+import { accessLines, accessOptionsOf, automatonGuardOf, tlsOf } from "./serve-access.js";
 
 export interface ServeOptions {
   readonly configPath: string;
@@ -39,6 +41,8 @@ export interface ServingNode {
   readonly node: RatchetNode;
   readonly http: RatchetHttpServer;
   readonly address: AddressInfo;
+  /** The Automaton's own listener (`automaton.port`), when it has one. */
+  readonly automaton?: { readonly http: RatchetHttpServer; readonly address: AddressInfo };
   /** Stops accepting, drains requests and steps in flight (each within the shutdown timeout), closes storage. */
   stop(): Promise<void>;
 }
@@ -80,21 +84,33 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   const config = await loadConfig(options.configPath, options.env ?? process.env);
   for (const key of config.ignoredKeys) options.warn(`warning: ${key.path} has no effect: ${key.reason}`);
   for (const line of unappliedSettings(config)) options.warn(`warning: ${line}`);
+  const access = accessOptionsOf(config);
+  const lines = accessLines(config, access.mode);
+  for (const line of lines.warnings) options.warn(line);
+  const tls = await tlsOf(config);
   const node = await createNodeFromConfig(config, {
     onError: (error, context) => options.warn(`error: ${String(error)} ${JSON.stringify(context)}`),
   });
   const clock = new SystemClock();
   const server = config.woodyServer;
-  const http = createHttpServer({
+  const ownAutomaton = config.automaton.listener;
+  const common = {
     engine: node.engine,
     nowUs: () => clock.nowUs(),
     connectionsMax: server.maxConcurrentConnections,
     keepAliveTimeoutMs: server.httpKeepAliveTimeoutMs,
     idleTimeoutMs: server.idleTimeoutMs,
     bodyBytesMax: bodyBytesMaxOf(config),
-    onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
+    onUnexpectedError: (error: Error, method: string) =>
+      options.warn(`error: ${method} answered 500: ${error.message}`),
+    ...(tls === undefined ? {} : { tls }),
+  };
+  const http = createHttpServer({
+    ...common,
+    ...(ownAutomaton === null ? automatonGuardOf(config) : { automaton: false }),
     metrics: createNodeMetrics(node),
     mount: (app) => {
+      mountAccess(access)(app);
       mountJsonApi({
         engine: node.engine,
         queries: node.storage,
@@ -105,31 +121,64 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
       mountConsole()(app);
     },
   });
-  let address: AddressInfo;
-  try {
-    address = await http.listen(server.port, server.ip);
-  } catch (error) {
-    await node.close();
-    throw new Error(`cannot listen on ${server.ip} port ${server.port}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const automatonHttp =
+    ownAutomaton === null ? undefined : createHttpServer({ ...common, ...automatonGuardOf(config) });
+  const listening = await listenAll(node, [
+    { http, ip: server.ip, port: server.port },
+    ...(automatonHttp === undefined || ownAutomaton === null
+      ? []
+      : [{ http: automatonHttp, ...ownAutomaton }]),
+  ]);
+  const [address, automatonAddress] = listening as [AddressInfo, AddressInfo | undefined];
+  const scheme = tls === undefined ? "http" : "https";
   options.write(`ratchet ${node.owner}: ${describeStorage(config.storage)}`);
   options.write(`namespaces: ${node.engine.namespaces().join(", ")}`);
   for (const plan of sinkPlansOf(config))
     options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
+  for (const line of lines.info) options.write(line);
+  if (automatonAddress !== undefined)
+    options.write(
+      `Automaton on ${scheme}://${hostOf(automatonAddress)}:${automatonAddress.port}${AUTOMATON_PATH}`,
+    );
+  const automatonWhere = automatonAddress === undefined ? `Automaton at ${AUTOMATON_PATH}, ` : "";
   options.write(
-    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
+    `listening on ${scheme}://${hostOf(address)}:${address.port} (${automatonWhere}JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, metrics at ${METRICS_PATH})`,
   );
   return {
     node,
     http,
     address,
+    ...(automatonHttp === undefined || automatonAddress === undefined
+      ? {}
+      : { automaton: { http: automatonHttp, address: automatonAddress } }),
     async stop() {
-      await http.close({ timeoutMs: server.shutdownTimeoutMs });
+      await Promise.all([
+        http.close({ timeoutMs: server.shutdownTimeoutMs }),
+        automatonHttp?.close({ timeoutMs: server.shutdownTimeoutMs }),
+      ]);
       await node.close({ drainTimeoutMs: server.shutdownTimeoutMs });
     },
   };
+}
+
+/** Starts every listener; if one cannot listen, closes those started and the node, and says which failed. */
+async function listenAll(
+  node: RatchetNode,
+  listeners: readonly { http: RatchetHttpServer; ip: string; port: number }[],
+): Promise<AddressInfo[]> {
+  const addresses: AddressInfo[] = [];
+  for (const listener of listeners) {
+    try {
+      addresses.push(await listener.http.listen(listener.port, listener.ip));
+    } catch (error) {
+      await Promise.all(listeners.map((started) => started.http.close({ timeoutMs: 0 })));
+      await node.close();
+      throw new Error(`cannot listen on ${listener.ip} port ${listener.port}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return addresses;
 }
 
 /** The largest request a namespace can accept: its argument limit and room for the message around it. */
