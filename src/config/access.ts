@@ -152,11 +152,18 @@ export const AUTOMATON_SCHEMA = z
     ip: ipAddress().optional(),
     port: port().optional(),
     token_header: text()
-      .transform((input, context): string =>
-        HEADER_NAME.test(input)
-          ? input.toLowerCase()
-          : reject(context, `must be a header name; got ${describeValue(input)}`),
-      )
+      .transform((input, context): string => {
+        if (!HEADER_NAME.test(input))
+          return reject(context, `must be a header name; got ${describeValue(input)}`);
+        // woody's own headers are read as the request's context, and `woody.meta.*` is kept with the work a
+        // request schedules and sent on to processors: a secret there would travel.
+        if (input.toLowerCase().startsWith("woody."))
+          return reject(
+            context,
+            "must not be a woody. header (woody.meta.* is stored and passed to processors)",
+          );
+        return input.toLowerCase();
+      })
       .optional(),
   })
   .prefault({});

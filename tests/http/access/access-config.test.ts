@@ -154,6 +154,9 @@ ${NAMESPACES}`,
       "http.rate_limit.requests_per_second: must be a number ≥ 0.001; got 0",
     ],
   );
+  assert.deepEqual(problemsOf("automaton: {port: 8023, token_header: woody.meta.token}\n"), [
+    "automaton.token_header: must not be a woody. header (woody.meta.* is stored and passed to processors)",
+  ]);
   assert.deepEqual(problemsOf("automaton: {ip: 10.0.0.1}\n"), [
     "automaton.port: is required with automaton.ip (its own listener needs a port)",
   ]);
