@@ -4,9 +4,11 @@
  * every bad value reported with its path, and no secret ever quoted back in a problem.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { ConfigError, parseConfig } from "../../../src/config/config.js";
+import { CLI } from "../../cli/cli-process.js";
 
 const NAMESPACES =
   "namespaces:\n  payments:\n    processor: {url: http://127.0.0.1:9/p}\n  orders:\n    processor: {url: http://127.0.0.1:9/p}\n";
@@ -160,4 +162,32 @@ ${NAMESPACES}`,
   assert.deepEqual(problemsOf("automaton: {ip: 10.0.0.1}\n"), [
     "automaton.port: is required with automaton.ip (its own listener needs a port)",
   ]);
+});
+
+test("ratchet token hash prints the SHA-256 of the secret on standard input; an empty input is a usage error", async () => {
+  const run = (input: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, "token", "hash"], { stdio: "pipe" });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(input);
+    });
+  assert.deepEqual(await run("s3cret\n"), { code: 0, stdout: `${HASH}\n`, stderr: "" });
+  const empty = await run("");
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /no secret on standard input/);
+  // What it prints is what the configuration takes.
+  const config = parseConfig(
+    `auth:\n  tokens:\n    - {name: ci, sha256: ${(await run("s3cret")).stdout.trim()}, role: read}\n${NAMESPACES}`,
+    {},
+  );
+  assert.equal(config.access.tokens[0]?.sha256, HASH);
 });
