@@ -31,6 +31,11 @@ export class RateLimiter {
     private readonly nowMs: () => number,
   ) {}
 
+  /** Buckets kept now; at most BUCKETS_MAX. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
   /** Takes one request from the key's bucket, if it has one. */
   take(key: string): RateDecision {
     const now = this.nowMs();
