@@ -201,6 +201,26 @@ describe("with tokens", () => {
     assert.deepEqual((plain.json as { aux_state: { data: unknown } }).aux_state.data, { amount: 4242 });
   });
 
+  test("a path written otherwise (doubled or trailing slash, escaped slash) gets the stricter rule or no route, never a weaker one", async () => {
+    const token = "reader-secret-1";
+    for (const path of [
+      `${MACHINE}/pay-1/`,
+      "/v1/namespaces/payments//machines/pay-1",
+      `${MACHINE}/pay-1%2F`,
+    ]) {
+      const remove = await node.send("DELETE", path, { token });
+      assert.equal(remove.status, 403, `${path}: ${remove.text}`);
+    }
+    for (const path of ["/v1//namespaces", "/v1/test//actor", "/v1/test/actor/"])
+      assertProblem(await node.send("GET", path, { token: "payments-secret-1" }), 403, "forbidden");
+    assert.equal((await node.send("GET", "/v1//namespaces", { token })).status, 404);
+    assert.equal(
+      (await node.send("DELETE", "//v1/namespaces/payments/machines/pay-1", { token })).status,
+      404,
+    );
+    assert.equal(await exists(node, "payments", "pay-1"), true);
+  });
+
   test("who-am-I names the token and its roles; the actor reaches the routes; the console, /health and /openapi.json need no token", async () => {
     const whoami = await node.send("GET", "/v1/whoami", { token: "mixed-secret-1" });
     assert.deepEqual(whoami.json, {
