@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { pack } from "../../../src/processors/payload.js";
+import { RatchetClient } from "../../../src/sdk/client.js";
+import { RatchetApiError } from "../../../src/sdk/client-errors.js";
 import { type AccessNode, type Answer, startAccessNode, testToken } from "../../support/access-node.js";
 
 const NOW = Date.now();
@@ -218,6 +220,32 @@ describe("with tokens", () => {
       (await node.send("DELETE", "//v1/namespaces/payments/machines/pay-1", { token })).status,
       404,
     );
+    assert.equal(await exists(node, "payments", "pay-1"), true);
+  });
+
+  test("the SDK's client sends its token in its headers; a refusal is a typed error with the problem's type and status", async () => {
+    const client = (secret: string) =>
+      new RatchetClient({ baseUrl: node.baseUrl, headers: { authorization: `Bearer ${secret}` } });
+    const machine = await client("reader-secret-1").get("payments", "pay-1");
+    assert.equal(machine.id, "pay-1");
+    const refused = await client("reader-secret-1")
+      .remove("payments", "pay-1")
+      .then(
+        () => assert.fail("removed"),
+        (error: unknown) => error,
+      );
+    assert.ok(refused instanceof RatchetApiError);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.type, "urn:ratchet:problem:forbidden");
+    assert.equal(refused.code, "forbidden");
+    const unknown = await client("nobody")
+      .namespaces()
+      .then(
+        () => assert.fail("listed"),
+        (error: unknown) => error,
+      );
+    assert.ok(unknown instanceof RatchetApiError);
+    assert.equal(unknown.status, 401);
     assert.equal(await exists(node, "payments", "pay-1"), true);
   });
 
