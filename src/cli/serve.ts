@@ -52,8 +52,10 @@ const BODY_OVERHEAD_BYTES = 1024 * 1024;
 
 export const SERVE_USAGE = `usage: ratchet serve --config FILE
 
-  serves the Automaton API (woody) and /health as the configuration describes, runs timers, notifications and
-  the sinks' relays; SIGINT or SIGTERM drains requests and steps in flight within woody_server.shutdown_timeout`;
+  serves the Automaton API (woody), the JSON API, the console and /health as the configuration describes, runs
+  timers, notifications and the sinks' relays; SIGINT or SIGTERM drains requests and steps in flight within
+  woody_server.shutdown_timeout. The JSON API and the console take bearer tokens (auth.tokens, RATCHET_TOKENS);
+  beyond loopback without tokens they stay closed unless the file says auth: none`;
 
 /** `ratchet serve` from its arguments; runs until `stopRequested` settles. */
 export async function runServeCommand(
