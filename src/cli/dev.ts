@@ -12,6 +12,7 @@ import { formatTimestampUs } from "../core/time.js";
 import type { DemoBank } from "../demo/payments.js";
 import { demoNamespaces, PAYMENTS, SESSIONS } from "../demo/payments.js";
 import type { EngineApi, MachineSnapshot } from "../engine/engine-api.js";
+import { mountAccess } from "../http/access/access-control.js";
 import { jsonBodyBytesMax, mountJsonApi } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import { createHttpServer, type RatchetHttpServer } from "../http/http-server.js";
@@ -81,6 +82,8 @@ async function serveJsonApi(
     engine: node.engine,
     nowUs: () => node.clock.nowUs(),
     mount: (app) => {
+      // 127.0.0.1 only, so no token: whoever can reach it is on this machine.
+      mountAccess({ mode: "none" })(app);
       mountJsonApi({
         engine: node.engine,
         queries: node.storage,

@@ -13,6 +13,7 @@ import { MACHINE_USAGE, runMachineCommand } from "./machine.js";
 import { MIGRATE_USAGE, runMigrateCommand } from "./migrate.js";
 import { OUTBOX_USAGE, runOutboxCommand } from "./outbox.js";
 import { runServeCommand, SERVE_USAGE } from "./serve.js";
+import { runTokenCommand, TOKEN_USAGE } from "./token.js";
 
 const DEV_USAGE = `usage: ratchet dev [--db PATH] [--port N] [--once]
 
@@ -39,6 +40,7 @@ commands:
                                         the namespace's steps and transitions as the journal saw them
   outbox status|parked|requeue|drop|replay --config FILE
                                         the outbox per sink: backlog and lag, parked records, replays
+  token hash < FILE                     print the SHA-256 of a token's secret, for auth.tokens[].sha256
   help [COMMAND]                        show this text, or a command's
 
 exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found,
@@ -51,6 +53,7 @@ const USAGES: Readonly<Record<string, string>> = {
   machine: MACHINE_USAGE,
   flow: FLOW_USAGE,
   outbox: OUTBOX_USAGE,
+  token: TOKEN_USAGE,
 };
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -72,6 +75,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return runFlowCommand(rest, io);
     case "outbox":
       return runOutboxCommand(rest, io);
+    case "token":
+      return runTokenCommand(rest, io, process.stdin);
     case "help":
     case "--help":
     case "-h":

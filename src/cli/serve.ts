@@ -10,6 +10,7 @@ import type { DestinationStream } from "pino";
 import type { Environment, RatchetConfig } from "../config/config.js";
 import { loadConfig } from "../config/config.js";
 import { aroundRequests } from "../engine/around-requests.js";
+import { mountAccess } from "../http/access/access-control.js";
 import { API_PREFIX, jsonBodyBytesMax, mountJsonApi, OPENAPI_PATH } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import {
@@ -33,6 +34,7 @@ import { createNodeTracing } from "../runtime/tracing.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
+import { accessLines, accessOptionsOf, automatonGuardOf, tlsOf } from "./serve-access.js";
 
 export interface ServeOptions {
   readonly configPath: string;
@@ -50,6 +52,8 @@ export interface ServingNode {
   readonly http: RatchetHttpServer;
   readonly address: AddressInfo;
   readonly logger: Logger;
+  /** The Automaton's own listener (`automaton.port`), when it has one. */
+  readonly automaton?: { readonly http: RatchetHttpServer; readonly address: AddressInfo };
   /**
    * Drains: `/ready` answers 503 and the node stops taking work (the scheduler stops claiming, new requests are
    * refused with 503), steps in flight finish, then the HTTP server answers the requests it has and stops
@@ -63,9 +67,11 @@ const BODY_OVERHEAD_BYTES = 1024 * 1024;
 
 export const SERVE_USAGE = `usage: ratchet serve --config FILE
 
-  serves the Automaton API (woody), the JSON API, /health, /ready and /metrics as the configuration describes, runs
-  timers, notifications and the sinks' relays; SIGINT or SIGTERM turns /ready to 503, stops taking work, and drains
-  steps and requests in flight within woody_server.shutdown_timeout`;
+  serves the Automaton API (woody), the JSON API, the console, /health, /ready and /metrics as the configuration
+  describes, runs timers, notifications and the sinks' relays; SIGINT or SIGTERM turns /ready to 503, stops taking
+  work, and drains steps and requests in flight within woody_server.shutdown_timeout. The JSON API and the console
+  take bearer tokens (auth.tokens, RATCHET_TOKENS); beyond loopback without tokens they stay closed unless the file
+  says auth: none`;
 
 /** `ratchet serve` from its arguments; runs until `stopRequested` settles. */
 export async function runServeCommand(
@@ -96,6 +102,10 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   const config = await loadConfig(options.configPath, options.env ?? process.env);
   for (const key of config.ignoredKeys) options.warn(`warning: ${key.path} has no effect: ${key.reason}`);
   for (const line of unappliedSettings(config)) options.warn(`warning: ${line}`);
+  const access = accessOptionsOf(config);
+  const lines = accessLines(config, access.mode);
+  for (const line of lines.warnings) options.warn(line);
+  const tls = await tlsOf(config);
   const logger = createLogger({
     level: config.logging.level,
     serviceName: config.serviceName,
@@ -114,7 +124,8 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   const clock = new SystemClock();
   const server = config.woodyServer;
   let draining = false;
-  const http = createHttpServer({
+  const ownAutomaton = config.automaton.listener;
+  const common = {
     engine,
     nowUs: () => clock.nowUs(),
     connectionsMax: server.maxConcurrentConnections,
@@ -122,9 +133,15 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
     idleTimeoutMs: server.idleTimeoutMs,
     bodyBytesMax: bodyBytesMaxOf(config),
     onUnexpectedError,
+    ...(tls === undefined ? {} : { tls }),
+  };
+  const http = createHttpServer({
+    ...common,
+    ...(ownAutomaton === null ? automatonGuardOf(config) : { automaton: false }),
     metrics: createNodeMetrics(node),
     readiness: createReadiness(node, { draining: () => draining }),
     mount: (app) => {
+      mountAccess(access)(app);
       mountJsonApi({
         engine,
         queries: node.storage,
@@ -136,38 +153,72 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
       mountConsole()(app);
     },
   });
-  let address: AddressInfo;
-  try {
-    address = await http.listen(server.port, server.ip);
-  } catch (error) {
-    await node.close();
-    await tracing?.shutdown();
-    throw new Error(`cannot listen on ${server.ip} port ${server.port}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const automatonHttp =
+    ownAutomaton === null ? undefined : createHttpServer({ ...common, ...automatonGuardOf(config) });
+  const listening = await listenAll(node, tracing, [
+    { http, ip: server.ip, port: server.port },
+    ...(automatonHttp === undefined || ownAutomaton === null
+      ? []
+      : [{ http: automatonHttp, ...ownAutomaton }]),
+  ]);
+  const [address, automatonAddress] = listening as [AddressInfo, AddressInfo | undefined];
+  const scheme = tls === undefined ? "http" : "https";
   options.write(`ratchet ${node.owner}: ${describeStorage(config.storage)}`);
   options.write(`namespaces: ${node.engine.namespaces().join(", ")}`);
   for (const plan of sinkPlansOf(config))
     options.write(`sink ${plan.name}: ${describeSinkTarget(plan.target)}`);
+  for (const line of lines.info) options.write(line);
+  if (automatonAddress !== undefined)
+    options.write(
+      `Automaton on ${scheme}://${hostOf(automatonAddress)}:${automatonAddress.port}${AUTOMATON_PATH}`,
+    );
+  const automatonWhere = automatonAddress === undefined ? `Automaton at ${AUTOMATON_PATH}, ` : "";
   options.write(
-    `listening on http://${hostOf(address)}:${address.port} (Automaton at ${AUTOMATON_PATH}, JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, readiness at ${READY_PATH}, metrics at ${METRICS_PATH})`,
+    `listening on ${scheme}://${hostOf(address)}:${address.port} (${automatonWhere}JSON API at ${API_PREFIX}, OpenAPI at ${OPENAPI_PATH}, console at ${CONSOLE_PATH}, health at ${HEALTH_PATH}, readiness at ${READY_PATH}, metrics at ${METRICS_PATH})`,
   );
   return {
     node,
     http,
     address,
     logger,
+    ...(automatonHttp === undefined || automatonAddress === undefined
+      ? {}
+      : { automaton: { http: automatonHttp, address: automatonAddress } }),
     async stop() {
       // Readiness fails first, so a load balancer stops sending work while the node still answers what it has.
       draining = true;
       await node.drain({ drainTimeoutMs: server.shutdownTimeoutMs });
-      await http.close({ timeoutMs: server.shutdownTimeoutMs });
+      await Promise.all([
+        http.close({ timeoutMs: server.shutdownTimeoutMs }),
+        automatonHttp?.close({ timeoutMs: server.shutdownTimeoutMs }),
+      ]);
       await node.close();
       await tracing?.shutdown();
       logger.flush();
     },
   };
+}
+
+/** Starts every listener; if one cannot listen, closes those started and the node, and says which failed. */
+async function listenAll(
+  node: RatchetNode,
+  tracing: { shutdown(): Promise<void> } | undefined,
+  listeners: readonly { http: RatchetHttpServer; ip: string; port: number }[],
+): Promise<AddressInfo[]> {
+  const addresses: AddressInfo[] = [];
+  for (const listener of listeners) {
+    try {
+      addresses.push(await listener.http.listen(listener.port, listener.ip));
+    } catch (error) {
+      await Promise.all(listeners.map((started) => started.http.close({ timeoutMs: 0 })));
+      await node.close();
+      await tracing?.shutdown();
+      throw new Error(`cannot listen on ${listener.ip} port ${listener.port}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return addresses;
 }
 
 /** The largest request a namespace can accept: its argument limit and room for the message around it. */

@@ -6,6 +6,13 @@
 import { readFile } from "node:fs/promises";
 import type { Limits } from "../core/limits.js";
 import { resolveLimits } from "../core/limits.js";
+import {
+  type AccessConfig,
+  type AutomatonConfig,
+  accessConfigOf,
+  automatonConfigOf,
+  type HttpConfig,
+} from "./access.js";
 import type { Environment } from "./document.js";
 import { interpolateTree, isMapping, readYaml } from "./document.js";
 import type { ConfigIssue } from "./errors.js";
@@ -32,6 +39,12 @@ export interface RatchetConfig {
   readonly serviceName: string;
   /** The Thrift (woody) API server. */
   readonly woodyServer: WoodyServerConfig;
+  /** Ratchet extension: who may use the JSON API and the console (`auth`, `RATCHET_TOKENS`). */
+  readonly access: AccessConfig;
+  /** Ratchet extension: TLS of the node's HTTP server, the JSON API's rate limit. */
+  readonly http: HttpConfig;
+  /** Ratchet extension: the Automaton's own listener and token header. */
+  readonly automaton: AutomatonConfig;
   /** Where machines live (default: SQLite at ./data/ratchet.db). */
   readonly storage: StorageConfig;
   /**
@@ -92,8 +105,25 @@ export function parseConfig(
     ...(parsed.success ? [] : toConfigIssues(parsed.error.issues)),
     ...checkReferences(isMapping(interpolated) ? interpolated : {}),
   ].filter((issue) => !envPaths.has(issue.path));
-  const issues = sortedUniqueIssues([...envIssues, ...laterIssues]);
-  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues, source);
+  const access = parsed.success
+    ? accessConfigOf(parsed.data.auth, env, Object.keys(parsed.data.namespaces))
+    : { access: undefined, issues: [] };
+  const automaton = parsed.success
+    ? automatonConfigOf(parsed.data.automaton, parsed.data.woody_server.ip)
+    : undefined;
+  const accessIssues = [
+    ...access.issues,
+    ...(automaton !== undefined && "path" in automaton ? [automaton] : []),
+  ];
+  const issues = sortedUniqueIssues([...envIssues, ...laterIssues, ...accessIssues]);
+  if (
+    issues.length > 0 ||
+    !parsed.success ||
+    access.access === undefined ||
+    automaton === undefined ||
+    "path" in automaton
+  )
+    throw new ConfigError(issues, source);
 
   const { data } = parsed;
   const traced = tracingConfigOf(data.opentelemetry, env, data.service_name);
@@ -101,6 +131,9 @@ export function parseConfig(
   const config: RatchetConfig = {
     serviceName: data.service_name,
     woodyServer: data.woody_server,
+    access: access.access,
+    http: data.http,
+    automaton,
     storage: data.storage,
     leaseDurationMs: data.lease_duration,
     historyCacheBytesMax: data.history_cache_size,
@@ -154,6 +187,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+export type { AccessConfig, AutomatonConfig, HttpConfig } from "./access.js";
 export type { Environment } from "./document.js";
 export type { ConfigIssue } from "./errors.js";
 export { ConfigError } from "./errors.js";

@@ -4,6 +4,7 @@
  */
 
 import { z } from "zod";
+import { AUTH_SCHEMA, AUTOMATON_SCHEMA, HTTP_SCHEMA } from "./access.js";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";
@@ -142,6 +143,10 @@ export const CONFIG_SCHEMA = z.strictObject({
   // Ratchet extension: bytes of complete machine histories a node keeps in memory (64M by default).
   history_cache_size: sizeBytes().prefault("64M"),
   woody_server: WOODY_SERVER,
+  // Ratchet extensions: bearer tokens (or `none`), the HTTP server's TLS and rate limit, the Automaton's listener.
+  auth: AUTH_SCHEMA,
+  http: HTTP_SCHEMA,
+  automaton: AUTOMATON_SCHEMA,
   storage: STORAGE,
   limits: limitsSchema(),
   kafka: z.record(z.string(), kafkaClientSchema()).prefault({}),

@@ -4,6 +4,7 @@
  * answered with `connection: close`), then resolves.
  */
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createRoutes, type NodeApp, type RoutesOptions } from "./routes.js";
@@ -22,6 +23,8 @@ export interface HttpServerOptions extends Omit<RoutesOptions, "serving"> {
   readonly keepAliveTimeoutMs?: number;
   /** A connection silent this long is closed, ms; null or absent for no limit (MG: `idle_timeout`). */
   readonly idleTimeoutMs?: number | null;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** More routes on the same port (the JSON API, the console), added after the node's own. */
   readonly mount?: (app: NodeApp) => void;
 }
@@ -43,10 +46,14 @@ export function createHttpServer(options: HttpServerOptions): RatchetHttpServer 
   const app = createRoutes({ ...options, serving: () => !requests.closing });
   options.mount?.(app);
   const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  const server = http.createServer(function serveHttpRequest(request, response) {
+  const serveHttpRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     requests.track(response);
     void listener(request, response);
-  });
+  };
+  const server: http.Server =
+    options.tls === undefined
+      ? http.createServer(serveHttpRequest)
+      : https.createServer({ cert: options.tls.cert, key: options.tls.key }, serveHttpRequest);
   server.maxConnections = options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS_DEFAULT;
   server.timeout = options.idleTimeoutMs ?? 0;

@@ -6,7 +6,7 @@
  */
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { EngineApi } from "../engine/engine-api.js";
 import { createAutomatonService } from "../mg/automaton/automaton-service.js";
 
@@ -34,6 +34,10 @@ export interface RoutesOptions {
   readonly onUnexpectedError?: (error: Error, method: string) => void;
   /** Serves `GET /metrics` in Prometheus' text format when given. */
   readonly metrics?: { readonly contentType: string; metrics(): Promise<string> };
+  /** Whether this server answers the Automaton; false when it has a listener of its own. Default true. */
+  readonly automaton?: boolean;
+  /** Runs before every Automaton request (a required token header); it may answer instead. */
+  readonly automatonGuard?: MiddlewareHandler;
   /** The checks `/ready` runs besides its own "serving" one; none when absent. */
   readonly readiness?: () => Promise<ReadinessChecks>;
   /** False once the HTTP server is closing: `/health` and `/ready` then answer 503. */
@@ -50,10 +54,13 @@ export function createRoutes(options: RoutesOptions): NodeApp {
     ...(options.onUnexpectedError === undefined ? {} : { onUnexpectedError: options.onUnexpectedError }),
   });
   const app: NodeApp = new Hono<{ Bindings: HttpBindings }>();
-  app.all(AUTOMATON_PATH, async (context) => {
-    await automaton(context.env.incoming, context.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
+  if (options.automaton !== false) {
+    if (options.automatonGuard !== undefined) app.use(AUTOMATON_PATH, options.automatonGuard);
+    app.all(AUTOMATON_PATH, async (context) => {
+      await automaton(context.env.incoming, context.env.outgoing);
+      return RESPONSE_ALREADY_SENT;
+    });
+  }
   app.on(["GET", "HEAD"], HEALTH_PATH, (context) => {
     const serving = options.serving();
     const body = { status: serving ? "ok" : "shutting down", namespaces: options.engine.namespaces() };

@@ -3,14 +3,15 @@
  * (tests/support/console-node.ts) on a real socket. An operator searches for a failed machine, opens it, repairs
  * it and sees its status change; pages a 5,000-event history; is refused a repair by the processor and reads the
  * typed problem; reads the flow graph; sees a change made elsewhere appear without a reload; filters the step
- * journal to failures. Every request the pages make goes to the node itself. Bearer tokens and bulk operations
- * are not part of this node yet: those tests run against stand-ins (tests/support/access-stand-in.ts,
- * bulk-stand-in.ts) and say so in their names.
+ * journal to failures; with the node's bearer tokens, is asked for one and shown a read token's refusal. Every
+ * request the pages make goes to the node itself. Bulk operations are not part of this node yet: that test runs
+ * against a stand-in (tests/support/bulk-stand-in.ts) and says so in its name.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
 import { pack } from "../../src/processors/payload.js";
+import { testToken } from "../support/access-node.js";
 import { type Chromium, launchChromium } from "../support/chromium.js";
 import { type ConsoleNode, startConsoleNode } from "../support/console-node.js";
 import { failPayment, seedOrders } from "../support/console-seed.js";
@@ -241,11 +242,11 @@ test("every request the console made went to its own node", () => {
   assert.deepEqual(elsewhere, []);
 });
 
-test("with tokens required (access stand-in), the console asks for a token, then shows a read token's refusal", async () => {
+test("with tokens required, the console asks for a token, then shows a read token's refusal", async () => {
   const guarded = await startConsoleNode({
-    tokensStandIn: [
-      { token: "reader-secret", actor: "reader", role: "read" },
-      { token: "operator-secret", actor: "operator", role: "operate" },
+    tokens: [
+      testToken("reader", "reader-secret", { "*": "read" }),
+      testToken("operator", "operator-secret", { "*": "operate" }),
     ],
   });
   const page = await browser.context.newPage();

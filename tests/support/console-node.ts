@@ -4,9 +4,12 @@
  * tests/support/api-processor.ts: calls that fail the machine, append many events, set timers; repairs it may
  * refuse) and `orders` (named timer steps risk_check, then review for large orders, then capture, with a declared
  * flow that does not name review, so the flow page has something undeclared to show).
- * Optional stand-ins for what other parts of the node will serve (named so in each test that uses them): the bulk
- * operations (tests/support/bulk-stand-in.ts) and a bearer-token check (tests/support/access-stand-in.ts).
+ * The node's own access control in front (mountAccess): bearer tokens when `tokens` are given, none otherwise.
+ * Optional stand-in for what another part of the node will serve (named so in each test that uses it): the bulk
+ * operations (tests/support/bulk-stand-in.ts).
  */
+import type { AccessToken } from "../../src/core/access.js";
+import { mountAccess } from "../../src/http/access/access-control.js";
 import { mountJsonApi } from "../../src/http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../../src/http/console/console-routes.js";
 import { createHttpServer } from "../../src/http/http-server.js";
@@ -14,7 +17,6 @@ import type { NodeApp } from "../../src/http/routes.js";
 import { localProcessor, timer } from "../../src/processors/local-processor.js";
 import { pack, unpack } from "../../src/processors/payload.js";
 import { createNode, type RatchetNode } from "../../src/runtime/create-node.js";
-import { mountAccessStandIn, type StandInToken } from "./access-stand-in.js";
 import { createApiProcessor } from "./api-processor.js";
 import { mountBulkStandIn } from "./bulk-stand-in.js";
 
@@ -30,8 +32,8 @@ export interface ConsoleNode {
 export interface ConsoleNodeOptions {
   /** Serves the bulk operations' contract from a stand-in (tests/support/bulk-stand-in.ts). */
   readonly bulkStandIn?: boolean;
-  /** Requires one of these bearer tokens on /v1/ through a stand-in (tests/support/access-stand-in.ts). */
-  readonly tokensStandIn?: readonly StandInToken[];
+  /** Requires one of these bearer tokens on /v1/ (the node's access control; tests/support/access-node.ts testToken). */
+  readonly tokens?: readonly AccessToken[];
 }
 
 export async function startConsoleNode(options: ConsoleNodeOptions = {}): Promise<ConsoleNode> {
@@ -57,7 +59,9 @@ export async function startConsoleNode(options: ConsoleNodeOptions = {}): Promis
   });
   const nowUs = () => node.clock.nowUs();
   const mount = (app: NodeApp) => {
-    if (options.tokensStandIn !== undefined) mountAccessStandIn(app, options.tokensStandIn);
+    mountAccess(options.tokens === undefined ? { mode: "none" } : { mode: "tokens", tokens: options.tokens })(
+      app,
+    );
     if (options.bulkStandIn === true) mountBulkStandIn(app, { engine: node.engine, queries: node.storage });
     mountJsonApi({ engine: node.engine, queries: node.storage, nowUs, bodyBytesMax: 1024 * 1024 })(app);
     mountConsole()(app);

@@ -5,6 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { validateHistoryRange } from "../../core/history-range.js";
 import { JSON_API_LIMITS } from "../../core/limits.js";
+import { payloadViewOf } from "../access/grant.js";
 import { type ApiApp, type ApiContext, keyedRequestOf } from "./api-context.js";
 import { jsonResponse, problemResponses, STEP_PROBLEMS } from "./openapi-responses.js";
 import { payloadOf } from "./payloads.js";
@@ -101,7 +102,8 @@ export function registerMachineRoutes(app: ApiApp, api: ApiContext): void {
     );
     const read = await engine.get(ns, body.id, FIRST_PAGE);
     const location = `/v1/namespaces/${encodeURIComponent(ns)}/machines/${encodeURIComponent(body.id)}`;
-    return context.json(machineView(read.record, read.history, read.historyRange), 201, { location });
+    const view = machineView(read.record, read.history, read.historyRange, payloadViewOf(context));
+    return context.json(view, 201, { location });
   });
 
   app.openapi(getRoute, async (context) => {
@@ -118,7 +120,7 @@ export function registerMachineRoutes(app: ApiApp, api: ApiContext): void {
       direction: query.direction,
     });
     const read = await engine.get(ns, id, range);
-    return context.json(machineView(read.record, read.history, range), 200);
+    return context.json(machineView(read.record, read.history, range, payloadViewOf(context)), 200);
   });
 
   app.openapi(removeRoute, async (context) => {

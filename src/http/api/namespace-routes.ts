@@ -10,6 +10,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { JSON_API_LIMITS, OPERATOR_READ_LIMITS } from "../../core/limits.js";
 import type { MachineStatus } from "../../core/machine.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
+import { allows } from "../access/grant.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
 import { jsonResponse, problemResponses } from "./openapi-responses.js";
 import { NamespaceList } from "./schemas.js";
@@ -48,8 +49,10 @@ export function registerNamespaceRoutes(app: ApiApp, api: ApiContext): void {
     return counted;
   };
   app.openapi(namespacesRoute, async (context) => {
+    const visible = api.engine.namespaces().filter((name) => allows(context, name, "read"));
     const namespaces = await Promise.all(
-      api.engine.namespaces().map(async (name) => {
+      // A token limited to some namespaces sees only those.
+      visible.map(async (name) => {
         const { counts, countedAtUs, timersDueNextMinute } = await countsOf(name);
         return {
           name,

@@ -131,6 +131,14 @@ export function problemResponse(answer: Problem): Response {
   return new Response(JSON.stringify(answer), { status: answer.status, headers });
 }
 
+/** The refusals of access control, by code: no token or a bad one, a role short of the rule, over the rate. */
+export const ACCESS_PROBLEMS: Readonly<Record<string, number>> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  access_not_configured: 403,
+  rate_limited: 429,
+};
+
 /** Every problem type the API may answer with, and its status: the documented set (docs and tests use it). */
 export const PROBLEM_TYPES: Readonly<Record<string, number>> = Object.fromEntries([
   ...Object.entries(BY_CODE).map(([code, { status }]) => [problemType(code), status]),
@@ -146,6 +154,8 @@ export const PROBLEM_TYPES: Readonly<Record<string, number>> = Object.fromEntrie
     "overloaded",
     "shutting_down",
   ].map((code) => [problemType(code), 503]),
+  // Access control's refusals (src/http/access/access-control.ts).
+  ...Object.entries(ACCESS_PROBLEMS).map(([code, status]) => [problemType(code), status]),
   ...["storage_result_unknown", "deadline_exceeded", "processor_timeout"].map((code) => [
     problemType(code),
     504,

@@ -6,9 +6,10 @@ import { createRoute } from "@hono/zod-openapi";
 import { type HistoryRange, validateHistoryRange } from "../../core/history-range.js";
 import type { IdempotencyRequest, IdempotentOperation } from "../../core/idempotency.js";
 import type { Payload } from "../../core/machine.js";
+import { payloadViewOf } from "../access/grant.js";
 import { type ApiApp, type ApiContext, keyedRequestOf } from "./api-context.js";
 import { jsonResponse, problemResponses, STEP_PROBLEMS } from "./openapi-responses.js";
-import { payloadJson, payloadOf } from "./payloads.js";
+import { payloadOf } from "./payloads.js";
 import { ArgsBody, IdempotencyHeaders, MachineParams, NotifiedView, ResponseView } from "./schemas.js";
 
 const MACHINE = "/v1/namespaces/{ns}/machines/{id}";
@@ -88,7 +89,7 @@ export function registerStepRoutes(app: ApiApp, api: ApiContext): void {
       const response = await inFlight.run(ns, input.idempotency, () =>
         engine[operation](ns, id, input.args, optionsOf(input)),
       );
-      return context.json({ response: payloadJson(response) }, 200);
+      return context.json({ response: payloadViewOf(context)(response) }, 200);
     });
   ranged(callRoute, "call");
   ranged(repairRoute, "repair");

@@ -4,7 +4,10 @@ import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import { statusOf } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
-import { payloadJson } from "./payloads.js";
+import { type JsonValue, payloadJson } from "./payloads.js";
+
+/** How a response shows a payload: natural JSON, or a masked marker (src/http/access/grant.ts payloadViewOf). */
+export type PayloadView = (bytes: Uint8Array) => JsonValue;
 
 /** RFC 3339 UTC with all six fraction digits, so instants sort as text and keep their precision. */
 export function instantText(instantUs: number): string {
@@ -13,12 +16,12 @@ export function instantText(instantUs: number): string {
   return `${new Date(milliseconds).toISOString().slice(0, 23)}${String(micros).padStart(3, "0")}Z`;
 }
 
-function contentView(content: Content) {
-  return { format_version: content.formatVersion ?? null, data: payloadJson(content.data) };
+function contentView(content: Content, payload: PayloadView) {
+  return { format_version: content.formatVersion ?? null, data: payload(content.data) };
 }
 
-export function eventView(event: Event) {
-  return { id: event.id, created_at: instantText(event.createdAtUs), ...contentView(event) };
+export function eventView(event: Event, payload: PayloadView = payloadJson) {
+  return { id: event.id, created_at: instantText(event.createdAtUs), ...contentView(event, payload) };
 }
 
 /** The id to pass as `after` for the next page, or null when this page reaches the end of the history. */
@@ -29,7 +32,12 @@ function nextAfterOf(record: MachineRecord, events: readonly Event[], range: His
   return atEnd ? null : last.id;
 }
 
-export function machineView(record: MachineRecord, events: readonly Event[], range: HistoryRange) {
+export function machineView(
+  record: MachineRecord,
+  events: readonly Event[],
+  range: HistoryRange,
+  payload: PayloadView = payloadJson,
+) {
   const { failure, pause, timer, retry } = record;
   return {
     namespace: record.namespace,
@@ -64,11 +72,11 @@ export function machineView(record: MachineRecord, events: readonly Event[], ran
             due_at: instantText(retry.dueAtUs),
             last_error: retry.lastError,
           },
-    aux_state: contentView(record.auxState),
+    aux_state: contentView(record.auxState, payload),
     created_at: instantText(record.createdAtUs),
     updated_at: instantText(record.updatedAtUs),
     last_event_id: record.lastEventId,
-    events: events.map(eventView),
+    events: events.map((event) => eventView(event, payload)),
     next_after: nextAfterOf(record, events, range),
   };
 }
