@@ -1,11 +1,12 @@
 /**
  * The storage conformance suite: what every storage adapter must do, checked the same way for all, organised by
  * port: the machine store (leases, the fenced commit, reads, claims), the outbox store (the relays' fenced reads
- * and deletes, parking, replay, pending counts) and operator queries. An adapter's test file calls
+ * and deletes, parking, replay, pending counts) operator queries and the audit log. An adapter's test file calls
  * `runStorageConformance` with a factory that returns a fresh, empty, migrated storage.
  */
 import { describe, test } from "node:test";
 import type { Storage } from "../storage.js";
+import { registerAuditLogCases } from "./audit-log.js";
 import { registerClaimCases } from "./claims.js";
 import { registerIdempotencyCases } from "./idempotency.js";
 import { registerMachineSearchCases } from "./machine-search.js";
@@ -42,5 +43,6 @@ export function runStorageConformance(
     registerOperatorQueryCases(withStorage);
     registerMachineSearchCases(withStorage);
     registerIdempotencyCases(withStorage);
+    registerAuditLogCases(withStorage);
   });
 }
