@@ -82,6 +82,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   for (const line of unappliedSettings(config)) options.warn(`warning: ${line}`);
   const node = await createNodeFromConfig(config, {
     onError: (error, context) => options.warn(`error: ${String(error)} ${JSON.stringify(context)}`),
+    onAuditLine: options.write,
   });
   const clock = new SystemClock();
   const server = config.woodyServer;

@@ -3,6 +3,8 @@
  * and the group committer. It talks only to its ports (the machine store, the outbox's pending count, the
  * Processor and the Clock); the composition root picks the adapters.
  */
+import type { AuditAction, AuditDraft } from "../core/audit.js";
+import { auditOutcomeOf } from "../core/audit.js";
 import {
   coerceError,
   DeadlineExceededError,
@@ -19,9 +21,12 @@ import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import type { AuditStore } from "../storage/audit-store.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
 import type { OperatorQueries } from "../storage/operator-queries.js";
 import type { OutboxStore } from "../storage/outbox-store.js";
+import type { AuditTicket } from "./audit-ticket.js";
+import { auditEntryOf, auditTicket } from "./audit-ticket.js";
 import type {
   EngineApi,
   FlowQuery,
@@ -54,8 +59,10 @@ import { storeNotification } from "./store-notification.js";
 import type { Reply, Work } from "./work.js";
 
 export interface EngineOptions {
-  /** The machine store, and the journal's reads behind `steps` and `flow`. */
-  readonly storage: MachineStore & Pick<OperatorQueries, "listSteps" | "readJournalWindow">;
+  /** The machine store, the journal's reads behind `steps` and `flow`, and the audit log's writes. */
+  readonly storage: MachineStore &
+    Pick<OperatorQueries, "listSteps" | "readJournalWindow"> &
+    Pick<AuditStore, "appendAudit">;
   /** The outbox, for namespaces that answer only once their sinks have acknowledged a step. */
   readonly outbox?: Pick<OutboxStore, "outboxPending">;
   readonly clock: Clock;
@@ -83,6 +90,11 @@ export interface EngineOptions {
   readonly onStepCommitted?: (namespace: string, kind: string) => void;
   /** A committed step wrote outbox records for these sinks. */
   readonly onOutboxWritten?: (sinks: ReadonlySet<string>) => void;
+  /**
+   * An audited request ended and its audit entry was written (in its step's commit, or alone); also called when
+   * writing it alone failed (onError says so), so a log line keeps the action.
+   */
+  readonly onAudited?: (entry: AuditDraft) => void;
 }
 
 export class Engine implements EngineApi {
@@ -157,6 +169,7 @@ export class Engine implements EngineApi {
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
       closing: () => this.#closing,
       stepCommitted: (namespace, kind) => options.onStepCommitted?.(namespace, kind),
+      audited: (entry) => options.onAudited?.(entry),
       outboxWritten: (entries) => options.onOutboxWritten?.(new Set(entries.map((entry) => entry.sink))),
       waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),
       reportError,
@@ -184,16 +197,19 @@ export class Engine implements EngineApi {
     args: Payload,
     options: RequestOptions = {},
   ): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    validateArgs(args, target.namespace.limits);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({
-      kind: "start",
-      args,
-      deadlineUs,
-      ...context(options),
-      reply,
-    }));
+    return this.#audited({ action: "start", namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      validateArgs(args, target.namespace.limits);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<void>(target, deadlineUs, (reply) => ({
+        kind: "start",
+        args,
+        deadlineUs,
+        ...context(options),
+        ...audit,
+        reply,
+      }));
+    });
   }
 
   async call(
@@ -215,15 +231,11 @@ export class Engine implements EngineApi {
   }
 
   async simpleRepair(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "simpleRepair", deadlineUs, reply }));
+    return this.#operator("simple_repair", "simpleRepair", namespace, machineId, options);
   }
 
   async remove(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "remove", deadlineUs, reply }));
+    return this.#operator("remove", "remove", namespace, machineId, options);
   }
 
   async pause(
@@ -232,27 +244,26 @@ export class Engine implements EngineApi {
     reason: string,
     options: RequestOptions = {},
   ): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const why = validatePauseReason(reason);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({
-      kind: "pause",
-      reason: why,
-      deadlineUs,
-      reply,
-    }));
+    return this.#audited({ action: "pause", namespace, machineId, detail: reason }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      const why = validatePauseReason(reason);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<void>(target, deadlineUs, (reply) => ({
+        kind: "pause",
+        reason: why,
+        deadlineUs,
+        ...audit,
+        reply,
+      }));
+    });
   }
 
   async resume(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "resume", deadlineUs, reply }));
+    return this.#operator("resume", "resume", namespace, machineId, options);
   }
 
   async retryNow(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "retryNow", deadlineUs, reply }));
+    return this.#operator("retry_now", "retryNow", namespace, machineId, options);
   }
 
   async steps(namespace: string, machineId: string, query: StepsQuery = {}): Promise<JournalEntry[]> {
@@ -295,18 +306,21 @@ export class Engine implements EngineApi {
     args: Payload,
     options: RangedRequestOptions = {},
   ): Promise<string> {
-    const target = this.#target(namespace, machineId);
-    validateArgs(args, target.namespace.limits);
-    const range = validateHistoryRange(options.range ?? FULL_HISTORY);
-    this.#refuseWhenClosing();
-    const nowUs = this.#options.clock.nowUs();
-    const id = await storeNotification(this.#options.storage, {
-      notification: { namespace, id: this.#options.newId(), machineId, args, range, createdAtUs: nowUs },
-      ...context(options),
+    // A notification is no step: an audited one's entry is written alone, once it is stored.
+    return this.#audited({ action: "notify", namespace, machineId }, options, async () => {
+      const target = this.#target(namespace, machineId);
+      validateArgs(args, target.namespace.limits);
+      const range = validateHistoryRange(options.range ?? FULL_HISTORY);
+      this.#refuseWhenClosing();
+      const nowUs = this.#options.clock.nowUs();
+      const id = await storeNotification(this.#options.storage, {
+        notification: { namespace, id: this.#options.newId(), machineId, args, range, createdAtUs: nowUs },
+        ...context(options),
+      });
+      this.#runners.existing(namespace, machineId)?.notificationArrived();
+      this.#scheduler.wake(nowUs);
+      return id;
     });
-    this.#runners.existing(namespace, machineId)?.notificationArrived();
-    this.#scheduler.wake(nowUs);
-    return id;
   }
 
   async modernize(
@@ -315,18 +329,21 @@ export class Engine implements EngineApi {
     range: HistoryRange = FULL_HISTORY,
     options: RequestOptions = {},
   ): Promise<number> {
-    const target = this.#target(namespace, machineId);
-    // MG answers NamespaceNotFound when the namespace has no modernizer; so do we.
-    if (target.namespace.modernizer === undefined) throw new NamespaceNotFoundError(namespace);
-    const historyRange = validateHistoryRange(range);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<number>(target, deadlineUs, (reply) => ({
-      kind: "modernize",
-      range: historyRange,
-      deadlineUs,
-      ...context(options),
-      reply,
-    }));
+    return this.#audited({ action: "modernize", namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      // MG answers NamespaceNotFound when the namespace has no modernizer; so do we.
+      if (target.namespace.modernizer === undefined) throw new NamespaceNotFoundError(namespace);
+      const historyRange = validateHistoryRange(range);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<number>(target, deadlineUs, (reply) => ({
+        kind: "modernize",
+        range: historyRange,
+        deadlineUs,
+        ...context(options),
+        ...audit,
+        reply,
+      }));
+    });
   }
 
   /** A relay of this node deleted published records: callers waiting for their sinks look again now. */
@@ -367,18 +384,74 @@ export class Engine implements EngineApi {
     args: Payload,
     options: RangedRequestOptions,
   ): Promise<Payload> {
-    const target = this.#target(namespace, machineId);
-    validateArgs(args, target.namespace.limits);
-    const range = validateHistoryRange(options.range ?? FULL_HISTORY);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<Payload>(target, deadlineUs, (reply) => ({
-      kind,
-      args,
-      range,
-      deadlineUs,
-      ...context(options),
-      reply,
-    }));
+    return this.#audited({ action: kind, namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      validateArgs(args, target.namespace.limits);
+      const range = validateHistoryRange(options.range ?? FULL_HISTORY);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<Payload>(target, deadlineUs, (reply) => ({
+        kind,
+        args,
+        range,
+        deadlineUs,
+        ...context(options),
+        ...audit,
+        reply,
+      }));
+    });
+  }
+
+  /** An operator's step that takes no arguments and calls no processor. */
+  #operator(
+    action: AuditAction,
+    kind: "simpleRepair" | "remove" | "resume" | "retryNow",
+    namespace: string,
+    machineId: string,
+    options: RequestOptions,
+  ): Promise<void> {
+    return this.#audited({ action, namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<void>(target, deadlineUs, (reply) => ({ kind, deadlineUs, ...audit, reply }));
+    });
+  }
+
+  /**
+   * Runs a request; when it names an actor, its audit entry is written: by its step's commit, or alone once it
+   * ended without one (refused, failed before a commit, or nothing to change). A request whose caller gave up
+   * (its deadline passed) may still commit its step later, which writes an entry of its own beside the failed one.
+   */
+  async #audited<T>(
+    request: { action: AuditAction; namespace: string; machineId: string; detail?: string },
+    options: RequestOptions,
+    run: (audit: { audit?: AuditTicket }) => Promise<T>,
+  ): Promise<T> {
+    if (options.actor === undefined) return run({});
+    const ticket = auditTicket({ ...request, actor: options.actor });
+    let value: T;
+    try {
+      value = await run({ audit: ticket });
+    } catch (error) {
+      if (!ticket.written) {
+        const outcome = auditOutcomeOf(error, ticket.processorReached);
+        await this.#writeAudit(ticket, outcome, coerceError(error));
+      }
+      throw error;
+    }
+    if (!ticket.written) await this.#writeAudit(ticket, "ok");
+    return value;
+  }
+
+  /** Writes an entry alone. A failure to write it does not change the action's answer: it is reported instead. */
+  async #writeAudit(ticket: AuditTicket, outcome: AuditDraft["outcome"], error?: Error): Promise<void> {
+    const atUs = this.#options.clock.nowUs();
+    const entry = auditEntryOf(ticket, { outcome, atUs, ...(error === undefined ? {} : { error }) });
+    try {
+      await this.#options.storage.appendAudit(entry);
+    } catch (failure) {
+      this.#context.reportError(failure, { in: "audit log", entry });
+    }
+    this.#context.audited(entry);
   }
 
   #target(namespace: string, machineId: string): { namespace: Namespace; machineId: string } {

@@ -17,6 +17,8 @@ import type { MachineRecord } from "../core/machine.js";
 import { dueAtUsOf, machineKey } from "../core/machine.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { Lease } from "../storage/machine-store.js";
+import type { AuditTicket } from "./audit-ticket.js";
+import { committedAuditEntry } from "./audit-ticket.js";
 import type { EngineContext } from "./engine-context.js";
 import type { HeldLease, StepToCommit } from "./leased-machine.js";
 import { LeasedMachine } from "./leased-machine.js";
@@ -37,6 +39,14 @@ export interface Claim {
   readonly lease: Lease;
   readonly record: MachineRecord;
   readonly untilUs: number;
+}
+
+/** What one step's commits share: the lease it began with, its journal attempt, and its request's audit ticket. */
+interface StepContext {
+  readonly held: HeldLease;
+  readonly attempt: JournaledAttempt;
+  readonly retryUntilUs: number;
+  readonly audit: AuditTicket | undefined;
 }
 
 export class MachineRunner {
@@ -140,9 +150,13 @@ export class MachineRunner {
       }
       attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
       const retryUntilUs = isRequest(work) ? work.deadlineUs : Number.POSITIVE_INFINITY;
-      await this.#dispatch(work, this.#stepRun(held, attempt, retryUntilUs));
+      const audit = isRequest(work) ? work.audit : undefined;
+      await this.#dispatch(work, this.#stepRun({ held, attempt, retryUntilUs, audit }));
     } catch (error) {
       if (attempt !== undefined) this.#noteUncommitted(attempt, error);
+      if (isRequest(work) && work.audit !== undefined && attempt?.processor != null) {
+        work.audit.processorReached = true;
+      }
       if (isRequest(work)) work.reply.reject(error);
       else this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId });
     } finally {
@@ -236,14 +250,14 @@ export class MachineRunner {
     return this.#machine.held();
   }
 
-  #stepRun(held: HeldLease, attempt: JournaledAttempt, retryUntilUs: number): StepRun {
+  #stepRun(run: StepContext): StepRun {
     return {
       engine: this.engine,
       namespace: this.namespace,
       machine: this.#machine,
-      held,
-      attempt,
-      commit: (step, options = {}) => this.#commit({ held, attempt, retryUntilUs }, step, options),
+      held: run.held,
+      attempt: run.attempt,
+      commit: (step, options = {}) => this.#commit(run, step, options),
     };
   }
 
@@ -252,12 +266,8 @@ export class MachineRunner {
    * lease is kept when more work waits here or the new timer is already due: the hot path, where the next step
    * runs at once from the state held in memory, with no round trip through the scheduler.
    */
-  async #commit(
-    run: { held: HeldLease; attempt: JournaledAttempt; retryUntilUs: number },
-    step: StepToCommit,
-    options: StepCommitOptions,
-  ): Promise<void> {
-    const { held, attempt, retryUntilUs } = run;
+  async #commit(run: StepContext, step: StepToCommit, options: StepCommitOptions): Promise<void> {
+    const { held, attempt, retryUntilUs, audit } = run;
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -267,13 +277,24 @@ export class MachineRunner {
       !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
     const journaled = this.#journaled(attempt, step, options, nowUs);
+    // An audited action's first commit that succeeds writes its entry; one refused without writing (a result
+    // storage would not hold, before the failure committed in its place) leaves it to the next.
+    const entry =
+      audit === undefined || audit.written
+        ? undefined
+        : committedAuditEntry(audit, { ...options, atUs: nowUs });
     try {
-      await this.#machine.commit(journaled.step, { held, keep, retryUntilUs });
+      const withEntry = entry === undefined ? journaled.step : { ...journaled.step, audit: entry };
+      await this.#machine.commit(withEntry, { held, keep, retryUntilUs });
     } catch (error) {
       this.#journalNotWritten(journaled.pending, error);
       throw error;
     }
     attempt.committed = true;
+    if (audit !== undefined && entry !== undefined) {
+      audit.written = true;
+      this.engine.audited(entry);
+    }
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
     if (chain) this.#queue.push({ kind: "timer" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);

@@ -42,6 +42,8 @@ import { SystemClock } from "./system-clock.js";
 
 export interface NodeFromConfigHooks {
   readonly onError?: (error: unknown, context: object) => void;
+  /** Each audited operator action's log line. */
+  readonly onAuditLine?: (line: string) => void;
   /** Overrides the configuration's `lease_duration`. */
   readonly leaseDurationMs?: number;
   readonly pollIntervalMs?: number;
@@ -130,6 +132,7 @@ export function nodeOptionsFromConfig(
     namespaces: () => namespaces,
     sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
+    ...(hooks.onAuditLine === undefined ? {} : { onAuditLine: hooks.onAuditLine }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
     relay: { continuationPolicies: continuationPoliciesOf(config) },
     historyCacheBytesMax: config.historyCacheBytesMax,
