@@ -1,9 +1,12 @@
-/** An audit entry as one log line: JSON, so a newline or a quote in a detail cannot break the line. */
+/**
+ * An audit entry as one log line: JSON, so a newline or a quote in a detail cannot break the line; the line and
+ * paragraph separators JSON leaves as they are are escaped too, for the log readers that break lines at them.
+ */
 import type { AuditDraft } from "../core/audit.js";
 import { instantText } from "../http/api/views.js";
 
 export function auditLogLine(entry: AuditDraft): string {
-  return `audit ${JSON.stringify({
+  const json = JSON.stringify({
     at: instantText(entry.atUs),
     actor: entry.actor,
     action: entry.action,
@@ -11,5 +14,6 @@ export function auditLogLine(entry: AuditDraft): string {
     machine_id: entry.machineId,
     outcome: entry.outcome,
     detail: entry.detail,
-  })}`;
+  });
+  return `audit ${json.replace(/[\u2028\u2029]/g, (separator) => `\\u${separator.charCodeAt(0).toString(16)}`)}`;
 }
