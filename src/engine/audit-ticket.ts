@@ -1,8 +1,8 @@
 /**
  * An audited request's ticket: who asked for which action on which machine, carried with the request's work to
  * the step that serves it. The step's commit writes the entry in its own transaction and marks the ticket
- * written; when no commit wrote it (the action was refused, failed before a commit, or changed nothing), the
- * engine writes it alone once the request is answered.
+ * written; when no commit wrote it (the action was refused, failed before a commit, or changed nothing),
+ * `runAudited` (audited-request.ts) writes it alone once the request is answered.
  */
 import type { AuditAction, AuditDraft, AuditOutcome } from "../core/audit.js";
 import { auditDetailOf, auditDraft } from "../core/audit.js";

@@ -4,7 +4,6 @@
  * Processor and the Clock); the composition root picks the adapters.
  */
 import type { AuditAction, AuditDraft } from "../core/audit.js";
-import { auditOutcomeOf } from "../core/audit.js";
 import {
   coerceError,
   DeadlineExceededError,
@@ -26,7 +25,7 @@ import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../stora
 import type { OperatorQueries } from "../storage/operator-queries.js";
 import type { OutboxStore } from "../storage/outbox-store.js";
 import type { AuditTicket } from "./audit-ticket.js";
-import { auditEntryOf, auditTicket } from "./audit-ticket.js";
+import { type AuditedRequest, runAudited } from "./audited-request.js";
 import type {
   EngineApi,
   FlowQuery,
@@ -416,42 +415,14 @@ export class Engine implements EngineApi {
     });
   }
 
-  /**
-   * Runs a request; when it names an actor, its audit entry is written: by its step's commit, or alone once it
-   * ended without one (refused, failed before a commit, or nothing to change). A request whose caller gave up
-   * (its deadline passed) may still commit its step later, which writes an entry of its own beside the failed one.
-   */
-  async #audited<T>(
-    request: { action: AuditAction; namespace: string; machineId: string; detail?: string },
+  /** Runs a request, audited when it names an actor (audited-request.ts). */
+  #audited<T>(
+    request: AuditedRequest,
     options: RequestOptions,
     run: (audit: { audit?: AuditTicket }) => Promise<T>,
   ): Promise<T> {
-    if (options.actor === undefined) return run({});
-    const ticket = auditTicket({ ...request, actor: options.actor });
-    let value: T;
-    try {
-      value = await run({ audit: ticket });
-    } catch (error) {
-      if (!ticket.written) {
-        const outcome = auditOutcomeOf(error, ticket.processorReached);
-        await this.#writeAudit(ticket, outcome, coerceError(error));
-      }
-      throw error;
-    }
-    if (!ticket.written) await this.#writeAudit(ticket, "ok");
-    return value;
-  }
-
-  /** Writes an entry alone. A failure to write it does not change the action's answer: it is reported instead. */
-  async #writeAudit(ticket: AuditTicket, outcome: AuditDraft["outcome"], error?: Error): Promise<void> {
-    const atUs = this.#options.clock.nowUs();
-    const entry = auditEntryOf(ticket, { outcome, atUs, ...(error === undefined ? {} : { error }) });
-    try {
-      await this.#options.storage.appendAudit(entry);
-    } catch (failure) {
-      this.#context.reportError(failure, { in: "audit log", entry });
-    }
-    this.#context.audited(entry);
+    const { storage, clock } = this.#options;
+    return runAudited({ storage, clock, context: this.#context }, request, options, run);
   }
 
   #target(namespace: string, machineId: string): { namespace: Namespace; machineId: string } {
