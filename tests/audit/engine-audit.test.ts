@@ -1,7 +1,7 @@
 /**
  * The audit log on both adapters: every operator action that names an actor writes one entry with its actor and
  * outcome (ok in its step's commit; refused before any step, changing nothing else; failed when the processor
- * refused a repair), each reported to onAudited for the log line; requests without an actor write none.
+ * refused a repair, or in the commit of a call that failed the machine), each reported to onAudited for the log line; requests without an actor write none.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import type { AuditDraft, AuditEntry } from "../../src/core/audit.js";
 import {
   MachineAlreadyWorkingError,
+  MachineFailedError,
   MachineNotFoundError,
   NamespaceNotFoundError,
   RepairFailedError,
@@ -111,7 +112,10 @@ for (const adapter of adapters) {
         );
         assert.equal((await engine.get(NS, "m")).status, "failed", "a refused repair leaves it failed");
         await engine.repair(NS, "m", json({ op: "ok" }), { actor: "bob" });
-        await assert.rejects(engine.call(NS, "m", json({ op: "fail" })));
+        await assert.rejects(
+          engine.call(NS, "m", json({ op: "fail" }), { actor: "carol" }),
+          MachineFailedError,
+        );
         await engine.simpleRepair(NS, "m", alice);
         await engine.call(NS, "m", json({ op: "inc" }), { actor: "carol" });
         await engine.notify(NS, "m", json("hello"), { actor: "carol" });
@@ -124,6 +128,7 @@ for (const adapter of adapters) {
           "retry_now ok alice m",
           "repair failed alice m",
           "repair ok bob m",
+          "call failed carol m",
           "simple_repair ok alice m",
           "call ok carol m",
           "notify ok carol m",
@@ -134,8 +139,12 @@ for (const adapter of adapters) {
         assert.equal(newest?.namespace, NS);
         const pause = older.find((entry) => entry.action === "pause") as AuditEntry;
         assert.equal(pause.detail, "maintenance window", "a pause keeps its reason");
-        const failedRepair = older.find((entry) => entry.outcome === "failed") as AuditEntry;
+        const failedRepair = older.find(
+          (entry) => entry.action === "repair" && entry.outcome === "failed",
+        ) as AuditEntry;
         assert.match(failedRepair.detail ?? "", /^RepairFailedError: /);
+        const failedCall = older.find((entry) => entry.action === "call" && entry.outcome === "failed");
+        assert.match(failedCall?.detail ?? "", /call failed on purpose/, "written with the failure's commit");
         assert.ok(older.every((entry) => entry.atUs > 0 && entry.atUs <= (newest?.atUs ?? 0)));
         assert.deepEqual(
           logged.map((entry) => `${entry.action} ${entry.outcome}`),
