@@ -52,6 +52,7 @@ export async function runDev(options: DevOptions): Promise<DevNode> {
     storage: { kind: "sqlite", path: options.databasePath },
     namespaces: (engine) => demoNamespaces(engine, { sessionDeadlineMs: 1500, bankDelayMs: 300 }, bank),
     onError: (error) => write(`  ! ${String(error)}`),
+    onAuditLine: (line) => write(`  ${line}`),
   });
   const { http, port } = await serveJsonApi(node, options.port).catch(async (error: unknown) => {
     await node.close();

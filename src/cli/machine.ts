@@ -22,6 +22,7 @@ import { valueFromNaturalJson } from "../mg/msgpack/natural-json.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNodeFromConfig } from "../runtime/node-from-config.js";
 import type { MachineSearchStatus } from "../storage/operator-queries.js";
+import { cliActor } from "./audit.js";
 import type { CliIo } from "./command-arguments.js";
 import { positionalArguments, UsageError, wholeNumberOption } from "./command-arguments.js";
 import { EXIT } from "./exit-codes.js";
@@ -243,7 +244,7 @@ function pauseReasonOf(command: StepCommand, reason: string | undefined): string
   return reason ?? "";
 }
 
-/** Runs the step; returns what to print. */
+/** Runs the step under the CLI's actor (so it is audited); returns what to print. */
 async function stepOf(
   node: RatchetNode,
   command: StepCommand,
@@ -251,34 +252,35 @@ async function stepOf(
 ): Promise<{ text: string; json: Record<string, unknown> }> {
   const { engine } = node;
   const { namespace, machineId, args } = step;
+  const asActor = { actor: cliActor() };
   const done = (word: string) => ({ text: word, json: { done: word } });
   switch (command) {
     case "start":
-      await engine.start(namespace, machineId, args);
+      await engine.start(namespace, machineId, args, asActor);
       return done("started");
     case "call":
     case "repair": {
-      const response = payloadView(await engine[command](namespace, machineId, args), step.form);
+      const response = payloadView(await engine[command](namespace, machineId, args, asActor), step.form);
       return { text: payloadText(response), json: { response } };
     }
     case "simple-repair":
-      await engine.simpleRepair(namespace, machineId);
+      await engine.simpleRepair(namespace, machineId, asActor);
       return done("repaired");
     case "notify": {
-      const notificationId = await engine.notify(namespace, machineId, args);
+      const notificationId = await engine.notify(namespace, machineId, args, asActor);
       return { text: notificationId, json: { notificationId } };
     }
     case "remove":
-      await engine.remove(namespace, machineId);
+      await engine.remove(namespace, machineId, asActor);
       return done("removed");
     case "pause":
-      await engine.pause(namespace, machineId, step.reason);
+      await engine.pause(namespace, machineId, step.reason, asActor);
       return done("paused");
     case "resume":
-      await engine.resume(namespace, machineId);
+      await engine.resume(namespace, machineId, asActor);
       return done("resumed");
     case "retry-now":
-      await engine.retryNow(namespace, machineId);
+      await engine.retryNow(namespace, machineId, asActor);
       return done("retrying now");
   }
 }

@@ -4,6 +4,7 @@
  * thrown error into a message on stderr and an exit code (exit-codes.ts holds the one mapping).
  */
 import { parseArgs } from "node:util";
+import { AUDIT_USAGE, runAuditCommand } from "./audit.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError, wholeNumberOption } from "./command-arguments.js";
 import { DEV_PORT_DEFAULT, runDev } from "./dev.js";
@@ -41,6 +42,8 @@ commands:
   outbox status|parked|requeue|drop|replay --config FILE
                                         the outbox per sink: backlog and lag, parked records, replays
   token hash < FILE                     print the SHA-256 of a token's secret, for auth.tokens[].sha256
+  audit [--namespace NS] [--machine ID] [--limit N] [--before ID] (--config FILE | --db PATH)
+                                        the audit log of operator actions, newest first
   help [COMMAND]                        show this text, or a command's
 
 exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found,
@@ -54,6 +57,7 @@ const USAGES: Readonly<Record<string, string>> = {
   flow: FLOW_USAGE,
   outbox: OUTBOX_USAGE,
   token: TOKEN_USAGE,
+  audit: AUDIT_USAGE,
 };
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -77,6 +81,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return runOutboxCommand(rest, io);
     case "token":
       return runTokenCommand(rest, io, process.stdin);
+    case "audit":
+      return runAuditCommand(rest, io);
     case "help":
     case "--help":
     case "-h":

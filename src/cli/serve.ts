@@ -116,6 +116,8 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
   const tracing = config.tracing === null ? undefined : createNodeTracing(config.tracing);
   const node = await createNodeFromConfig(config, {
     onError: (error, context) => logger.error({ err: error, context }, "error no caller received"),
+    // The audit log's line of each operator action (its row is in storage); the line is JSON after `audit `.
+    onAuditLine: (line) => logger.info({ kind: "audit" }, line),
     observers:
       tracing === undefined ? [stepLogObserver(logger)] : [stepLogObserver(logger), tracing.observer],
   });

@@ -1,4 +1,5 @@
 /** What a machine runner and its steps need from their engine: the ports, the node's identity, a few callbacks. */
+import type { AuditDraft } from "../core/audit.js";
 import type { Clock } from "../core/time.js";
 import type { MachineStore, OutboxEntry } from "../storage/machine-store.js";
 import type { EngineObserver } from "./engine-observer.js";
@@ -31,6 +32,8 @@ export interface EngineContext {
   closing(): boolean;
   /** A committed step left records in the outbox: the relays of those sinks should look. */
   outboxWritten(entries: readonly OutboxEntry[]): void;
+  /** An audit entry was written (with its step, or alone): the node logs it. */
+  audited(entry: AuditDraft): void;
   /** A step committed (for metrics). */
   stepCommitted(namespace: string, kind: string): void;
   /** Waits until the instant or until storage says something changed. */

@@ -3,6 +3,7 @@
  * and the group committer. It talks only to its ports (the machine store, the outbox's pending count, the
  * Processor and the Clock); the composition root picks the adapters.
  */
+import type { AuditAction, AuditDraft } from "../core/audit.js";
 import {
   coerceError,
   DeadlineExceededError,
@@ -19,9 +20,12 @@ import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import type { AuditStore } from "../storage/audit-store.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
 import type { OperatorQueries } from "../storage/operator-queries.js";
 import type { OutboxStore } from "../storage/outbox-store.js";
+import type { AuditTicket } from "./audit-ticket.js";
+import { type AuditedRequest, runAudited } from "./audited-request.js";
 import type {
   EngineApi,
   FlowQuery,
@@ -55,8 +59,10 @@ import { storeNotification } from "./store-notification.js";
 import type { Reply, Work } from "./work.js";
 
 export interface EngineOptions {
-  /** The machine store, and the journal's reads behind `steps` and `flow`. */
-  readonly storage: MachineStore & Pick<OperatorQueries, "listSteps" | "readJournalWindow">;
+  /** The machine store, the journal's reads behind `steps` and `flow`, and the audit log's writes. */
+  readonly storage: MachineStore &
+    Pick<OperatorQueries, "listSteps" | "readJournalWindow"> &
+    Pick<AuditStore, "appendAudit">;
   /** The outbox, for namespaces that answer only once their sinks have acknowledged a step. */
   readonly outbox?: Pick<OutboxStore, "outboxPending">;
   readonly clock: Clock;
@@ -86,6 +92,11 @@ export interface EngineOptions {
   readonly observer?: EngineObserver;
   /** A committed step wrote outbox records for these sinks. */
   readonly onOutboxWritten?: (sinks: ReadonlySet<string>) => void;
+  /**
+   * An audited request ended and its audit entry was written (in its step's commit, or alone); also called when
+   * writing it alone failed (onError says so), so a log line keeps the action.
+   */
+  readonly onAudited?: (entry: AuditDraft) => void;
 }
 
 export class Engine implements EngineApi {
@@ -162,6 +173,7 @@ export class Engine implements EngineApi {
       timerArmed: (dueAtUs) => this.#scheduler.wake(dueAtUs),
       closing: () => this.#closing,
       stepCommitted: (namespace, kind) => options.onStepCommitted?.(namespace, kind),
+      audited: (entry) => options.onAudited?.(entry),
       outboxWritten: (entries) => options.onOutboxWritten?.(new Set(entries.map((entry) => entry.sink))),
       waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),
       reportError,
@@ -189,16 +201,19 @@ export class Engine implements EngineApi {
     args: Payload,
     options: RequestOptions = {},
   ): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    validateArgs(args, target.namespace.limits);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({
-      kind: "start",
-      args,
-      deadlineUs,
-      ...context(options),
-      reply,
-    }));
+    return this.#audited({ action: "start", namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      validateArgs(args, target.namespace.limits);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<void>(target, deadlineUs, (reply) => ({
+        kind: "start",
+        args,
+        deadlineUs,
+        ...context(options),
+        ...audit,
+        reply,
+      }));
+    });
   }
 
   async call(
@@ -220,15 +235,11 @@ export class Engine implements EngineApi {
   }
 
   async simpleRepair(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "simpleRepair", deadlineUs, reply }));
+    return this.#operator("simple_repair", "simpleRepair", namespace, machineId, options);
   }
 
   async remove(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "remove", deadlineUs, reply }));
+    return this.#operator("remove", "remove", namespace, machineId, options);
   }
 
   async pause(
@@ -237,27 +248,26 @@ export class Engine implements EngineApi {
     reason: string,
     options: RequestOptions = {},
   ): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const why = validatePauseReason(reason);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({
-      kind: "pause",
-      reason: why,
-      deadlineUs,
-      reply,
-    }));
+    return this.#audited({ action: "pause", namespace, machineId, detail: reason }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      const why = validatePauseReason(reason);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<void>(target, deadlineUs, (reply) => ({
+        kind: "pause",
+        reason: why,
+        deadlineUs,
+        ...audit,
+        reply,
+      }));
+    });
   }
 
   async resume(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "resume", deadlineUs, reply }));
+    return this.#operator("resume", "resume", namespace, machineId, options);
   }
 
   async retryNow(namespace: string, machineId: string, options: RequestOptions = {}): Promise<void> {
-    const target = this.#target(namespace, machineId);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<void>(target, deadlineUs, (reply) => ({ kind: "retryNow", deadlineUs, reply }));
+    return this.#operator("retry_now", "retryNow", namespace, machineId, options);
   }
 
   async steps(namespace: string, machineId: string, query: StepsQuery = {}): Promise<JournalEntry[]> {
@@ -300,18 +310,21 @@ export class Engine implements EngineApi {
     args: Payload,
     options: RangedRequestOptions = {},
   ): Promise<string> {
-    const target = this.#target(namespace, machineId);
-    validateArgs(args, target.namespace.limits);
-    const range = validateHistoryRange(options.range ?? FULL_HISTORY);
-    this.#refuseWhenClosing();
-    const nowUs = this.#options.clock.nowUs();
-    const id = await storeNotification(this.#options.storage, {
-      notification: { namespace, id: this.#options.newId(), machineId, args, range, createdAtUs: nowUs },
-      ...context(options),
+    // A notification is no step: an audited one's entry is written alone, once it is stored.
+    return this.#audited({ action: "notify", namespace, machineId }, options, async () => {
+      const target = this.#target(namespace, machineId);
+      validateArgs(args, target.namespace.limits);
+      const range = validateHistoryRange(options.range ?? FULL_HISTORY);
+      this.#refuseWhenClosing();
+      const nowUs = this.#options.clock.nowUs();
+      const id = await storeNotification(this.#options.storage, {
+        notification: { namespace, id: this.#options.newId(), machineId, args, range, createdAtUs: nowUs },
+        ...context(options),
+      });
+      this.#runners.existing(namespace, machineId)?.notificationArrived();
+      this.#scheduler.wake(nowUs);
+      return id;
     });
-    this.#runners.existing(namespace, machineId)?.notificationArrived();
-    this.#scheduler.wake(nowUs);
-    return id;
   }
 
   async modernize(
@@ -320,18 +333,21 @@ export class Engine implements EngineApi {
     range: HistoryRange = FULL_HISTORY,
     options: RequestOptions = {},
   ): Promise<number> {
-    const target = this.#target(namespace, machineId);
-    // MG answers NamespaceNotFound when the namespace has no modernizer; so do we.
-    if (target.namespace.modernizer === undefined) throw new NamespaceNotFoundError(namespace);
-    const historyRange = validateHistoryRange(range);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<number>(target, deadlineUs, (reply) => ({
-      kind: "modernize",
-      range: historyRange,
-      deadlineUs,
-      ...context(options),
-      reply,
-    }));
+    return this.#audited({ action: "modernize", namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      // MG answers NamespaceNotFound when the namespace has no modernizer; so do we.
+      if (target.namespace.modernizer === undefined) throw new NamespaceNotFoundError(namespace);
+      const historyRange = validateHistoryRange(range);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<number>(target, deadlineUs, (reply) => ({
+        kind: "modernize",
+        range: historyRange,
+        deadlineUs,
+        ...context(options),
+        ...audit,
+        reply,
+      }));
+    });
   }
 
   /** A relay of this node deleted published records: callers waiting for their sinks look again now. */
@@ -372,18 +388,46 @@ export class Engine implements EngineApi {
     args: Payload,
     options: RangedRequestOptions,
   ): Promise<Payload> {
-    const target = this.#target(namespace, machineId);
-    validateArgs(args, target.namespace.limits);
-    const range = validateHistoryRange(options.range ?? FULL_HISTORY);
-    const deadlineUs = this.#deadline(target.namespace, options);
-    return this.#submit<Payload>(target, deadlineUs, (reply) => ({
-      kind,
-      args,
-      range,
-      deadlineUs,
-      ...context(options),
-      reply,
-    }));
+    return this.#audited({ action: kind, namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      validateArgs(args, target.namespace.limits);
+      const range = validateHistoryRange(options.range ?? FULL_HISTORY);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<Payload>(target, deadlineUs, (reply) => ({
+        kind,
+        args,
+        range,
+        deadlineUs,
+        ...context(options),
+        ...audit,
+        reply,
+      }));
+    });
+  }
+
+  /** An operator's step that takes no arguments and calls no processor. */
+  #operator(
+    action: AuditAction,
+    kind: "simpleRepair" | "remove" | "resume" | "retryNow",
+    namespace: string,
+    machineId: string,
+    options: RequestOptions,
+  ): Promise<void> {
+    return this.#audited({ action, namespace, machineId }, options, (audit) => {
+      const target = this.#target(namespace, machineId);
+      const deadlineUs = this.#deadline(target.namespace, options);
+      return this.#submit<void>(target, deadlineUs, (reply) => ({ kind, deadlineUs, ...audit, reply }));
+    });
+  }
+
+  /** Runs a request, audited when it names an actor (audited-request.ts). */
+  #audited<T>(
+    request: AuditedRequest,
+    options: RequestOptions,
+    run: (audit: { audit?: AuditTicket }) => Promise<T>,
+  ): Promise<T> {
+    const { storage, clock } = this.#options;
+    return runAudited({ storage, clock, context: this.#context }, request, options, run);
   }
 
   #target(namespace: string, machineId: string): { namespace: Namespace; machineId: string } {

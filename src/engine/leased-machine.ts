@@ -24,7 +24,7 @@ const LEASE_GIVEN_UP = Object.freeze(new Error("the lease was given up"));
 
 export type StepToCommit = Pick<
   StepCommit,
-  "kind" | "record" | "events" | "eventContents" | "notification" | "idempotency"
+  "kind" | "record" | "events" | "eventContents" | "notification" | "idempotency" | "audit"
 >;
 
 /** The lease a step runs under, as the step captured it when it began. */

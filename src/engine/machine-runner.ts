@@ -17,6 +17,8 @@ import type { MachineRecord } from "../core/machine.js";
 import { dueAtUsOf, machineKey } from "../core/machine.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { Lease } from "../storage/machine-store.js";
+import type { AuditTicket } from "./audit-ticket.js";
+import { committedAuditEntry } from "./audit-ticket.js";
 import type { EngineContext } from "./engine-context.js";
 import type { StepEndOutcome, StepWatch } from "./engine-observer.js";
 import type { HeldLease, StepToCommit } from "./leased-machine.js";
@@ -45,6 +47,18 @@ export interface Claim {
   readonly lease: Lease;
   readonly record: MachineRecord;
   readonly untilUs: number;
+}
+
+/**
+ * What one step's commits share: the lease it began with, its journal attempt, its request's audit ticket, and its
+ * observation (null when the engine has no observer).
+ */
+interface StepContext {
+  readonly held: HeldLease;
+  readonly attempt: JournaledAttempt;
+  readonly retryUntilUs: number;
+  readonly audit: AuditTicket | undefined;
+  readonly observed: ObservedStep | null;
 }
 
 export class MachineRunner {
@@ -150,11 +164,15 @@ export class MachineRunner {
       attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
       if (this.engine.observer !== undefined) observed = this.#observe(work, attempt);
       const retryUntilUs = isRequest(work) ? work.deadlineUs : Number.POSITIVE_INFINITY;
-      await this.#dispatch(work, this.#stepRun({ held, attempt, retryUntilUs, observed }));
+      const audit = isRequest(work) ? work.audit : undefined;
+      await this.#dispatch(work, this.#stepRun({ held, attempt, retryUntilUs, audit, observed }));
       if (observed !== null) this.#observeEnd(observed, attempt, null);
     } catch (error) {
       if (attempt !== undefined) this.#noteUncommitted(attempt, error);
       if (attempt !== undefined && observed !== null) this.#observeEnd(observed, attempt, error);
+      if (isRequest(work) && work.audit !== undefined && attempt?.processor != null) {
+        work.audit.processorReached = true;
+      }
       if (isRequest(work)) work.reply.reject(error);
       else this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId });
     } finally {
@@ -290,12 +308,7 @@ export class MachineRunner {
     return this.#machine.held();
   }
 
-  #stepRun(run: {
-    held: HeldLease;
-    attempt: JournaledAttempt;
-    retryUntilUs: number;
-    observed: ObservedStep | null;
-  }): StepRun {
+  #stepRun(run: StepContext): StepRun {
     return {
       engine: this.engine,
       namespace: this.namespace,
@@ -312,12 +325,8 @@ export class MachineRunner {
    * lease is kept when more work waits here or the new timer is already due: the hot path, where the next step
    * runs at once from the state held in memory, with no round trip through the scheduler.
    */
-  async #commit(
-    run: { held: HeldLease; attempt: JournaledAttempt; retryUntilUs: number; observed: ObservedStep | null },
-    step: StepToCommit,
-    options: StepCommitOptions,
-  ): Promise<void> {
-    const { held, attempt, retryUntilUs, observed } = run;
+  async #commit(run: StepContext, step: StepToCommit, options: StepCommitOptions): Promise<void> {
+    const { held, attempt, retryUntilUs, audit, observed } = run;
     const nowUs = this.engine.clock.nowUs();
     const dueAtUs = step.kind === "remove" ? null : dueAtUsOf(step.record);
     const chain =
@@ -328,8 +337,15 @@ export class MachineRunner {
     const keep = step.kind !== "remove" && (this.#queue.length > 0 || chain || options.keepLease === true);
     const journaled = this.#journaled(attempt, step, options, nowUs);
     observed?.watch.committing(nowUs);
+    // An audited action's first commit that succeeds writes its entry; one refused without writing (a result
+    // storage would not hold, before the failure committed in its place) leaves it to the next.
+    const entry =
+      audit === undefined || audit.written
+        ? undefined
+        : committedAuditEntry(audit, { ...options, atUs: nowUs });
     try {
-      await this.#machine.commit(journaled.step, { held, keep, retryUntilUs });
+      const withEntry = entry === undefined ? journaled.step : { ...journaled.step, audit: entry };
+      await this.#machine.commit(withEntry, { held, keep, retryUntilUs });
     } catch (error) {
       observed?.watch.committed(this.engine.clock.nowUs(), coerceError(error));
       this.#journalNotWritten(journaled.pending, error);
@@ -337,6 +353,10 @@ export class MachineRunner {
     }
     attempt.committed = true;
     if (observed !== null) this.#observeCommitted(observed, options);
+    if (audit !== undefined && entry !== undefined) {
+      audit.written = true;
+      this.engine.audited(entry);
+    }
     this.#chainedSteps = chain ? this.#chainedSteps + 1 : 0;
     if (chain) this.#queue.push({ kind: "timer" });
     else if (dueAtUs !== null) this.engine.timerArmed(dueAtUs);

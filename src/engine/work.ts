@@ -3,6 +3,7 @@ import type { HistoryRange } from "../core/history-range.js";
 import type { IdempotencyRequest } from "../core/idempotency.js";
 import type { MachineRecord, Payload, RequestContext } from "../core/machine.js";
 import type { Notification } from "../core/notification.js";
+import type { AuditTicket } from "./audit-ticket.js";
 
 export interface Reply<T> {
   resolve(value: T): void;
@@ -14,6 +15,8 @@ interface Requested {
   readonly context?: RequestContext;
   /** The caller's idempotency key: its stored outcome is the answer, or the step's commit stores it. */
   readonly idempotency?: IdempotencyRequest;
+  /** Present when a person or an operator's tool asked: the step's commit writes the audit entry. */
+  readonly audit?: AuditTicket;
 }
 
 export type Work =

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { AuditDraft } from "../core/audit.js";
 import { ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
 import { Engine } from "../engine/engine.js";
 import type { EngineObserver } from "../engine/engine-observer.js";
@@ -15,6 +16,7 @@ import type { Sink } from "../sinks/sink.js";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { EngineObservers } from "./engine-observers.js";
+import { auditLogLine } from "./audit-log-line.js";
 import { startIdempotencyPruner } from "./idempotency-pruner.js";
 import { SystemClock } from "./system-clock.js";
 
@@ -61,6 +63,8 @@ export interface NodeOptions {
   readonly schedulerEnabled?: boolean;
   readonly faults?: FaultPoints;
   readonly onError?: (error: unknown, context: object) => void;
+  /** Where an audited operator action's log line goes (one line, `audit {json}`); not logged when absent. */
+  readonly onAuditLine?: (line: string) => void;
   /** Sinks by name, each published to by its outbox relay; namespaces name them in eventSinks/lifecycleSinks. */
   readonly sinks?: readonly Sink[];
   /**
@@ -144,6 +148,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
         : { historyCacheBytesMax: options.historyCacheBytesMax }),
       onError: reportError,
       observer: observers,
+      onAudited: (entry: AuditDraft) => options.onAuditLine?.(auditLogLine(entry)),
       onOutboxWritten: (sinks) => {
         for (const name of sinks) relayOf.get(name)?.wake();
       },

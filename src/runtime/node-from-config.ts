@@ -43,6 +43,8 @@ import { SystemClock } from "./system-clock.js";
 
 export interface NodeFromConfigHooks {
   readonly onError?: (error: unknown, context: object) => void;
+  /** Each audited operator action's log line. */
+  readonly onAuditLine?: (line: string) => void;
   /** Overrides the configuration's `lease_duration`. */
   readonly leaseDurationMs?: number;
   readonly pollIntervalMs?: number;
@@ -134,6 +136,7 @@ export function nodeOptionsFromConfig(
     sinks,
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     ...(hooks.observers === undefined ? {} : { observers: hooks.observers }),
+    ...(hooks.onAuditLine === undefined ? {} : { onAuditLine: hooks.onAuditLine }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
     relay: { continuationPolicies: continuationPoliciesOf(config) },
     historyCacheBytesMax: config.historyCacheBytesMax,

@@ -9,6 +9,7 @@
  * connection broke; it may or may not have been applied). Any other error means the call failed as a whole and
  * wrote nothing.
  */
+import type { AuditDraft } from "../core/audit.js";
 import type { EventSpan } from "../core/history-range.js";
 import type { IdempotencyRecord } from "../core/idempotency.js";
 import type { JournalEntry } from "../core/journal.js";
@@ -65,6 +66,11 @@ export interface StepCommit {
    * already stored (another machine's step with the same key committed first) is kept as it was.
    */
   readonly idempotency?: IdempotencyRecord;
+  /**
+   * The audit log entry of the operator action this step carries out, stored in the same transaction: a step
+   * refused by its fence writes neither.
+   */
+  readonly audit?: AuditDraft;
 }
 
 /** One outbox record bound for one sink. */

@@ -1,11 +1,13 @@
 /**
- * A storage adapter implements all three ports over one database: the machine store (the engine's), the outbox
- * store (the relays' and operators') and operator queries. The composition root hands each part to its user.
+ * A storage adapter implements all four ports over one database: the machine store (the engine's), the outbox
+ * store (the relays' and operators'), operator queries and the audit store. The composition root hands each part to its user.
  */
+import type { AuditStore } from "./audit-store.js";
 import type { MachineStore } from "./machine-store.js";
 import type { OperatorQueries } from "./operator-queries.js";
 import type { OutboxStore } from "./outbox-store.js";
 
+export type { AuditStore } from "./audit-store.js";
 export type {
   AcquireResult,
   ClaimedMachine,
@@ -27,7 +29,7 @@ export interface SchemaVersions {
   readonly expected: number;
 }
 
-export interface Storage extends MachineStore, OutboxStore, OperatorQueries {
+export interface Storage extends MachineStore, OutboxStore, OperatorQueries, AuditStore {
   /**
    * Reaches the database with one cheap statement that reads the applied schema version: what a readiness probe
    * asks. Throws StorageUnavailableError when the database cannot be reached.

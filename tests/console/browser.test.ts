@@ -3,9 +3,9 @@
  * (tests/support/console-node.ts) on a real socket. An operator searches for a failed machine, opens it, repairs
  * it and sees its status change; pages a 5,000-event history; is refused a repair by the processor and reads the
  * typed problem; reads the flow graph; sees a change made elsewhere appear without a reload; filters the step
- * journal to failures; with the node's bearer tokens, is asked for one and shown a read token's refusal. Every
- * request the pages make goes to the node itself. Bulk operations are not part of this node yet: that test runs
- * against a stand-in (tests/support/bulk-stand-in.ts) and says so in its name.
+ * journal to failures; reads the audit log of those repairs; with the node's bearer tokens, is asked for one and
+ * shown a read token's refusal. Every request the pages make goes to the node itself. Bulk operations are not part
+ * of this node yet: that test runs against a stand-in (tests/support/bulk-stand-in.ts) and says so in its name.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -94,6 +94,22 @@ test("a repair the processor refuses shows the typed problem in the dialog and l
   assert.match(await problem.innerText(), /"why": "no"/);
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await page.locator("section.machine[data-status=failed]").waitFor();
+  await page.close();
+});
+
+test("the audit page lists the repairs made above: who, which machine, and how each ended", async () => {
+  const page = await open("#/audit?ns=payments");
+  const table = page.locator("[data-table=audit]");
+  const repaired = table.locator("tr[data-audit]", { hasText: "payments/pay-b" });
+  await repaired.waitFor();
+  assert.match(await repaired.innerText(), /anonymous\s+repair\s+payments\/pay-b\s+ok/);
+  const refused = table.locator("tr[data-audit]", { hasText: "payments/pay-refused" });
+  assert.match(await refused.innerText(), /repair\s+payments\/pay-refused\s+failed\s+RepairFailedError: /);
+  await page.locator("input[name=machine]").fill("pay-refused");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/machine=pay-refused/);
+  await table.locator("tr[data-audit]", { hasText: "payments/pay-b" }).waitFor({ state: "detached" });
+  assert.equal(await table.locator("tr[data-audit]").count(), 1);
   await page.close();
 });
 

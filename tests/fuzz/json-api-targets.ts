@@ -40,7 +40,15 @@ const tail = fc.constantFrom(
 const path = fc.oneof(
   fc.tuple(namespace, segment, tail).map(([ns, id, rest]) => `/v1/namespaces/${ns}/machines/${id}${rest}`),
   namespace.map((ns) => `/v1/namespaces/${ns}/machines`),
-  fc.constantFrom("/v1/namespaces", "/v1", "/v1/", "/openapi.json", "/v1/namespaces/payments", "/v1/x/y/z"),
+  fc.constantFrom(
+    "/v1/namespaces",
+    "/v1",
+    "/v1/",
+    "/openapi.json",
+    "/v1/namespaces/payments",
+    "/v1/x/y/z",
+    "/v1/audit",
+  ),
 );
 const queryValue = fc.oneof(
   fc.constantFrom(
@@ -67,6 +75,8 @@ const queryKey = fc.constantFrom(
   "cursor",
   "timer_due_before",
   "updated_since",
+  "namespace",
+  "machine_id",
   "other",
 );
 const natural = fc.oneof(

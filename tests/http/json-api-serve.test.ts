@@ -142,6 +142,7 @@ test("/openapi.json validates as OpenAPI 3.1 and documents every endpoint", asyn
     );
     assert.deepEqual(operations.sort(), [
       "DELETE /v1/namespaces/{ns}/machines/{id}",
+      "GET /v1/audit",
       "GET /v1/namespaces",
       "GET /v1/namespaces/{ns}/flow",
       "GET /v1/namespaces/{ns}/machines",

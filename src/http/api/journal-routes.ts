@@ -7,6 +7,7 @@ import type { Flow, StepFigures } from "../../core/flow.js";
 import { flowToMermaid } from "../../core/flow.js";
 import type { JournalEntry } from "../../core/journal.js";
 import { parseTimestampUs } from "../../core/time.js";
+import { actorOf } from "../actor.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
 import { jsonResponse, problemResponses } from "./openapi-responses.js";
 import { Instant, MachineParams, NamespaceParams } from "./schemas.js";
@@ -169,17 +170,17 @@ export function registerJournalRoutes(app: ApiApp, api: ApiContext): void {
   app.openapi(pauseRoute, async (context) => {
     const { ns, id } = context.req.valid("param");
     const { reason } = context.req.valid("json");
-    await engine.pause(ns, id, reason);
+    await engine.pause(ns, id, reason, { actor: actorOf(context) });
     return context.body(null, 204);
   });
   app.openapi(resumeRoute, async (context) => {
     const { ns, id } = context.req.valid("param");
-    await engine.resume(ns, id);
+    await engine.resume(ns, id, { actor: actorOf(context) });
     return context.body(null, 204);
   });
   app.openapi(retryNowRoute, async (context) => {
     const { ns, id } = context.req.valid("param");
-    await engine.retryNow(ns, id);
+    await engine.retryNow(ns, id, { actor: actorOf(context) });
     return context.body(null, 204);
   });
 }

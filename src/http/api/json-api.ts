@@ -9,10 +9,12 @@ import type { ZodError } from "zod";
 import { coerceError } from "../../core/errors.js";
 import { DEFAULT_LIMITS, JSON_API_LIMITS } from "../../core/limits.js";
 import type { EngineApi } from "../../engine/engine-api.js";
+import type { AuditStore } from "../../storage/audit-store.js";
 import type { OperatorQueries } from "../../storage/operator-queries.js";
 import { bodyLimit } from "../body-limit.js";
 import type { NodeApp } from "../routes.js";
 import type { ApiContext } from "./api-context.js";
+import { registerAuditRoutes } from "./audit-routes.js";
 import { KeysInFlight } from "./idempotency.js";
 import { registerJournalRoutes } from "./journal-routes.js";
 import { registerMachineRoutes } from "./machine-routes.js";
@@ -28,7 +30,8 @@ export const REQUEST_BODY_LIMIT = "request body bytes";
 
 export interface JsonApiOptions {
   readonly engine: EngineApi;
-  readonly queries: OperatorQueries;
+  /** Operator queries, and the audit log behind `GET /v1/audit`. */
+  readonly queries: OperatorQueries & Pick<AuditStore, "listAudit">;
   /** The current instant in µs (the status counts' cache). */
   readonly nowUs: () => number;
   /** Request bodies above this are refused with 413 before they are read in full. */
@@ -84,6 +87,7 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
   registerStepRoutes(app, api);
   registerJournalRoutes(app, api);
   registerOutboxRoutes(app, api, options.outbox);
+  registerAuditRoutes(app, options.queries);
   let document: unknown;
   app.get(OPENAPI_PATH, (context) => {
     document ??= app.getOpenAPI31Document({

@@ -6,6 +6,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { validateHistoryRange } from "../../core/history-range.js";
 import { JSON_API_LIMITS } from "../../core/limits.js";
 import { payloadViewOf } from "../access/grant.js";
+import { actorOf } from "../actor.js";
 import { type ApiApp, type ApiContext, keyedRequestOf } from "./api-context.js";
 import { jsonResponse, problemResponses, STEP_PROBLEMS } from "./openapi-responses.js";
 import { payloadOf } from "./payloads.js";
@@ -125,7 +126,7 @@ export function registerMachineRoutes(app: ApiApp, api: ApiContext): void {
 
   app.openapi(removeRoute, async (context) => {
     const { ns, id } = context.req.valid("param");
-    await engine.remove(ns, id);
+    await engine.remove(ns, id, { actor: actorOf(context) });
     return context.body(null, 204);
   });
 

@@ -7,6 +7,7 @@ import { type HistoryRange, validateHistoryRange } from "../../core/history-rang
 import type { IdempotencyRequest, IdempotentOperation } from "../../core/idempotency.js";
 import type { Payload } from "../../core/machine.js";
 import { payloadViewOf } from "../access/grant.js";
+import { actorOf } from "../actor.js";
 import { type ApiApp, type ApiContext, keyedRequestOf } from "./api-context.js";
 import { jsonResponse, problemResponses, STEP_PROBLEMS } from "./openapi-responses.js";
 import { payloadOf } from "./payloads.js";
@@ -86,8 +87,10 @@ export function registerStepRoutes(app: ApiApp, api: ApiContext): void {
       const { ns, id } = context.req.valid("param");
       const header = context.req.valid("header")["idempotency-key"];
       const input = stepInputOf(operation, id, context.req.valid("json"), header);
+      // A repair is an operator's action, audited under the request's actor; a call is a program's traffic.
+      const actor = operation === "repair" ? { actor: actorOf(context) } : {};
       const response = await inFlight.run(ns, input.idempotency, () =>
-        engine[operation](ns, id, input.args, optionsOf(input)),
+        engine[operation](ns, id, input.args, { ...optionsOf(input), ...actor }),
       );
       return context.json({ response: payloadViewOf(context)(response) }, 200);
     });
@@ -106,7 +109,7 @@ export function registerStepRoutes(app: ApiApp, api: ApiContext): void {
 
   app.openapi(simpleRepairRoute, async (context) => {
     const { ns, id } = context.req.valid("param");
-    await engine.simpleRepair(ns, id);
+    await engine.simpleRepair(ns, id, { actor: actorOf(context) });
     return context.body(null, 204);
   });
 }

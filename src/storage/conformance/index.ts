@@ -1,11 +1,13 @@
 /**
  * The storage conformance suite: what every storage adapter must do, checked the same way for all, organised by
  * port: the machine store (leases, the fenced commit, reads, claims), the outbox store (the relays' fenced reads
- * and deletes, parking, replay, pending counts) and operator queries (due work and the schema version among them). An adapter's test file calls
+ * and deletes, parking, replay, pending counts), operator queries (due work and the schema version among them) and
+ * the audit log. An adapter's test file calls
  * `runStorageConformance` with a factory that returns a fresh, empty, migrated storage.
  */
 import { describe, test } from "node:test";
 import type { Storage } from "../storage.js";
+import { registerAuditLogCases } from "./audit-log.js";
 import { registerClaimCases } from "./claims.js";
 import { registerDueWorkCases } from "./due-work.js";
 import { registerIdempotencyCases } from "./idempotency.js";
@@ -44,5 +46,6 @@ export function runStorageConformance(
     registerMachineSearchCases(withStorage);
     registerIdempotencyCases(withStorage);
     registerDueWorkCases(withStorage);
+    registerAuditLogCases(withStorage);
   });
 }

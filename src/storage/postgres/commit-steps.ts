@@ -10,10 +10,12 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { LeaseLostError, MachineAlreadyExistsError, StorageResultUnknownError } from "../../core/errors.js";
 import { dueAtUsOf, machineKey } from "../../core/machine.js";
+import { auditToRow } from "../audit-rows.js";
 import { idempotencyToRow } from "../idempotency-rows.js";
 import type { CommitOutcome, StepCommit } from "../machine-store.js";
 import { eventToRow, machineToRow, stepToRow } from "../rows.js";
 import type { QuotedSchemaName } from "./schema-name.js";
+import * as audit from "./sql/audit.js";
 import * as events from "./sql/events.js";
 import * as idempotency from "./sql/idempotency.js";
 import * as leases from "./sql/leases.js";
@@ -173,10 +175,11 @@ async function writeFencedSteps(
   const keys = steps.flatMap((step) =>
     step.idempotency === undefined ? [] : [{ lease: step.lease, row: idempotencyToRow(step.idempotency) }],
   );
+  const auditRows = steps.flatMap((step) => (step.audit === undefined ? [] : [auditToRow(step.audit)]));
   const skip = Promise.resolve(undefined);
   // The machine rows go before their events and notifications: a concurrent insertNotification holds the
   // machine row, and the later statements' snapshots then include what it inserted.
-  const [updated, , , , , inserted, , , , , , settledLeases] = await Promise.all([
+  const [updated, , , , , inserted, , , , , , , settledLeases] = await Promise.all([
     updates.length === 0 ? skip : client.query(machines.updateMachines(schema, updates)),
     removed.length === 0 ? skip : client.query(machines.deleteMachines(schema, removed)),
     removed.length === 0 ? skip : client.query(events.deleteEvents(schema, removed)),
@@ -188,6 +191,7 @@ async function writeFencedSteps(
     contents.length === 0 ? skip : client.query(events.updateEventContents(schema, contents)),
     journal.length === 0 ? skip : client.query(journalSql.insertSteps(schema, journal)),
     keys.length === 0 ? skip : client.query(idempotency.insertIdempotencyKeys(schema, keys)),
+    auditRows.length === 0 ? skip : client.query(audit.insertAudit(schema, auditRows)),
     client.query<{ settled_count: number }>(
       leases.settleLeases(schema, {
         leases: steps.map((step) => step.lease),

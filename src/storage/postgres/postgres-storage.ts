@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type pg from "pg";
+import type { AuditDraft, AuditEntry, AuditQuery } from "../../core/audit.js";
 import { coerceError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
 import type { IdempotencyRecord } from "../../core/idempotency.js";
@@ -29,6 +30,7 @@ import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
+import { PostgresAudit } from "./postgres-audit.js";
 import { PostgresJournal } from "./postgres-journal.js";
 import { PostgresOperatorQueries } from "./postgres-operator-queries.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
@@ -94,6 +96,7 @@ export class PostgresStorage implements Storage {
   readonly #wakeListener: WakeListener;
   readonly #outbox: PostgresOutbox;
   readonly #journal: PostgresJournal;
+  readonly #audit: PostgresAudit;
   readonly #queries: PostgresOperatorQueries;
   #closed = false;
 
@@ -138,6 +141,7 @@ export class PostgresStorage implements Storage {
     );
     this.#outbox = new PostgresOutbox(this.#pool, this.#schema);
     this.#journal = new PostgresJournal(this.#pool, this.#schema);
+    this.#audit = new PostgresAudit(this.#pool, this.#schema);
     this.#queries = new PostgresOperatorQueries(this.#pool, this.#schema, this.#wakeChannel);
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
@@ -429,6 +433,14 @@ export class PostgresStorage implements Storage {
 
   async readSchemaVersions(): Promise<SchemaVersions> {
     return { applied: await this.#queries.readSchemaVersion(), expected: LATEST_SCHEMA_VERSION };
+  }
+
+  appendAudit(entry: AuditDraft): Promise<void> {
+    return this.#audit.appendAudit(entry);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#audit.listAudit(query);
   }
 
   async close(): Promise<void> {

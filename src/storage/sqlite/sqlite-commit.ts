@@ -4,9 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { LeaseLostError, MachineAlreadyExistsError } from "../../core/errors.js";
+import { auditToRow } from "../audit-rows.js";
 import { idempotencyToRow } from "../idempotency-rows.js";
 import type { StepCommit } from "../machine-store.js";
 import { machineToRow, outboxToRow, stepToRow } from "../rows.js";
+import * as audit from "./sql/audit.js";
 import * as events from "./sql/events.js";
 import * as idempotency from "./sql/idempotency.js";
 import * as leases from "./sql/leases.js";
@@ -28,6 +30,7 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
   if (step.idempotency !== undefined) {
     database.statement(idempotency.INSERT_IDEMPOTENCY_KEY).run(idempotencyToRow(step.idempotency));
   }
+  if (step.audit !== undefined) database.statement(audit.INSERT_AUDIT).run(auditToRow(step.audit));
   if (step.kind === "remove") {
     for (const statement of [
       events.DELETE_EVENTS,

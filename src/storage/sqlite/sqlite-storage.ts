@@ -3,6 +3,8 @@
  * so every method runs to completion inside one event-loop turn, and the writes of a turn (lease acquisitions,
  * releases, step commits of many machines) share one transaction and one fsync.
  */
+
+import type { AuditDraft, AuditEntry, AuditQuery } from "../../core/audit.js";
 import { LeaseLostError, MachineAlreadyExistsError, MachineNotFoundError } from "../../core/errors.js";
 import type { EventSpan } from "../../core/history-range.js";
 import type { IdempotencyRecord } from "../../core/idempotency.js";
@@ -34,6 +36,7 @@ import * as notificationClaims from "./sql/notification-claims.js";
 import * as notifications from "./sql/notifications.js";
 import * as search from "./sql/search.js";
 import * as timers from "./sql/timers.js";
+import { SqliteAudit } from "./sqlite-audit.js";
 import { commitStep } from "./sqlite-commit.js";
 import { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
 import { SqliteJournal } from "./sqlite-journal.js";
@@ -45,11 +48,13 @@ export class SqliteStorage implements Storage {
   readonly #database: SqliteDatabase;
   readonly #outbox: SqliteOutbox;
   readonly #journal: SqliteJournal;
+  readonly #audit: SqliteAudit;
 
   constructor(options: SqliteStorageOptions) {
     this.#database = new SqliteDatabase(options);
     this.#outbox = new SqliteOutbox(this.#database);
     this.#journal = new SqliteJournal(this.#database);
+    this.#audit = new SqliteAudit(this.#database);
   }
 
   #statement(text: string) {
@@ -404,6 +409,14 @@ export class SqliteStorage implements Storage {
     limit: number;
   }): Promise<number> {
     return this.#journal.pruneJournal(options);
+  }
+
+  appendAudit(entry: AuditDraft): Promise<void> {
+    return this.#audit.appendAudit(entry);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#audit.listAudit(query);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { MIGRATION_0003 } from "./0003-parked-outbox.js";
 import { MIGRATION_0004 } from "./0004-step-journal.js";
 import { MIGRATION_0005 } from "./0005-json-api.js";
 import { MIGRATION_0006 } from "./0006-due-work-indexes.js";
+import { MIGRATION_0007 } from "./0007-audit-log.js";
 
 export interface Migration {
   readonly version: number;
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "step journal", sql: MIGRATION_0004 },
   { version: 5, name: "json api", sql: MIGRATION_0005 },
   { version: 6, name: "due work indexes", sql: MIGRATION_0006 },
+  { version: 7, name: "audit log", sql: MIGRATION_0007 },
 ];
 
 export const LATEST_SQLITE_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
