@@ -1,11 +1,14 @@
 /**
  * A storage adapter implements all three ports over one database: the machine store (the engine's), the outbox
- * store (the relays' and operators') and operator queries. The composition root hands each part to its user.
+ * store (the relays' and operators') and operator queries; and holds the bulk store (`bulkRuns`), the bulk
+ * runner's and the JSON API's. The composition root hands each part to its user.
  */
+import type { BulkStore } from "./bulk-store.js";
 import type { MachineStore } from "./machine-store.js";
 import type { OperatorQueries } from "./operator-queries.js";
 import type { OutboxStore } from "./outbox-store.js";
 
+export type { BulkFilter, BulkOutcome, BulkRun, BulkRunLease, BulkStore, NewBulkRun } from "./bulk-store.js";
 export type {
   AcquireResult,
   ClaimedMachine,
@@ -22,6 +25,8 @@ export type { MachineSearch, MachineSearchStatus, OperatorQueries } from "./oper
 export type { OutboxBacklog, OutboxStore, ParkedOutboxRecord, StoredOutboxRecord } from "./outbox-store.js";
 
 export interface Storage extends MachineStore, OutboxStore, OperatorQueries {
+  /** Bulk runs and their outcomes, over the same database. */
+  readonly bulkRuns: BulkStore;
   /** Closes connections; the storage is not used again. */
   close(): Promise<void>;
 }

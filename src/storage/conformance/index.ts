@@ -6,6 +6,7 @@
  */
 import { describe, test } from "node:test";
 import type { Storage } from "../storage.js";
+import { registerBulkStoreCases } from "./bulk-store.js";
 import { registerClaimCases } from "./claims.js";
 import { registerIdempotencyCases } from "./idempotency.js";
 import { registerMachineSearchCases } from "./machine-search.js";
@@ -42,5 +43,6 @@ export function runStorageConformance(
     registerOperatorQueryCases(withStorage);
     registerMachineSearchCases(withStorage);
     registerIdempotencyCases(withStorage);
+    registerBulkStoreCases(withStorage);
   });
 }

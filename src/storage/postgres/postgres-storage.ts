@@ -28,6 +28,7 @@ import type { Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
+import { PostgresBulk } from "./postgres-bulk.js";
 import { PostgresJournal } from "./postgres-journal.js";
 import { PostgresOperatorQueries } from "./postgres-operator-queries.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
@@ -94,6 +95,7 @@ export class PostgresStorage implements Storage {
   readonly #outbox: PostgresOutbox;
   readonly #journal: PostgresJournal;
   readonly #queries: PostgresOperatorQueries;
+  readonly bulkRuns: PostgresBulk;
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
@@ -137,6 +139,7 @@ export class PostgresStorage implements Storage {
     );
     this.#outbox = new PostgresOutbox(this.#pool, this.#schema);
     this.#journal = new PostgresJournal(this.#pool, this.#schema);
+    this.bulkRuns = new PostgresBulk(this.#pool, this.#schema);
     this.#queries = new PostgresOperatorQueries(this.#pool, this.#schema, this.#wakeChannel);
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),

@@ -32,6 +32,7 @@ import * as notificationClaims from "./sql/notification-claims.js";
 import * as notifications from "./sql/notifications.js";
 import * as search from "./sql/search.js";
 import * as timers from "./sql/timers.js";
+import { SqliteBulk } from "./sqlite-bulk.js";
 import { commitStep } from "./sqlite-commit.js";
 import { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
 import { SqliteJournal } from "./sqlite-journal.js";
@@ -43,9 +44,11 @@ export class SqliteStorage implements Storage {
   readonly #database: SqliteDatabase;
   readonly #outbox: SqliteOutbox;
   readonly #journal: SqliteJournal;
+  readonly bulkRuns: SqliteBulk;
 
   constructor(options: SqliteStorageOptions) {
     this.#database = new SqliteDatabase(options);
+    this.bulkRuns = new SqliteBulk(this.#database);
     this.#outbox = new SqliteOutbox(this.#database);
     this.#journal = new SqliteJournal(this.#database);
   }

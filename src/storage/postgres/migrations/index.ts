@@ -4,6 +4,7 @@ import { MIGRATION_0002 } from "./0002-outbox.js";
 import { MIGRATION_0003 } from "./0003-parked-outbox.js";
 import { MIGRATION_0004 } from "./0004-step-journal.js";
 import { MIGRATION_0005, MIGRATION_0005_INDEXES } from "./0005-json-api.js";
+import { MIGRATION_0007 } from "./0007-bulk-runs.js";
 
 /** An index built with CREATE INDEX CONCURRENTLY: `definition` is what follows `ON`, in the schema's path. */
 export interface ConcurrentIndex {
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "parked outbox", sql: MIGRATION_0003 },
   { version: 4, name: "step journal", sql: MIGRATION_0004 },
   { version: 5, name: "json api", sql: MIGRATION_0005, concurrentIndexes: MIGRATION_0005_INDEXES },
+  { version: 7, name: "bulk runs", sql: MIGRATION_0007 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
