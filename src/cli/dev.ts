@@ -16,6 +16,7 @@ import { jsonBodyBytesMax, mountJsonApi } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import { createHttpServer, type RatchetHttpServer } from "../http/http-server.js";
 import { pack, unpack } from "../processors/payload.js";
+import { bulkApiOf } from "../runtime/bulk-api.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNode } from "../runtime/create-node.js";
 
@@ -86,6 +87,7 @@ async function serveJsonApi(
         queries: node.storage,
         nowUs: () => node.clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMax([]),
+        bulk: bulkApiOf(node),
       })(app);
       mountConsole()(app);
     },

@@ -17,6 +17,7 @@ import {
   type RatchetHttpServer,
 } from "../http/http-server.js";
 import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../mg/woody/request-reader.js";
+import { bulkApiOf } from "../runtime/bulk-api.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNodeMetrics } from "../runtime/metrics.js";
 import { createNodeFromConfig, describeStorage, unappliedSettings } from "../runtime/node-from-config.js";
@@ -100,6 +101,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
         queries: node.storage,
         nowUs: () => clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMaxOf(config),
+        bulk: bulkApiOf(node),
         onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
       })(app);
       mountConsole()(app);

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
+import { BULK_DEFAULTS, ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
+import { BulkRunner } from "../engine/bulk/bulk-runner.js";
 import { Engine } from "../engine/engine.js";
 import type { FaultPoints } from "../engine/fault-points.js";
 import type { NamespaceOptions } from "../engine/namespace.js";
@@ -75,6 +76,12 @@ export interface NodeOptions {
   readonly historyCacheBytesMax?: number;
   /** How long idempotency keys are kept (IDEMPOTENCY_DEFAULTS.retentionMs); pruned by a node with a scheduler. */
   readonly idempotencyKeyRetentionMs?: number;
+  /** The bulk runner's settings (BULK_DEFAULTS); a node with a scheduler drives bulk runs. */
+  readonly bulk?: {
+    readonly leaseDurationMs?: number;
+    readonly pollIntervalMs?: number;
+    readonly runsMax?: number;
+  };
 }
 
 export interface RatchetNode {
@@ -83,6 +90,8 @@ export interface RatchetNode {
   readonly clock: SystemClock;
   readonly owner: string;
   readonly relays: readonly OutboxRelay[];
+  /** Drives bulk runs; null on a node without a scheduler. */
+  readonly bulkRunner: BulkRunner | null;
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
 
@@ -146,13 +155,20 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
           onError: (error) => reportError(error, { in: "idempotency key pruner" }),
         });
   const running = engine;
+  const bulkRunner =
+    options.schedulerEnabled === false
+      ? null
+      : startBulkRunner({ engine: running, storage, clock, owner }, options);
   return {
     engine: running,
     storage,
     clock,
     owner,
     relays,
+    bulkRunner,
     async close(closeOptions) {
+      // Before the engine: a run finishes the machine it is acting on and is released for any node to take.
+      await bulkRunner?.stop();
       await running.close(closeOptions);
       await pruner?.stop();
       await Promise.all(relays.map((relay) => relay.stop()));
@@ -162,4 +178,25 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
       await storage.close();
     },
   };
+}
+
+function startBulkRunner(
+  node: { engine: Engine; storage: Storage; clock: SystemClock; owner: string },
+  options: NodeOptions,
+): BulkRunner {
+  const runner = new BulkRunner({
+    engine: node.engine,
+    store: node.storage.bulkRuns,
+    queries: node.storage,
+    clock: node.clock,
+    owner: node.owner,
+    namespaces: node.engine.namespaces(),
+    leaseDurationMs: options.bulk?.leaseDurationMs ?? BULK_DEFAULTS.leaseDurationMs,
+    pollIntervalMs: options.bulk?.pollIntervalMs ?? BULK_DEFAULTS.pollIntervalMs,
+    runsMax: options.bulk?.runsMax ?? BULK_DEFAULTS.runsPerNodeMax,
+    pageMachines: BULK_DEFAULTS.selectionPageMachines,
+    onError: (error, context) => options.onError?.(error, context),
+  });
+  runner.start();
+  return runner;
 }

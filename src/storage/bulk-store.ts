@@ -76,10 +76,11 @@ export interface BulkStore {
   cancelBulkRun(id: string, nowUs: number): Promise<BulkRun | null>;
 
   /**
-   * Takes one running run whose lease is free or expired at `nowUs`, oldest first, with a new epoch and an expiry
-   * of `untilUs`; null when there is none. Two nodes never take the same run at once.
+   * Takes one running run of these namespaces whose lease is free or expired at `nowUs`, oldest first, with a new
+   * epoch and an expiry of `untilUs`; null when there is none. Two nodes never take the same run at once.
    */
   claimBulkRun(options: {
+    namespaces: readonly string[];
     owner: string;
     nowUs: number;
     untilUs: number;

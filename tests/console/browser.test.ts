@@ -3,9 +3,9 @@
  * (tests/support/console-node.ts) on a real socket. An operator searches for a failed machine, opens it, repairs
  * it and sees its status change; pages a 5,000-event history; is refused a repair by the processor and reads the
  * typed problem; reads the flow graph; sees a change made elsewhere appear without a reload; filters the step
- * journal to failures. Every request the pages make goes to the node itself. Bearer tokens and bulk operations
- * are not part of this node yet: those tests run against stand-ins (tests/support/access-stand-in.ts,
- * bulk-stand-in.ts) and say so in their names.
+ * journal to failures; runs a bulk simple repair on the node's own bulk operations. Every request the pages make
+ * goes to the node itself. Bearer tokens are not part of this node yet: that test runs against a stand-in
+ * (tests/support/access-stand-in.ts) and says so in its name.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -265,8 +265,8 @@ test("with tokens required (access stand-in), the console asks for a token, then
   }
 });
 
-test("a bulk simple repair of a search's failed machines: dry run, run, progress to done (bulk stand-in)", async () => {
-  const bulk = await startConsoleNode({ bulkStandIn: true });
+test("a bulk simple repair of a search's failed machines: dry run, run, progress to done", async () => {
+  const bulk = await startConsoleNode();
   const page = await browser.context.newPage();
   try {
     for (const id of ["bulk-1", "bulk-2", "bulk-3", "other-1"]) {

@@ -4,8 +4,9 @@
  * tests/support/api-processor.ts: calls that fail the machine, append many events, set timers; repairs it may
  * refuse) and `orders` (named timer steps risk_check, then review for large orders, then capture, with a declared
  * flow that does not name review, so the flow page has something undeclared to show).
- * Optional stand-ins for what other parts of the node will serve (named so in each test that uses them): the bulk
- * operations (tests/support/bulk-stand-in.ts) and a bearer-token check (tests/support/access-stand-in.ts).
+ * The node's bulk operations are served (its bulk runner drives the runs). An optional stand-in for what another
+ * part of the node will serve (named so in each test that uses it): a bearer-token check
+ * (tests/support/access-stand-in.ts).
  */
 import { mountJsonApi } from "../../src/http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../../src/http/console/console-routes.js";
@@ -13,10 +14,10 @@ import { createHttpServer } from "../../src/http/http-server.js";
 import type { NodeApp } from "../../src/http/routes.js";
 import { localProcessor, timer } from "../../src/processors/local-processor.js";
 import { pack, unpack } from "../../src/processors/payload.js";
+import { bulkApiOf } from "../../src/runtime/bulk-api.js";
 import { createNode, type RatchetNode } from "../../src/runtime/create-node.js";
 import { mountAccessStandIn, type StandInToken } from "./access-stand-in.js";
 import { createApiProcessor } from "./api-processor.js";
-import { mountBulkStandIn } from "./bulk-stand-in.js";
 
 export interface ConsoleNode {
   /** `http://127.0.0.1:PORT`. */
@@ -28,8 +29,6 @@ export interface ConsoleNode {
 }
 
 export interface ConsoleNodeOptions {
-  /** Serves the bulk operations' contract from a stand-in (tests/support/bulk-stand-in.ts). */
-  readonly bulkStandIn?: boolean;
   /** Requires one of these bearer tokens on /v1/ through a stand-in (tests/support/access-stand-in.ts). */
   readonly tokensStandIn?: readonly StandInToken[];
 }
@@ -58,8 +57,13 @@ export async function startConsoleNode(options: ConsoleNodeOptions = {}): Promis
   const nowUs = () => node.clock.nowUs();
   const mount = (app: NodeApp) => {
     if (options.tokensStandIn !== undefined) mountAccessStandIn(app, options.tokensStandIn);
-    if (options.bulkStandIn === true) mountBulkStandIn(app, { engine: node.engine, queries: node.storage });
-    mountJsonApi({ engine: node.engine, queries: node.storage, nowUs, bodyBytesMax: 1024 * 1024 })(app);
+    mountJsonApi({
+      engine: node.engine,
+      queries: node.storage,
+      nowUs,
+      bodyBytesMax: 1024 * 1024,
+      bulk: bulkApiOf(node),
+    })(app);
     mountConsole()(app);
   };
   const http = createHttpServer({ engine: node.engine, nowUs, mount });

@@ -13,6 +13,7 @@ import type { OperatorQueries } from "../../storage/operator-queries.js";
 import { bodyLimit } from "../body-limit.js";
 import type { NodeApp } from "../routes.js";
 import type { ApiContext } from "./api-context.js";
+import { type BulkApiOptions, registerBulkRoutes } from "./bulk-routes.js";
 import { KeysInFlight } from "./idempotency.js";
 import { registerJournalRoutes } from "./journal-routes.js";
 import { registerMachineRoutes } from "./machine-routes.js";
@@ -31,6 +32,8 @@ export interface JsonApiOptions {
   readonly nowUs: () => number;
   /** Request bodies above this are refused with 413 before they are read in full. */
   readonly bodyBytesMax: number;
+  /** Bulk operations' routes, served when given (a node's JSON API has them; see bulk-routes.ts). */
+  readonly bulk?: BulkApiOptions;
   /** Sees every failure answered with 500, for logging. */
   readonly onUnexpectedError?: (error: Error, method: string) => void;
 }
@@ -77,6 +80,7 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
   registerMachineRoutes(app, api);
   registerStepRoutes(app, api);
   registerJournalRoutes(app, api);
+  if (options.bulk !== undefined) registerBulkRoutes(app, api, options.bulk);
   let document: unknown;
   app.get(OPENAPI_PATH, (context) => {
     document ??= app.getOpenAPI31Document({

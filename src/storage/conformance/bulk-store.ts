@@ -38,7 +38,7 @@ const outcome = (machineId: string, kind: BulkOutcomeKind = "ok", atUs = T0 + SE
 });
 
 async function claim(storage: Storage, owner: string, nowUs: number) {
-  return storage.bulkRuns.claimBulkRun({ owner, nowUs, untilUs: nowUs + LEASE });
+  return storage.bulkRuns.claimBulkRun({ namespaces: [NS], owner, nowUs, untilUs: nowUs + LEASE });
 }
 
 async function claimed(storage: Storage, owner: string, nowUs: number) {
@@ -52,36 +52,46 @@ async function record(storage: Storage, lease: BulkRunLease, machineId: string, 
 }
 
 export function registerBulkStoreCases(withStorage: WithStorage): void {
-  withStorage("a bulk run is stored as given, read back, listed newest first", async (storage) => {
-    const first = await storage.bulkRuns.createBulkRun(newRun("run-1"));
-    await storage.bulkRuns.createBulkRun(
-      newRun("run-2", { nowUs: T0 + SECOND, action: "simple_repair", args: null }),
-    );
-    await storage.bulkRuns.createBulkRun(newRun("elsewhere", { namespace: "other" }));
-    const { nowUs: _nowUs, ...given } = newRun("run-1");
-    assert.deepEqual(first, {
-      ...given,
-      status: "running",
-      cursor: null,
-      inFlightMachineId: null,
-      succeeded: 0,
-      failed: 0,
-      skipped: 0,
-      createdAtUs: T0,
-      updatedAtUs: T0,
-    });
-    assert.deepEqual(await storage.bulkRuns.readBulkRun("run-1"), first);
-    assert.equal(await storage.bulkRuns.readBulkRun("absent"), null);
-    const listed = await storage.bulkRuns.listBulkRuns(NS, { limit: 10 });
-    assert.deepEqual(
-      listed.map((run) => [run.id, run.args]),
-      [
-        ["run-2", null],
-        ["run-1", Uint8Array.from([0x92, 0x01, 0x02])],
-      ],
-    );
-    assert.equal((await storage.bulkRuns.listBulkRuns(NS, { limit: 1 })).length, 1);
-  });
+  withStorage(
+    "a bulk run is stored as given, read back, listed newest first, claimed by a node of its namespace",
+    async (storage) => {
+      const first = await storage.bulkRuns.createBulkRun(newRun("run-1"));
+      await storage.bulkRuns.createBulkRun(
+        newRun("run-2", { nowUs: T0 + SECOND, action: "simple_repair", args: null }),
+      );
+      await storage.bulkRuns.createBulkRun(newRun("elsewhere", { namespace: "other" }));
+      const { nowUs: _nowUs, ...given } = newRun("run-1");
+      assert.deepEqual(first, {
+        ...given,
+        status: "running",
+        cursor: null,
+        inFlightMachineId: null,
+        succeeded: 0,
+        failed: 0,
+        skipped: 0,
+        createdAtUs: T0,
+        updatedAtUs: T0,
+      });
+      assert.deepEqual(await storage.bulkRuns.readBulkRun("run-1"), first);
+      assert.equal(await storage.bulkRuns.readBulkRun("absent"), null);
+      const elsewhere = await storage.bulkRuns.claimBulkRun({
+        namespaces: ["other"],
+        owner: "node-a",
+        nowUs: T0,
+        untilUs: T0 + LEASE,
+      });
+      assert.equal(elsewhere?.run.id, "elsewhere", "a node claims runs of its namespaces only");
+      const listed = await storage.bulkRuns.listBulkRuns(NS, { limit: 10 });
+      assert.deepEqual(
+        listed.map((run) => [run.id, run.args]),
+        [
+          ["run-2", null],
+          ["run-1", Uint8Array.from([0x92, 0x01, 0x02])],
+        ],
+      );
+      assert.equal((await storage.bulkRuns.listBulkRuns(NS, { limit: 1 })).length, 1);
+    },
+  );
 
   withStorage(
     "bulk outcomes: recorded with the cursor and counts, paged in machine id order",

@@ -66,7 +66,12 @@ export class PostgresBulk implements BulkStore {
     return row === undefined ? null : bulkRunFromRow(row);
   }
 
-  async claimBulkRun(options: { owner: string; nowUs: number; untilUs: number }) {
+  async claimBulkRun(options: {
+    namespaces: readonly string[];
+    owner: string;
+    nowUs: number;
+    untilUs: number;
+  }) {
     const row = (await this.#write<BulkRunRow>(bulk.claimBulkRun(this.schema, options))).rows[0];
     if (row === undefined) return null;
     const lease: BulkRunLease = { runId: row.id, owner: options.owner, epoch: row.lease_epoch };

@@ -61,11 +61,16 @@ export class SqliteBulk implements BulkStore {
     });
   }
 
-  async claimBulkRun(options: { owner: string; nowUs: number; untilUs: number }) {
+  async claimBulkRun(options: {
+    namespaces: readonly string[];
+    owner: string;
+    nowUs: number;
+    untilUs: number;
+  }) {
     return this.database.write(() => {
-      const free = this.database.statement(bulk.FIND_CLAIMABLE_BULK_RUN).get(options.nowUs) as
-        | { id: string }
-        | undefined;
+      const free = this.database
+        .statement(bulk.FIND_CLAIMABLE_BULK_RUN)
+        .get(options.nowUs, JSON.stringify(options.namespaces)) as { id: string } | undefined;
       if (free === undefined) return null;
       const row = this.database
         .statement(bulk.TAKE_BULK_RUN)

@@ -67,18 +67,18 @@ export function cancelBulkRun(schema: QuotedSchemaName, id: string, nowUs: numbe
 
 export function claimBulkRun(
   schema: QuotedSchemaName,
-  options: { owner: string; nowUs: number; untilUs: number },
+  options: { namespaces: readonly string[]; owner: string; nowUs: number; untilUs: number },
 ): pg.QueryConfig {
   return {
     text: `UPDATE ${schema}.bulk_runs SET lease_owner = $1::text, lease_epoch = lease_epoch + 1,
         lease_expires_at_us = $3::bigint
       WHERE id = (
         SELECT id FROM ${schema}.bulk_runs WHERE status = 'running'
-          AND (lease_expires_at_us IS NULL OR lease_expires_at_us <= $2::bigint)
+          AND (lease_expires_at_us IS NULL OR lease_expires_at_us <= $2::bigint) AND namespace = ANY($4::text[])
         ORDER BY created_at_us, id LIMIT 1 FOR UPDATE SKIP LOCKED
       ) AND status = 'running' AND (lease_expires_at_us IS NULL OR lease_expires_at_us <= $2::bigint)
       RETURNING *`,
-    values: [options.owner, options.nowUs, options.untilUs],
+    values: [options.owner, options.nowUs, options.untilUs, [...options.namespaces]],
   };
 }
 

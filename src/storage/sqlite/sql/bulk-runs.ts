@@ -18,8 +18,10 @@ export const LIST_BULK_OUTCOMES = `SELECT * FROM bulk_outcomes WHERE run_id = @r
 export const CANCEL_BULK_RUN = `UPDATE bulk_runs SET status = 'cancelled', updated_at_us = ?
   WHERE id = ? AND status = 'running'`;
 
+/** The namespaces come as one JSON array. */
 export const FIND_CLAIMABLE_BULK_RUN = `SELECT id FROM bulk_runs WHERE status = 'running'
-  AND (lease_expires_at_us IS NULL OR lease_expires_at_us <= ?) ORDER BY created_at_us, id LIMIT 1`;
+  AND (lease_expires_at_us IS NULL OR lease_expires_at_us <= ?)
+  AND namespace IN (SELECT value FROM json_each(?)) ORDER BY created_at_us, id LIMIT 1`;
 
 export const TAKE_BULK_RUN = `UPDATE bulk_runs SET lease_owner = ?, lease_epoch = lease_epoch + 1,
   lease_expires_at_us = ? WHERE id = ? RETURNING *`;
