@@ -4,6 +4,7 @@
  * thrown error into a message on stderr and an exit code (exit-codes.ts holds the one mapping).
  */
 import { parseArgs } from "node:util";
+import { BULK_USAGE, runBulkCommand } from "./bulk.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError, wholeNumberOption } from "./command-arguments.js";
 import { DEV_PORT_DEFAULT, runDev } from "./dev.js";
@@ -39,6 +40,8 @@ commands:
                                         the namespace's steps and transitions as the journal saw them
   outbox status|parked|requeue|drop|replay --config FILE
                                         the outbox per sink: backlog and lag, parked records, replays
+  bulk start|status|outcomes|cancel|list … (--config FILE | --db PATH)
+                                        one action on every machine a search selects: dry run, progress, outcomes
   help [COMMAND]                        show this text, or a command's
 
 exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found,
@@ -51,6 +54,7 @@ const USAGES: Readonly<Record<string, string>> = {
   machine: MACHINE_USAGE,
   flow: FLOW_USAGE,
   outbox: OUTBOX_USAGE,
+  bulk: BULK_USAGE,
 };
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -72,6 +76,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return runFlowCommand(rest, io);
     case "outbox":
       return runOutboxCommand(rest, io);
+    case "bulk":
+      return runBulkCommand(rest, io);
     case "help":
     case "--help":
     case "-h":

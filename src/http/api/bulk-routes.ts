@@ -5,7 +5,7 @@
  * that does not validate starts nothing.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { BulkRunNotFoundError, InvalidRequestError } from "../../core/errors.js";
+import { BulkRunNotFoundError } from "../../core/errors.js";
 import { BULK_DEFAULTS } from "../../core/limits.js";
 import type { BulkRun, BulkStore } from "../../storage/bulk-store.js";
 import { actorOf } from "../actor.js";
@@ -19,7 +19,8 @@ import {
   BulkStartBody,
   BulkView,
 } from "./bulk-schemas.js";
-import { bulkArgsOf, bulkFilterOf, bulkOutcomeView, bulkRunView } from "./bulk-views.js";
+import { startBulk } from "./bulk-start.js";
+import { bulkOutcomeView, bulkRunView } from "./bulk-views.js";
 import { jsonResponse, problemResponses } from "./openapi-responses.js";
 import { cursorIdOf, cursorOf, pageSizeOf, requireNamespace } from "./request-parts.js";
 import { NamespaceParams } from "./schemas.js";
@@ -92,28 +93,27 @@ export function registerBulkRoutes(app: ApiApp, api: ApiContext, bulk: BulkApiOp
     const { ns } = context.req.valid("param");
     const body = context.req.valid("json");
     requireNamespace(api.engine, ns);
-    const filter = bulkFilterOf(body.filter);
-    const args = bulkArgsOf(body.action, body.args);
-    const ratePerSecond = rateOf(body.rate_per_second, bulk.ratePerSecondMax);
-    const selected = await countSelection(api, ns, filter);
-    if (body.dry_run === true) {
+    const started = await startBulk(
+      { ...bulk, queries: api.queries, nowUs: api.nowUs() },
+      {
+        namespace: ns,
+        action: body.action,
+        filter: body.filter,
+        args: body.args,
+        ...(body.rate_per_second === undefined ? {} : { ratePerSecond: body.rate_per_second }),
+        dryRun: body.dry_run === true,
+        actor: actorOf(context),
+      },
+    );
+    if (started.dryRun) {
+      const { selected } = started;
       return context.json(
         { dry_run: true as const, selected, selected_capped_at: BULK_DEFAULTS.selectionCountCap },
         200,
       );
     }
-    const run = await bulk.store.createBulkRun({
-      id: bulk.newId(),
-      namespace: ns,
-      action: body.action,
-      filter,
-      args,
-      ratePerSecond,
-      selected,
-      actor: actorOf(context),
-      nowUs: api.nowUs(),
-    });
     bulk.onStarted?.();
+    const { run } = started;
     return context.json(bulkRunView(run), 202, { location: `/v1/bulk/${encodeURIComponent(run.id)}` });
   });
 
@@ -160,38 +160,4 @@ async function existingRun(store: BulkStore, id: string): Promise<BulkRun> {
   const run = await store.readBulkRun(id);
   if (run === null) throw new BulkRunNotFoundError(id);
   return run;
-}
-
-function rateOf(requested: number | undefined, max: number): number {
-  const rate = requested ?? Math.min(BULK_DEFAULTS.ratePerSecondDefault, max);
-  if (rate < BULK_DEFAULTS.ratePerSecondMin || rate > max) {
-    throw new InvalidRequestError(
-      `rate_per_second must be from ${BULK_DEFAULTS.ratePerSecondMin} to ${max}`,
-      "rate_per_second",
-    );
-  }
-  return rate;
-}
-
-/** Pages through the search, as the run will walk it, up to the count cap. */
-async function countSelection(
-  api: ApiContext,
-  namespace: string,
-  filter: BulkRun["filter"],
-): Promise<number> {
-  const pageMachines = 1000;
-  let selected = 0;
-  let afterId: string | undefined;
-  while (selected < BULK_DEFAULTS.selectionCountCap) {
-    const limit = Math.min(pageMachines, BULK_DEFAULTS.selectionCountCap - selected);
-    const page = await api.queries.searchMachines(namespace, {
-      ...filter,
-      limit,
-      ...(afterId === undefined ? {} : { afterId }),
-    });
-    selected += page.length;
-    if (page.length < limit) break;
-    afterId = page.at(-1)?.id;
-  }
-  return selected;
 }
