@@ -142,12 +142,17 @@ test("/openapi.json validates as OpenAPI 3.1 and documents every endpoint", asyn
     );
     assert.deepEqual(operations.sort(), [
       "DELETE /v1/namespaces/{ns}/machines/{id}",
+      "GET /v1/bulk/{id}",
+      "GET /v1/bulk/{id}/outcomes",
       "GET /v1/namespaces",
+      "GET /v1/namespaces/{ns}/bulk",
       "GET /v1/namespaces/{ns}/flow",
       "GET /v1/namespaces/{ns}/machines",
       "GET /v1/namespaces/{ns}/machines/{id}",
       "GET /v1/namespaces/{ns}/machines/{id}/notifications",
       "GET /v1/namespaces/{ns}/machines/{id}/steps",
+      "POST /v1/bulk/{id}/cancel",
+      "POST /v1/namespaces/{ns}/bulk",
       "POST /v1/namespaces/{ns}/machines",
       "POST /v1/namespaces/{ns}/machines/{id}/call",
       "POST /v1/namespaces/{ns}/machines/{id}/notify",
