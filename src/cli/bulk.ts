@@ -154,7 +154,7 @@ async function start(
     {
       queries: storage,
       store: storage.bulkRuns,
-      ratePerSecondMax: BULK_DEFAULTS.ratePerSecondMax,
+      ratePerSecondMax: target.config?.bulkRatePerSecondMax ?? BULK_DEFAULTS.ratePerSecondMax,
       newId: randomUUID,
       nowUs: new SystemClock().nowUs(),
     },

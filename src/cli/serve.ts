@@ -101,7 +101,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
         queries: node.storage,
         nowUs: () => clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMaxOf(config),
-        bulk: bulkApiOf(node),
+        bulk: bulkApiOf(node, { ratePerSecondMax: config.bulkRatePerSecondMax }),
         onUnexpectedError: (error, method) => options.warn(`error: ${method} answered 500: ${error.message}`),
       })(app);
       mountConsole()(app);

@@ -3,6 +3,7 @@
  * lifecycle events, logging, metrics and the namespaces. MG keys that Ratchet ignores are removed before this schema runs.
  */
 import { z } from "zod";
+import { BULK_DEFAULTS } from "../core/limits.js";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";
@@ -137,6 +138,12 @@ export const CONFIG_SCHEMA = z.strictObject({
   lease_duration: durationMs({ positive: true }).prefault("30s"),
   // Ratchet extension: how long the JSON API's idempotency keys are kept after their request (24 h by default).
   idempotency_key_retention: durationMs({ positive: true }).prefault("24h"),
+  // Ratchet extension: the most machines a second a bulk run may ask for (BULK_DEFAULTS.ratePerSecondMax).
+  bulk_rate_per_second_max: z
+    .number()
+    .min(BULK_DEFAULTS.ratePerSecondMin)
+    .max(1_000_000)
+    .prefault(BULK_DEFAULTS.ratePerSecondMax),
   // Ratchet extension: bytes of complete machine histories a node keeps in memory (64M by default).
   history_cache_size: sizeBytes().prefault("64M"),
   woody_server: WOODY_SERVER,

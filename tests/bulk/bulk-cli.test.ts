@@ -1,15 +1,18 @@
 /**
  * `ratchet bulk` as a real process on the SQLite file a real node serves: a dry run counts, a start stores a run
  * that the node's bulk runner drives to done, status, outcomes and list show it, a cancel leaves a finished run
- * as it is; an unknown run exits 3, a bad action or rate exits 2 and starts nothing.
+ * as it is; an unknown run exits 3, a bad action or rate exits 2 and starts nothing; `bulk_rate_per_second_max`
+ * in the configuration bounds the rate (and 0 there is a configuration error).
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../cli/cli-process.js";
 import { failedMachines, PAYMENTS, startBulkNode, statusOf, waitForRun } from "../support/bulk-node.js";
 import { sqliteAdapter } from "./adapters.js";
 
-test("ratchet bulk: dry run, start, status, outcomes, list and cancel on a serving node's database; bad input exits 2", async () => {
+test("ratchet bulk: dry run, start, status, outcomes, list and cancel on a serving node's database; bad input exits 2; the configured maximum rate applies", async () => {
   const storage = await sqliteAdapter().create();
   const { choice } = storage;
   assert.equal(choice.kind, "sqlite");
@@ -56,6 +59,37 @@ test("ratchet bulk: dry run, start, status, outcomes, list and cancel on a servi
     const cancelled = await runCli(["bulk", "cancel", run.id, "--db", db, "--json"]);
     assert.equal(JSON.parse(cancelled.stdout).status, "done", "a finished run is left as it is");
 
+    const configPath = join(dirname(db), "ratchet.yaml");
+    writeFileSync(
+      configPath,
+      `bulk_rate_per_second_max: 5\nstorage:\n  type: sqlite\n  path: ${db}\nnamespaces:\n  ${PAYMENTS}:\n    processor:\n      url: http://127.0.0.1:1/processor\n`,
+    );
+    const configured = [
+      "bulk",
+      "start",
+      "--config",
+      configPath,
+      "--namespace",
+      PAYMENTS,
+      "--action",
+      "resume",
+    ];
+    const overMax = await runCli([...configured, "--rate", "10"]);
+    assert.equal(overMax.code, 2, overMax.stderr);
+    assert.match(overMax.stderr, /rate_per_second must be from 0.01 to 5/, "the configured maximum applies");
+    const unknown = await runCli(["bulk", "list", "--config", configPath, "--namespace", "nope"]);
+    assert.equal(unknown.code, 3, unknown.stderr);
+    const badMax = await runCli([
+      "bulk",
+      "list",
+      "--config",
+      writeBadConfig(configPath),
+      "--namespace",
+      PAYMENTS,
+    ]);
+    assert.equal(badMax.code, 2, badMax.stderr);
+    assert.match(badMax.stderr, /bulk_rate_per_second_max/);
+
     const missing = await runCli(["bulk", "status", "no-such-run", "--db", db]);
     assert.equal(missing.code, 3, missing.stderr);
     assert.match(missing.stderr, /no bulk run has the id "no-such-run"/);
@@ -64,3 +98,13 @@ test("ratchet bulk: dry run, start, status, outcomes, list and cancel on a servi
     await storage.dispose();
   }
 });
+
+/** The same configuration with a maximum rate of 0, which the configuration refuses. */
+function writeBadConfig(configPath: string): string {
+  const badPath = `${configPath}.bad.yaml`;
+  writeFileSync(
+    badPath,
+    readFileSync(configPath, "utf8").replace("bulk_rate_per_second_max: 5", "bulk_rate_per_second_max: 0"),
+  );
+  return badPath;
+}
