@@ -56,10 +56,16 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
+const COMMANDS: ReadonlySet<string> = new Set(["start", "status", "outcomes", "cancel", "list"]);
+
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 
 export async function runBulkCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = args;
+  if (command === undefined || !COMMANDS.has(command)) {
+    const problem = command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
+    throw new UsageError(`bulk: ${problem}`, BULK_USAGE);
+  }
   const { values, positionals } = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true });
   const target = await storageTargetOf(values, io);
   const run = (body: (storage: Storage) => Promise<number>) => withStorage(target, body);

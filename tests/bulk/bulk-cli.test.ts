@@ -90,6 +90,10 @@ test("ratchet bulk: dry run, start, status, outcomes, list and cancel on a servi
     assert.equal(badMax.code, 2, badMax.stderr);
     assert.match(badMax.stderr, /bulk_rate_per_second_max/);
 
+    const noCommand = await runCli(["bulk", "frob", "--db", db]);
+    assert.equal(noCommand.code, 2);
+    assert.match(noCommand.stderr, /bulk: unknown command "frob"\n\nusage: ratchet bulk/);
+
     const missing = await runCli(["bulk", "status", "no-such-run", "--db", db]);
     assert.equal(missing.code, 3, missing.stderr);
     assert.match(missing.stderr, /no bulk run has the id "no-such-run"/);
