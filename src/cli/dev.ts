@@ -17,6 +17,7 @@ import { jsonBodyBytesMax, mountJsonApi } from "../http/api/json-api.js";
 import { CONSOLE_PATH, mountConsole } from "../http/console/console-routes.js";
 import { createHttpServer, type RatchetHttpServer } from "../http/http-server.js";
 import { pack, unpack } from "../processors/payload.js";
+import { bulkApiOf } from "../runtime/bulk-api.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createNode } from "../runtime/create-node.js";
 
@@ -91,6 +92,7 @@ async function serveJsonApi(
         nowUs: () => node.clock.nowUs(),
         bodyBytesMax: jsonBodyBytesMax([]),
         outbox: { sinks: node.relays.map((relay) => relay.sink.name), store: node.storage },
+        bulk: bulkApiOf(node),
       })(app);
       mountConsole()(app);
     },

@@ -7,6 +7,7 @@
  */
 import { ConfigError } from "../config/errors.js";
 import {
+  BulkRunNotFoundError,
   InvalidRequestError,
   LimitExceededError,
   MachineNotFoundError,
@@ -32,6 +33,7 @@ const EXIT_CODE_OF_ERROR: readonly (readonly [abstract new (...args: never[]) =>
   [NamespaceNotFoundError, EXIT.notFound],
   [MachineNotFoundError, EXIT.notFound],
   [NotificationNotFoundError, EXIT.notFound],
+  [BulkRunNotFoundError, EXIT.notFound],
   [MachinePausedError, EXIT.paused],
   [MachineNotPausedError, EXIT.notPaused],
 ];

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { AUDIT_USAGE, runAuditCommand } from "./audit.js";
+import { BULK_USAGE, runBulkCommand } from "./bulk.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError, wholeNumberOption } from "./command-arguments.js";
 import { DEV_PORT_DEFAULT, runDev } from "./dev.js";
@@ -44,6 +45,8 @@ commands:
   token hash < FILE                     print the SHA-256 of a token's secret, for auth.tokens[].sha256
   audit [--namespace NS] [--machine ID] [--limit N] [--before ID] (--config FILE | --db PATH)
                                         the audit log of operator actions, newest first
+  bulk start|status|outcomes|cancel|list … (--config FILE | --db PATH)
+                                        one action on every machine a search selects: dry run, progress, outcomes
   help [COMMAND]                        show this text, or a command's
 
 exit codes: 0 ok, 1 operational error, 2 usage or configuration error, 3 not found,
@@ -58,6 +61,7 @@ const USAGES: Readonly<Record<string, string>> = {
   outbox: OUTBOX_USAGE,
   token: TOKEN_USAGE,
   audit: AUDIT_USAGE,
+  bulk: BULK_USAGE,
 };
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -83,6 +87,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return runTokenCommand(rest, io, process.stdin);
     case "audit":
       return runAuditCommand(rest, io);
+    case "bulk":
+      return runBulkCommand(rest, io);
     case "help":
     case "--help":
     case "-h":

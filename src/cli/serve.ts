@@ -22,6 +22,7 @@ import {
   READY_PATH,
 } from "../http/http-server.js";
 import { REQUEST_BODY_BYTES_MAX_DEFAULT } from "../mg/woody/request-reader.js";
+import { bulkApiOf } from "../runtime/bulk-api.js";
 import type { RatchetNode } from "../runtime/create-node.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { createNodeMetrics } from "../runtime/metrics.js";
@@ -151,6 +152,7 @@ export async function startServing(options: ServeOptions): Promise<ServingNode> 
         bodyBytesMax: jsonBodyBytesMaxOf(config),
         onUnexpectedError,
         outbox: { sinks: node.relays.map((relay) => relay.sink.name), store: node.storage },
+        bulk: bulkApiOf(node, { ratePerSecondMax: config.bulkRatePerSecondMax }),
       })(app);
       mountConsole()(app);
     },

@@ -54,6 +54,8 @@ export interface RatchetConfig {
   readonly leaseDurationMs: number;
   /** Ratchet extension: how long idempotency keys of the JSON API are kept, ms (default 24 h). */
   readonly idempotencyKeyRetentionMs: number;
+  /** Ratchet extension: the most machines a second a bulk run may ask for. */
+  readonly bulkRatePerSecondMax: number;
   /** Ratchet extension: bytes of complete histories a node keeps in memory. */
   readonly historyCacheBytesMax: number;
   /** Limits for every namespace that does not override them. */
@@ -138,6 +140,7 @@ export function parseConfig(
     leaseDurationMs: data.lease_duration,
     historyCacheBytesMax: data.history_cache_size,
     idempotencyKeyRetentionMs: data.idempotency_key_retention,
+    bulkRatePerSecondMax: data.bulk_rate_per_second_max,
     limits: resolveLimits(data.limits),
     kafka: data.kafka,
     lifecyclePulse: data.lifecycle_pulse ?? null,

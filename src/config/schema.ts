@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import { AUTH_SCHEMA, AUTOMATON_SCHEMA, HTTP_SCHEMA } from "./access.js";
+import { BULK_DEFAULTS } from "../core/limits.js";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";
@@ -140,6 +141,12 @@ export const CONFIG_SCHEMA = z.strictObject({
   lease_duration: durationMs({ positive: true }).prefault("30s"),
   // Ratchet extension: how long the JSON API's idempotency keys are kept after their request (24 h by default).
   idempotency_key_retention: durationMs({ positive: true }).prefault("24h"),
+  // Ratchet extension: the most machines a second a bulk run may ask for (BULK_DEFAULTS.ratePerSecondMax).
+  bulk_rate_per_second_max: z
+    .number()
+    .min(BULK_DEFAULTS.ratePerSecondMin)
+    .max(1_000_000)
+    .prefault(BULK_DEFAULTS.ratePerSecondMax),
   // Ratchet extension: bytes of complete machine histories a node keeps in memory (64M by default).
   history_cache_size: sizeBytes().prefault("64M"),
   woody_server: WOODY_SERVER,

@@ -274,6 +274,23 @@ export class LeaseLostError extends RatchetError {
   }
 }
 
+/** No bulk run has this id. */
+export class BulkRunNotFoundError extends RatchetError {
+  readonly code = "bulk_not_found";
+  constructor(readonly runId: string) {
+    super(`no bulk run has the id ${JSON.stringify(runId)}`);
+  }
+}
+
+/** This node no longer holds the bulk run's lease: another node drives it now; this one records nothing more. */
+export class BulkRunLeaseLostError extends RatchetError {
+  readonly code = "bulk_run_lease_lost";
+  override readonly failureClass = "not_processed";
+  constructor(readonly runId: string) {
+    super(`the lease on bulk run ${JSON.stringify(runId)} was lost`);
+  }
+}
+
 /** A bounded queue is full; the caller should back off and retry. */
 export class OverloadedError extends RatchetError {
   override readonly failureClass = "not_processed";

@@ -160,3 +160,32 @@ export const OPERATOR_READ_LIMITS = Object.freeze({
   /** `timers_due_next_minute` looks this far ahead, ms, and counts up to the status count cap. */
   timersDueWindowMs: 60_000,
 });
+
+/**
+ * Bulk operations (`POST /v1/namespaces/:ns/bulk`, `ratchet bulk`): the pace of a run, its lease, how it walks
+ * the selection. A run acts on one machine at a time, so its pace is at most `ratePerSecond` and at most what the
+ * actions themselves allow.
+ */
+export const BULK_DEFAULTS = Object.freeze({
+  /** Machines acted on per second when the request names no rate, and the most a request may name. */
+  ratePerSecondDefault: 50,
+  ratePerSecondMax: 1000,
+  /** The least a request may name: one machine every 100 s, so a run's lease is renewed while it waits. */
+  ratePerSecondMin: 0.01,
+  /** How long a node holds a run without renewing it; another node takes the run over after this. */
+  leaseDurationMs: 10_000,
+  /** How often an idle node looks for runs to take (a run started on this node wakes it at once). */
+  pollIntervalMs: 1000,
+  /** Runs one node drives at once. */
+  runsPerNodeMax: 4,
+  /** Machines read per page of the run's walk through its search. */
+  selectionPageMachines: 100,
+  /** A dry run (and a run's `selected`) counts at most this many machines; a count at the cap reads "at least". */
+  selectionCountCap: 1_000_000,
+  /** Runs of a namespace listed at once, and outcomes in one page (default and most). */
+  runsListedMax: 100,
+  outcomesPageDefault: 100,
+  outcomesPageMax: 1000,
+  /** Characters kept of an outcome's detail (an error's message). */
+  outcomeDetailCharactersMax: 1000,
+});

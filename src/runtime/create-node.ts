@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { AuditDraft } from "../core/audit.js";
-import { ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
+import { BULK_DEFAULTS, ENGINE_DEFAULTS, IDEMPOTENCY_DEFAULTS, RELAY_DEFAULTS } from "../core/limits.js";
+import { BulkRunner } from "../engine/bulk/bulk-runner.js";
 import { Engine } from "../engine/engine.js";
 import type { EngineObserver } from "../engine/engine-observer.js";
 import type { FaultPoints } from "../engine/fault-points.js";
@@ -83,6 +84,12 @@ export interface NodeOptions {
   readonly idempotencyKeyRetentionMs?: number;
   /** What watches the engine from its first step (step logs, traces); more can be added to `node.observers`. */
   readonly observers?: readonly EngineObserver[];
+  /** The bulk runner's settings (BULK_DEFAULTS); a node with a scheduler drives bulk runs. */
+  readonly bulk?: {
+    readonly leaseDurationMs?: number;
+    readonly pollIntervalMs?: number;
+    readonly runsMax?: number;
+  };
 }
 
 export interface RatchetNode {
@@ -99,6 +106,8 @@ export interface RatchetNode {
    * can read; `close()` after it closes the rest.
    */
   drain(options?: { drainTimeoutMs?: number }): Promise<void>;
+  /** Drives bulk runs; null on a node without a scheduler. */
+  readonly bulkRunner: BulkRunner | null;
   /** Drains (when not done yet), then stops the relays, closes the sinks and the storage. */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
@@ -167,6 +176,10 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
           onError: (error) => reportError(error, { in: "idempotency key pruner" }),
         });
   const running = engine;
+  const bulkRunner =
+    options.schedulerEnabled === false
+      ? null
+      : startBulkRunner({ engine: running, storage, clock, owner }, options);
   return {
     engine: running,
     storage,
@@ -175,7 +188,10 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     relays,
     observers,
     drain: (drainOptions) => running.close(drainOptions),
+    bulkRunner,
     async close(closeOptions) {
+      // Before the engine: a run finishes the machine it is acting on and is released for any node to take.
+      await bulkRunner?.stop();
       await running.close(closeOptions);
       await pruner?.stop();
       await Promise.all(relays.map((relay) => relay.stop()));
@@ -185,4 +201,25 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
       await storage.close();
     },
   };
+}
+
+function startBulkRunner(
+  node: { engine: Engine; storage: Storage; clock: SystemClock; owner: string },
+  options: NodeOptions,
+): BulkRunner {
+  const runner = new BulkRunner({
+    engine: node.engine,
+    store: node.storage.bulkRuns,
+    queries: node.storage,
+    clock: node.clock,
+    owner: node.owner,
+    namespaces: node.engine.namespaces(),
+    leaseDurationMs: options.bulk?.leaseDurationMs ?? BULK_DEFAULTS.leaseDurationMs,
+    pollIntervalMs: options.bulk?.pollIntervalMs ?? BULK_DEFAULTS.pollIntervalMs,
+    runsMax: options.bulk?.runsMax ?? BULK_DEFAULTS.runsPerNodeMax,
+    pageMachines: BULK_DEFAULTS.selectionPageMachines,
+    onError: (error, context) => options.onError?.(error, context),
+  });
+  runner.start();
+  return runner;
 }

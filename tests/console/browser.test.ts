@@ -4,8 +4,8 @@
  * it and sees its status change; pages a 5,000-event history; is refused a repair by the processor and reads the
  * typed problem; reads the flow graph; sees a change made elsewhere appear without a reload; filters the step
  * journal to failures; reads the audit log of those repairs; with the node's bearer tokens, is asked for one and
- * shown a read token's refusal. Every request the pages make goes to the node itself. Bulk operations are not part
- * of this node yet: that test runs against a stand-in (tests/support/bulk-stand-in.ts) and says so in its name.
+ * shown a read token's refusal; runs a bulk simple repair on the node's own bulk operations. Every request the
+ * pages make goes to the node itself.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -284,8 +284,8 @@ test("with tokens required, the console asks for a token, then shows a read toke
   }
 });
 
-test("a bulk simple repair of a search's failed machines: dry run, run, progress to done (bulk stand-in)", async () => {
-  const bulk = await startConsoleNode({ bulkStandIn: true });
+test("a bulk simple repair of a search's failed machines: dry run, run, progress to done", async () => {
+  const bulk = await startConsoleNode();
   const page = await browser.context.newPage();
   try {
     for (const id of ["bulk-1", "bulk-2", "bulk-3", "other-1"]) {

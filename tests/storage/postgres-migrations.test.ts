@@ -82,7 +82,7 @@ test("a schema migrated from empty equals one migrated twice, and one brought up
     await withPool(fromEmpty, (pool) => migratePostgres(pool, SCHEMA, NOW_US));
     const reference = await catalogOf(fromEmpty);
     assert.ok(reference.catalog.length > 20, "the catalog query sees the schema");
-    assert.equal(reference.versions.length, LATEST_SCHEMA_VERSION);
+    assert.equal(reference.versions.length, MIGRATIONS.length);
 
     const versions = await withPool(twice, async (pool) => [
       await migratePostgres(pool, SCHEMA, NOW_US),

@@ -12,6 +12,7 @@ import { actorOf } from "../../src/http/actor.js";
 import { mountJsonApi } from "../../src/http/api/json-api.js";
 import { mountConsole } from "../../src/http/console/console-routes.js";
 import { createHttpServer } from "../../src/http/http-server.js";
+import { bulkApiOf } from "../../src/runtime/bulk-api.js";
 import { createNode, type RatchetNode } from "../../src/runtime/create-node.js";
 import { createApiProcessor } from "./api-processor.js";
 
@@ -68,7 +69,13 @@ export async function startAccessNode(access: AccessOptions): Promise<AccessNode
     mount: (app) => {
       mountAccess(access)(app);
       app.get("/v1/test/actor", (context) => context.json({ actor: actorOf(context) }));
-      mountJsonApi({ engine: node.engine, queries: node.storage, nowUs, bodyBytesMax: 1024 * 1024 })(app);
+      mountJsonApi({
+        engine: node.engine,
+        queries: node.storage,
+        nowUs,
+        bodyBytesMax: 1024 * 1024,
+        bulk: bulkApiOf(node),
+      })(app);
       mountConsole()(app);
     },
   });

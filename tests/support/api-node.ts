@@ -8,6 +8,7 @@ import { mountJsonApi } from "../../src/http/api/json-api.js";
 import { createHttpServer } from "../../src/http/http-server.js";
 import { localProcessor, timer } from "../../src/processors/local-processor.js";
 import { pack } from "../../src/processors/payload.js";
+import { bulkApiOf } from "../../src/runtime/bulk-api.js";
 import { createNode, type RatchetNode } from "../../src/runtime/create-node.js";
 import { createApiProcessor } from "./api-processor.js";
 
@@ -52,7 +53,13 @@ export async function startApiNode(options: { readonly scheduler?: boolean } = {
   const http = createHttpServer({
     engine: node.engine,
     nowUs,
-    mount: mountJsonApi({ engine: node.engine, queries: node.storage, nowUs, bodyBytesMax: BODY_BYTES_MAX }),
+    mount: mountJsonApi({
+      engine: node.engine,
+      queries: node.storage,
+      nowUs,
+      bodyBytesMax: BODY_BYTES_MAX,
+      bulk: bulkApiOf(node),
+    }),
   });
   const address = await http.listen(0, "127.0.0.1");
   return {

@@ -5,8 +5,7 @@
  * refuse) and `orders` (named timer steps risk_check, then review for large orders, then capture, with a declared
  * flow that does not name review, so the flow page has something undeclared to show).
  * The node's own access control in front (mountAccess): bearer tokens when `tokens` are given, none otherwise.
- * Optional stand-in for what another part of the node will serve (named so in each test that uses it): the bulk
- * operations (tests/support/bulk-stand-in.ts).
+ * The node's bulk operations are served (its bulk runner drives the runs).
  */
 import type { AccessToken } from "../../src/core/access.js";
 import { mountAccess } from "../../src/http/access/access-control.js";
@@ -16,9 +15,9 @@ import { createHttpServer } from "../../src/http/http-server.js";
 import type { NodeApp } from "../../src/http/routes.js";
 import { localProcessor, timer } from "../../src/processors/local-processor.js";
 import { pack, unpack } from "../../src/processors/payload.js";
+import { bulkApiOf } from "../../src/runtime/bulk-api.js";
 import { createNode, type RatchetNode } from "../../src/runtime/create-node.js";
 import { createApiProcessor } from "./api-processor.js";
-import { mountBulkStandIn } from "./bulk-stand-in.js";
 
 export interface ConsoleNode {
   /** `http://127.0.0.1:PORT`. */
@@ -30,8 +29,6 @@ export interface ConsoleNode {
 }
 
 export interface ConsoleNodeOptions {
-  /** Serves the bulk operations' contract from a stand-in (tests/support/bulk-stand-in.ts). */
-  readonly bulkStandIn?: boolean;
   /** Requires one of these bearer tokens on /v1/ (the node's access control; tests/support/access-node.ts testToken). */
   readonly tokens?: readonly AccessToken[];
 }
@@ -62,8 +59,13 @@ export async function startConsoleNode(options: ConsoleNodeOptions = {}): Promis
     mountAccess(options.tokens === undefined ? { mode: "none" } : { mode: "tokens", tokens: options.tokens })(
       app,
     );
-    if (options.bulkStandIn === true) mountBulkStandIn(app, { engine: node.engine, queries: node.storage });
-    mountJsonApi({ engine: node.engine, queries: node.storage, nowUs, bodyBytesMax: 1024 * 1024 })(app);
+    mountJsonApi({
+      engine: node.engine,
+      queries: node.storage,
+      nowUs,
+      bodyBytesMax: 1024 * 1024,
+      bulk: bulkApiOf(node),
+    })(app);
     mountConsole()(app);
   };
   const http = createHttpServer({ engine: node.engine, nowUs, mount });

@@ -104,24 +104,38 @@ function authorize(grant: AccessGrant, method: string, path: string): Response |
       ? Object.keys(grant.roles).some((namespace) => grantAllows(grant, namespace, role))
       : grantAllows(grant, needed.namespace, role);
   if (allowed) return undefined;
+  return forbiddenResponse(grant, `${method} ${path}`, role, needed.namespace);
+}
+
+/**
+ * The 403 problem of a request whose grant lacks `role` where it is needed: in one namespace, on every namespace
+ * (`*`), or (null) in any namespace. Routes that learn the namespace only from what they read (a bulk run's)
+ * answer with it too.
+ */
+export function forbiddenResponse(
+  grant: AccessGrant,
+  request: string,
+  role: Role,
+  namespace: string | null,
+): Response {
   const where =
-    needed.namespace === null
+    namespace === null
       ? "in any namespace"
-      : needed.namespace === "*"
+      : namespace === "*"
         ? "on every namespace (*)"
-        : `in namespace ${needed.namespace}`;
+        : `in namespace ${namespace}`;
   return problemResponse(
     problem(
       "forbidden",
       403,
       "Forbidden",
-      `${grant.actor} may not ${method} ${path}: it needs the ${role} role ${where}`,
+      `${grant.actor} may not ${request}: it needs the ${role} role ${where}`,
       {
         code: "forbidden",
         failure_class: "processed",
         actor: grant.actor,
         required_role: role,
-        ...(needed.namespace === null ? {} : { namespace: needed.namespace }),
+        ...(namespace === null ? {} : { namespace }),
       },
     ),
   );

@@ -5,6 +5,7 @@
  * Every refusal is `application/problem+json` from the one error table (problems.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { coerceError } from "../../core/errors.js";
 import { DEFAULT_LIMITS, JSON_API_LIMITS } from "../../core/limits.js";
@@ -15,6 +16,7 @@ import { bodyLimit } from "../body-limit.js";
 import type { NodeApp } from "../routes.js";
 import type { ApiContext } from "./api-context.js";
 import { registerAuditRoutes } from "./audit-routes.js";
+import { type BulkApiOptions, registerBulkRoutes } from "./bulk-routes.js";
 import { KeysInFlight } from "./idempotency.js";
 import { registerJournalRoutes } from "./journal-routes.js";
 import { registerMachineRoutes } from "./machine-routes.js";
@@ -36,6 +38,8 @@ export interface JsonApiOptions {
   readonly nowUs: () => number;
   /** Request bodies above this are refused with 413 before they are read in full. */
   readonly bodyBytesMax: number;
+  /** Bulk operations' routes, served when given (a node's JSON API has them; see bulk-routes.ts). */
+  readonly bulk?: BulkApiOptions;
   /** Sees every failure answered with 500, for logging. */
   readonly onUnexpectedError?: (error: Error, method: string) => void;
   /** The sinks `GET /v1/outbox` reports on; none when absent. */
@@ -88,6 +92,7 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
   registerJournalRoutes(app, api);
   registerOutboxRoutes(app, api, options.outbox);
   registerAuditRoutes(app, options.queries);
+  if (options.bulk !== undefined) registerBulkRoutes(app, api, options.bulk);
   let document: unknown;
   app.get(OPENAPI_PATH, (context) => {
     document ??= app.getOpenAPI31Document({
@@ -112,6 +117,8 @@ export function createJsonApi(options: JsonApiOptions): OpenAPIHono {
     ),
   );
   app.onError((error, context) => {
+    // A refusal that carries its own problem response (a route's access check) is answered as it is.
+    if (error instanceof HTTPException && error.res !== undefined) return error.getResponse();
     const answer = problemOf(error);
     if (answer.unexpected)
       options.onUnexpectedError?.(coerceError(error), `${context.req.method} ${context.req.path}`);

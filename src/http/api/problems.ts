@@ -6,6 +6,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import {
+  BulkRunNotFoundError,
   type FailureClass,
   IdempotencyKeyReusedError,
   InvalidRequestError,
@@ -40,6 +41,7 @@ export interface Problem {
 const BY_CODE: Readonly<Record<string, { status: number; title: string }>> = {
   namespace_not_found: { status: 404, title: "Namespace not found" },
   machine_not_found: { status: 404, title: "Machine not found" },
+  bulk_not_found: { status: 404, title: "Bulk run not found" },
   notification_not_found: { status: 404, title: "Notification not found" },
   machine_already_exists: { status: 409, title: "Machine already exists" },
   // A failed machine is a state the request conflicts with (repair it first), not a malformed request.
@@ -122,6 +124,7 @@ function extensionsOf(error: RatchetError): Record<string, unknown> {
   }
   if (error instanceof RepairFailedError) return { reason: payloadJson(error.reason) };
   if (error instanceof IdempotencyKeyReusedError) return { idempotency_key: error.key };
+  if (error instanceof BulkRunNotFoundError) return { run_id: error.runId };
   return {};
 }
 

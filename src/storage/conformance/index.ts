@@ -8,6 +8,7 @@
 import { describe, test } from "node:test";
 import type { Storage } from "../storage.js";
 import { registerAuditLogCases } from "./audit-log.js";
+import { registerBulkStoreCases } from "./bulk-store.js";
 import { registerClaimCases } from "./claims.js";
 import { registerDueWorkCases } from "./due-work.js";
 import { registerIdempotencyCases } from "./idempotency.js";
@@ -47,5 +48,6 @@ export function runStorageConformance(
     registerIdempotencyCases(withStorage);
     registerDueWorkCases(withStorage);
     registerAuditLogCases(withStorage);
+    registerBulkStoreCases(withStorage);
   });
 }

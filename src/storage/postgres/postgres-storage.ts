@@ -31,6 +31,7 @@ import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
 import { clientConfigOf, createPool, withClient } from "./pool.js";
 import { PostgresAudit } from "./postgres-audit.js";
+import { PostgresBulk } from "./postgres-bulk.js";
 import { PostgresJournal } from "./postgres-journal.js";
 import { PostgresOperatorQueries } from "./postgres-operator-queries.js";
 import { PostgresOutbox } from "./postgres-outbox.js";
@@ -98,6 +99,7 @@ export class PostgresStorage implements Storage {
   readonly #journal: PostgresJournal;
   readonly #audit: PostgresAudit;
   readonly #queries: PostgresOperatorQueries;
+  readonly bulkRuns: PostgresBulk;
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
@@ -142,6 +144,7 @@ export class PostgresStorage implements Storage {
     this.#outbox = new PostgresOutbox(this.#pool, this.#schema);
     this.#journal = new PostgresJournal(this.#pool, this.#schema);
     this.#audit = new PostgresAudit(this.#pool, this.#schema);
+    this.bulkRuns = new PostgresBulk(this.#pool, this.#schema);
     this.#queries = new PostgresOperatorQueries(this.#pool, this.#schema, this.#wakeChannel);
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),

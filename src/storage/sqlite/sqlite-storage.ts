@@ -37,6 +37,7 @@ import * as notifications from "./sql/notifications.js";
 import * as search from "./sql/search.js";
 import * as timers from "./sql/timers.js";
 import { SqliteAudit } from "./sqlite-audit.js";
+import { SqliteBulk } from "./sqlite-bulk.js";
 import { commitStep } from "./sqlite-commit.js";
 import { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
 import { SqliteJournal } from "./sqlite-journal.js";
@@ -49,9 +50,11 @@ export class SqliteStorage implements Storage {
   readonly #outbox: SqliteOutbox;
   readonly #journal: SqliteJournal;
   readonly #audit: SqliteAudit;
+  readonly bulkRuns: SqliteBulk;
 
   constructor(options: SqliteStorageOptions) {
     this.#database = new SqliteDatabase(options);
+    this.bulkRuns = new SqliteBulk(this.#database);
     this.#outbox = new SqliteOutbox(this.#database);
     this.#journal = new SqliteJournal(this.#database);
     this.#audit = new SqliteAudit(this.#database);

@@ -77,6 +77,24 @@ describe("with tokens", () => {
     assert.equal((await node.node.engine.get("payments", "pay-1")).status, "idle");
   });
 
+  test("a bulk run is read and cancelled only with a role in its own namespace", async () => {
+    const started = await node.send("POST", "/v1/namespaces/orders/bulk", {
+      token: "operator-secret-1",
+      body: { action: "resume", filter: { status: "paused" }, rate_per_second: 1 },
+    });
+    assert.equal(started.status, 202, started.text);
+    const run = `/v1/bulk/${String(started.json.id)}`;
+    const outsider = "payments-secret-1";
+    assertProblem(await node.send("GET", run, { token: outsider }), 403, "forbidden");
+    assertProblem(await node.send("GET", `${run}/outcomes`, { token: outsider }), 403, "forbidden");
+    const cancel = await node.send("POST", `${run}/cancel`, { token: outsider });
+    assertProblem(cancel, 403, "forbidden");
+    assert.equal(cancel.json.namespace, "orders");
+    assert.equal((await node.send("GET", run, { token: "mixed-secret-1" })).status, 200);
+    assertProblem(await node.send("POST", `${run}/cancel`, { token: "mixed-secret-1" }), 403, "forbidden");
+    assert.equal((await node.send("POST", `${run}/cancel`, { token: "operator-secret-1" })).status, 200);
+  });
+
   test("an operate token starts, calls, notifies, repairs, pauses and resumes, and is refused remove", async () => {
     const token = "operator-secret-1";
     assert.equal(

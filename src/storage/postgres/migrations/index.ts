@@ -6,6 +6,7 @@ import { MIGRATION_0004 } from "./0004-step-journal.js";
 import { MIGRATION_0005, MIGRATION_0005_INDEXES } from "./0005-json-api.js";
 import { MIGRATION_0006, MIGRATION_0006_INDEXES } from "./0006-due-work-indexes.js";
 import { MIGRATION_0007 } from "./0007-audit-log.js";
+import { MIGRATION_0008 } from "./0008-bulk-runs.js";
 
 /** An index built with CREATE INDEX CONCURRENTLY: `definition` is what follows `ON`, in the schema's path. */
 export interface ConcurrentIndex {
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
     concurrentIndexes: MIGRATION_0006_INDEXES,
   },
   { version: 7, name: "audit log", sql: MIGRATION_0007 },
+  { version: 8, name: "bulk runs", sql: MIGRATION_0008 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

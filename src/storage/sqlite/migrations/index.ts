@@ -6,6 +6,7 @@ import { MIGRATION_0004 } from "./0004-step-journal.js";
 import { MIGRATION_0005 } from "./0005-json-api.js";
 import { MIGRATION_0006 } from "./0006-due-work-indexes.js";
 import { MIGRATION_0007 } from "./0007-audit-log.js";
+import { MIGRATION_0008 } from "./0008-bulk-runs.js";
 
 export interface Migration {
   readonly version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "json api", sql: MIGRATION_0005 },
   { version: 6, name: "due work indexes", sql: MIGRATION_0006 },
   { version: 7, name: "audit log", sql: MIGRATION_0007 },
+  { version: 8, name: "bulk runs", sql: MIGRATION_0008 },
 ];
 
 export const LATEST_SQLITE_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
