@@ -6,7 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { createRoutes, type NodeApp, type RoutesOptions } from "./routes.js";
+import { createNodeRoutes, isAutomatonTarget, type NodeApp, type RoutesOptions } from "./routes.js";
 
 export { AUTOMATON_PATH, HEALTH_PATH, METRICS_PATH } from "./routes.js";
 
@@ -40,12 +40,13 @@ export interface RatchetHttpServer {
 
 export function createHttpServer(options: HttpServerOptions): RatchetHttpServer {
   const requests = new RequestsInFlight();
-  const app = createRoutes({ ...options, serving: () => !requests.closing });
+  const { app, automaton } = createNodeRoutes({ ...options, serving: () => !requests.closing });
   options.mount?.(app);
   const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   const server = http.createServer(function serveHttpRequest(request, response) {
     requests.track(response);
-    void listener(request, response);
+    if (isAutomatonTarget(request.url)) void automaton(request, response);
+    else void listener(request, response);
   });
   server.maxConnections = options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS_DEFAULT;
