@@ -87,4 +87,20 @@ export interface Clock {
   nowUs(): number;
   /** Resolves at `instantUs` or when `signal` aborts, whichever is first; never rejects. */
   waitUntil(instantUs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `onTime` at `instantUs` unless the returned function is called first. Optional: the same as waitUntil
+   * without an AbortController and its listeners, which cost more than the rest of a processor call's
+   * bookkeeping on every step (alarmAt falls back to waitUntil).
+   */
+  alarm?(instantUs: number, onTime: () => void): () => void;
+}
+
+/** Calls `onTime` at `instantUs` unless the returned function is called first. */
+export function alarmAt(clock: Clock, instantUs: number, onTime: () => void): () => void {
+  if (clock.alarm !== undefined) return clock.alarm(instantUs, onTime);
+  const cancel = new AbortController();
+  void clock.waitUntil(instantUs, cancel.signal).then(() => {
+    if (!cancel.signal.aborted) onTime();
+  });
+  return () => cancel.abort();
 }

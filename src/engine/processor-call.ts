@@ -11,7 +11,7 @@ import {
 } from "../core/errors.js";
 import type { RequestContext } from "../core/machine.js";
 import type { StepResult } from "../core/processor-result.js";
-import type { Clock } from "../core/time.js";
+import { alarmAt, type Clock } from "../core/time.js";
 import type { Processor, ProcessorRequest, StepAttempt } from "../processors/processor.js";
 
 /** Reason given when a finished call stops its deadline wait; one shared value, since creating one per step
@@ -46,18 +46,21 @@ export async function callProcessor(
     };
   }
   if (options.leaseLost.aborted) return leaseLostOutcome(request);
-  const abort = new AbortController();
+  const abort = new LazyAbort();
   let onLeaseLost = () => {};
+  let cancelDeadline = () => {};
   const ended = new Promise<"deadline" | "lease lost">((resolve) => {
     onLeaseLost = () => resolve("lease lost");
-    void clock.waitUntil(options.deadlineUs, abort.signal).then(() => resolve("deadline"));
+    cancelDeadline = alarmAt(clock, options.deadlineUs, () => resolve("deadline"));
   });
   // Removed when the call ends: one lease carries up to thousands of chained steps.
   options.leaseLost.addEventListener("abort", onLeaseLost, { once: true });
   try {
     const call = processor.process(request, {
       deadlineUs: options.deadlineUs,
-      abortSignal: abort.signal,
+      get abortSignal() {
+        return abort.signal;
+      },
       ...(options.context === undefined ? {} : { context: options.context }),
       ...(options.stepName === undefined ? {} : { stepName: options.stepName }),
       ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
@@ -78,7 +81,34 @@ export async function callProcessor(
     return classifyProcessorError(thrown);
   } finally {
     options.leaseLost.removeEventListener("abort", onLeaseLost);
+    cancelDeadline();
     abort.abort(STEP_FINISHED);
+  }
+}
+
+/**
+ * The processor's abort signal, made only when the processor reads it: many local processors never do, and an
+ * AbortController with its abort event cost more than the rest of the call's bookkeeping. Read after the call
+ * ended, it is already aborted.
+ */
+class LazyAbort {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
   }
 }
 

@@ -7,7 +7,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { createRoutes, type NodeApp, type RoutesOptions } from "./routes.js";
+import { createNodeRoutes, isAutomatonTarget, type NodeApp, type RoutesOptions } from "./routes.js";
 
 export { AUTOMATON_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH } from "./routes.js";
 
@@ -43,12 +43,13 @@ export interface RatchetHttpServer {
 
 export function createHttpServer(options: HttpServerOptions): RatchetHttpServer {
   const requests = new RequestsInFlight();
-  const app = createRoutes({ ...options, serving: () => !requests.closing });
+  const { app, automaton } = createNodeRoutes({ ...options, serving: () => !requests.closing });
   options.mount?.(app);
   const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   const serveHttpRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     requests.track(response);
-    void listener(request, response);
+    if (automaton !== null && isAutomatonTarget(request.url)) void automaton(request, response);
+    else void listener(request, response);
   };
   const server: http.Server =
     options.tls === undefined

@@ -4,6 +4,7 @@
  * given a registry; anything else is a plain 404 (machinegun-protocol.md §3.1). The JSON API mounts here too. Hono on Node's own HTTP server: in-process tests call `app.request()`; the Automaton keeps the
  * raw request and response (woody reads and writes bytes), reached through the adapter's HTTP bindings.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono, type MiddlewareHandler } from "hono";
@@ -47,6 +48,20 @@ export interface RoutesOptions {
 export type NodeApp = Hono<{ Bindings: HttpBindings }>;
 
 export function createRoutes(options: RoutesOptions): NodeApp {
+  return createNodeRoutes(options).app;
+}
+
+/**
+ * The app, and the Automaton's own request listener: the node's server hands `/v1/automaton` to it directly,
+ * past the router (which only passes the raw request and response through, and cost about a third of the
+ * server's CPU per woody request in profiles). The route stays in the app for in-process requests, and is the
+ * only way in when a token header guards it.
+ */
+export function createNodeRoutes(options: RoutesOptions): {
+  readonly app: NodeApp;
+  /** Null when the Automaton is not served here, or only behind its guard (which runs in the app). */
+  readonly automaton: ((request: IncomingMessage, response: ServerResponse) => Promise<void>) | null;
+} {
   const automaton = createAutomatonService({
     engine: options.engine,
     nowUs: options.nowUs,
@@ -88,5 +103,12 @@ export function createRoutes(options: RoutesOptions): NodeApp {
     });
   }
   app.notFound((context) => context.text("not found\n", 404));
-  return app;
+  const direct = options.automaton !== false && options.automatonGuard === undefined;
+  return { app, automaton: direct ? automaton : null };
+}
+
+/** True when a request line's target is the Automaton's path (a query string changes nothing, as in the app). */
+export function isAutomatonTarget(url: string | undefined): boolean {
+  if (url === undefined || !url.startsWith(AUTOMATON_PATH)) return false;
+  return url.length === AUTOMATON_PATH.length || url[AUTOMATON_PATH.length] === "?";
 }

@@ -9,7 +9,8 @@ import { formatTimestampSeconds, formatTimestampUs } from "../core/time.js";
 import type { MachineView } from "../processors/processor.js";
 import { decodeValue, type Value } from "./msgpack/msgpack-value.js";
 import { ThriftDecodeError } from "./thrift/errors.js";
-import type { stateProcessing } from "./thrift/generated/index.js";
+import { MG_SCHEMA, stateProcessing } from "./thrift/generated/index.js";
+import { preencodeStruct } from "./thrift/struct-encoder.js";
 
 /** MG's aux state of a machine whose processor never set one: `bin ""`. */
 const EMPTY_PAYLOAD_VALUE: Value = Object.freeze({ bin: new Uint8Array(0) });
@@ -37,6 +38,24 @@ export function eventToThrift(event: Event, field = "event"): stateProcessing.Ev
     : { ...common, format_version: event.formatVersion, data };
 }
 
+/**
+ * Each event's Thrift encoding, made the first time the event is sent and kept as long as the event object
+ * lives: the history cache hands the same objects to every step, so a machine's history is encoded once, not
+ * in every call to its processor (which, with MG's whole-history calls, grew with the history). Entries die with
+ * their events, so this holds at most one encoding per event the history cache or a step in flight holds.
+ */
+const encodedEvents = new WeakMap<Event, stateProcessing.Event>();
+
+/** As eventToThrift, as an encoding the Thrift encoder writes as it is (see EncodedStruct). */
+export function eventToThriftEncoded(event: Event, field = "event"): stateProcessing.Event {
+  let encoded = encodedEvents.get(event);
+  if (encoded === undefined) {
+    encoded = preencodeStruct(MG_SCHEMA, stateProcessing.STRUCT.Event, eventToThrift(event, field));
+    encodedEvents.set(event, encoded);
+  }
+  return encoded;
+}
+
 export function historyRangeToThrift(range: HistoryRange): stateProcessing.HistoryRange {
   return {
     ...(range.after !== undefined && { after: BigInt(range.after) }),
@@ -45,12 +64,12 @@ export function historyRangeToThrift(range: HistoryRange): stateProcessing.Histo
   };
 }
 
-/** The Machine a processor receives. */
+/** The Machine a processor receives; its history events are encodings, fit to be encoded, not to be read. */
 export function machineToThrift(machine: MachineView): stateProcessing.Machine {
   return {
     ns: machine.namespace,
     id: machine.id,
-    history: machine.history.map((event, index) => eventToThrift(event, `history[${index}]`)),
+    history: machine.history.map((event, index) => eventToThriftEncoded(event, `history[${index}]`)),
     history_range: historyRangeToThrift(machine.historyRange),
     aux_state: contentToThrift(machine.auxState, "aux_state"),
     ...(machine.timerDueAtUs !== null && { timer: formatTimestampSeconds(machine.timerDueAtUs) }),

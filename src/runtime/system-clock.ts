@@ -11,6 +11,18 @@ export class SystemClock implements Clock {
     return this.#originUs + Number(process.hrtime.bigint() / 1000n);
   }
 
+  alarm(instantUs: number, onTime: () => void): () => void {
+    let timer: NodeJS.Timeout;
+    const arm = () => {
+      const delayMs = Math.ceil((instantUs - this.nowUs()) / 1000);
+      // A long delay is taken in slices; the last slice fires onTime.
+      timer =
+        delayMs > TIMEOUT_MS_MAX ? setTimeout(arm, TIMEOUT_MS_MAX) : setTimeout(onTime, Math.max(0, delayMs));
+    };
+    arm();
+    return () => clearTimeout(timer);
+  }
+
   waitUntil(instantUs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();

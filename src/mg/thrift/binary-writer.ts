@@ -16,9 +16,14 @@ export class BinaryWriter {
     this.view = new DataView(this.buffer.buffer);
   }
 
-  /** The bytes written so far, as a copy sized exactly to them. */
+  /** The bytes written so far, as a copy sized exactly to them: for bytes that are kept (stored payloads). */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
+  }
+
+  /** The bytes written so far, without a copy: for a message sent and dropped, which need not be sized exactly. */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
   }
 
   writeByte(value: number): void {
@@ -59,6 +64,13 @@ export class BinaryWriter {
 
   writeBinary(bytes: Uint8Array): void {
     this.writeI32(bytes.byteLength);
+    this.reserve(bytes.byteLength);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.byteLength;
+  }
+
+  /** Bytes already in the binary protocol's form (a pre-encoded struct), copied as they are. */
+  writeRaw(bytes: Uint8Array): void {
     this.reserve(bytes.byteLength);
     this.buffer.set(bytes, this.length);
     this.length += bytes.byteLength;

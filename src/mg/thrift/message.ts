@@ -10,6 +10,9 @@ import type { FunctionSchema, ThriftSchema } from "./schema.js";
 import { decodeContextOf, readStruct } from "./struct-decoder.js";
 import { encodeContextOf, writeStruct } from "./struct-encoder.js";
 
+/** A message's first buffer: most calls and replies fit, so few grow it (each growth copies what was written). */
+const MESSAGE_CAPACITY_BYTES = 4096;
+
 export const MESSAGE_TYPE = Object.freeze({ CALL: 1, REPLY: 2, EXCEPTION: 3, ONEWAY: 4 });
 
 /** The first i32 of a strict header is `STRICT_VERSION | type`; `| 0` keeps these as signed i32 values. */
@@ -57,11 +60,11 @@ export function encodeCall(
   args: object,
   options: { seqid: number } & CodecOptions,
 ): Uint8Array {
-  const writer = new BinaryWriter();
+  const writer = new BinaryWriter(MESSAGE_CAPACITY_BYTES);
   const type = method.oneway ? MESSAGE_TYPE.ONEWAY : MESSAGE_TYPE.CALL;
   writeMessageHeader(writer, { name: method.name, type, seqid: options.seqid });
   writeStruct(writer, encodeContextOf(schema, options), method.args, args, 1);
-  return writer.finish();
+  return writer.written();
 }
 
 /** Reads the `M_args` struct after the header; the whole rest of the body must be that struct. */
@@ -91,10 +94,10 @@ export function encodeReply(
   } else {
     result = { [outcome.field]: outcome.value };
   }
-  const writer = new BinaryWriter();
+  const writer = new BinaryWriter(MESSAGE_CAPACITY_BYTES);
   writeMessageHeader(writer, { name: method.name, type: MESSAGE_TYPE.REPLY, seqid: options.seqid });
   writeStruct(writer, encodeContextOf(schema, options), method.result, result, 1);
-  return writer.finish();
+  return writer.written();
 }
 
 /**

@@ -14,9 +14,42 @@ const I64_MAX = 2n ** 63n - 1n;
 /** A lone UTF-16 surrogate has no UTF-8 form; TextEncoder would silently replace it. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * A struct value encoded once, to be written as it is wherever a value of that struct is expected: a value sent
+ * again and again (a machine's history events, in every call to its processor) is encoded once, not per message.
+ */
+export class EncodedStruct {
+  constructor(
+    /** The qualified struct name the bytes encode. */
+    readonly structName: string,
+    /** The struct's fields and its STOP byte, as writeStruct writes them. */
+    readonly bytes: Uint8Array,
+    /** The struct levels the value nests, itself included: it counts against the bound where it is written. */
+    readonly levels: number,
+  ) {}
+}
+
+/**
+ * Encodes `value` now and returns it as a stand-in typed as the value itself, so it can sit in a message's
+ * arguments; only this codec's encoder reads it (it is no plain value for anything else to look into).
+ */
+export function preencodeStruct<T>(
+  schema: ThriftSchema,
+  name: StructName<T>,
+  value: NoInfer<T>,
+  options: CodecOptions = {},
+): T {
+  const writer = new BinaryWriter();
+  const context = encodeContextOf(schema, options);
+  writeStruct(writer, context, structSchemaOf(schema, name), value, 1);
+  return new EncodedStruct(name, writer.finish(), context.deepest) as unknown as T;
+}
+
 interface EncodeContext {
   readonly schema: ThriftSchema;
   readonly depthMax: number;
+  /** The deepest struct level written so far. */
+  deepest: number;
 }
 
 /** The binary encoding of one struct value, without a message header (Kafka values, stored payloads). */
@@ -32,7 +65,7 @@ export function encodeStruct<T>(
 }
 
 export function encodeContextOf(schema: ThriftSchema, options: CodecOptions = {}): EncodeContext {
-  return { schema, depthMax: options.nestingDepthMax ?? NESTING_DEPTH_MAX };
+  return { schema, depthMax: options.nestingDepthMax ?? NESTING_DEPTH_MAX, deepest: 0 };
 }
 
 export function writeStruct(
@@ -42,7 +75,12 @@ export function writeStruct(
   value: unknown,
   depth: number,
 ): void {
+  if (value instanceof EncodedStruct) {
+    writeEncoded(writer, context, struct, value, depth);
+    return;
+  }
   if (depth > context.depthMax) throw new ThriftEncodeError(`nesting deeper than ${context.depthMax} levels`);
+  if (depth > context.deepest) context.deepest = depth;
   if (typeof value !== "object" || value === null)
     throw new ThriftEncodeError(`expected ${struct.name} object`);
   const record = value as Record<string, unknown>;
@@ -68,6 +106,23 @@ export function writeStruct(
     throw new ThriftEncodeError(`union ${struct.name} must have exactly one field set, has ${present}`);
   }
   writer.writeUnsignedByte(TYPE_CODE.STOP);
+}
+
+function writeEncoded(
+  writer: BinaryWriter,
+  context: EncodeContext,
+  struct: StructSchema,
+  value: EncodedStruct,
+  depth: number,
+): void {
+  if (value.structName !== struct.name) {
+    throw new ThriftEncodeError(`expected ${struct.name}, got an encoded ${value.structName}`);
+  }
+  const deepest = depth + value.levels - 1;
+  if (deepest > context.depthMax)
+    throw new ThriftEncodeError(`nesting deeper than ${context.depthMax} levels`);
+  if (deepest > context.deepest) context.deepest = deepest;
+  writer.writeRaw(value.bytes);
 }
 
 function writeValue(

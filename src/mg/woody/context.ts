@@ -22,9 +22,20 @@ export interface WoodyContext {
   readonly trace?: Readonly<Record<string, string>>;
 }
 
+/** Random bytes drawn for ids at a time: one call to the system's generator serves 512 ids, not one. */
+const ID_POOL_BYTES = 4096;
+let idPool = Buffer.alloc(0);
+let idPoolOffset = 0;
+
 /** A fresh span or trace id: the decimal form of a random 64-bit integer, as woody makes them. */
 export function newWoodyId(): string {
-  return randomBytes(8).readBigUInt64BE().toString();
+  if (idPoolOffset + 8 > idPool.byteLength) {
+    idPool = randomBytes(ID_POOL_BYTES);
+    idPoolOffset = 0;
+  }
+  const id = idPool.readBigUInt64BE(idPoolOffset);
+  idPoolOffset += 8;
+  return id.toString();
 }
 
 /**

@@ -13,12 +13,14 @@ import {
   bytes,
   claimOptions,
   createMachine,
+  eventDraft,
   eventsAfter,
   lease,
   NS,
   notification,
   plainRecord,
   SECOND,
+  sinkLease,
   T0,
   takeOver,
   update,
@@ -179,6 +181,52 @@ export function registerMachineStoreCases(withStorage: WithStorage): void {
     assert.ok(outcome && !outcome.ok && outcome.error instanceof MachineAlreadyExistsError);
     assert.equal((await storage.readMachine(NS, "m"))?.lastEventId, 1);
   });
+
+  withStorage(
+    "in one batch, creating a machine that exists fails alone and writes nothing of its step",
+    async (storage) => {
+      await createMachine(storage, "m", 1);
+      const a = await createMachine(storage, "a", 0);
+      const [event] = eventsAfter(0, 1, T0);
+      assert.ok(event !== undefined);
+      const outcomes = await storage.commit([
+        {
+          lease: await lease(storage, "m"),
+          kind: "create",
+          record: { ...newMachineRecord(NS, "m", T0), lastEventId: 1 },
+          events: [event],
+          leaseUntilUs: null,
+          outbox: [{ sink: "s", draft: eventDraft("m", event) }],
+          idempotency: {
+            namespace: NS,
+            key: "k",
+            machineId: "m",
+            operation: "start",
+            requestHash: "h",
+            outcome: { kind: "started" },
+            createdAtUs: T0,
+          },
+        },
+        update(await lease(storage, "a"), { ...a, lastEventId: 1 }, [event], {
+          outbox: [{ sink: "s", draft: eventDraft("a", event) }],
+        }),
+      ]);
+      assert.ok(outcomes[0] && !outcomes[0].ok && outcomes[0].error instanceof MachineAlreadyExistsError);
+      assert.deepEqual(outcomes[1], { ok: true });
+      assert.equal(await storage.readIdempotencyKey(NS, "k"), null, "no idempotency key of the failed step");
+      const records = await storage.readOutbox({
+        lease: await sinkLease(storage, "s"),
+        sink: "s",
+        limit: 10,
+      });
+      assert.deepEqual(
+        records.map((stored) => stored.record.machineId),
+        ["a"],
+        "only the committed step's outbox record",
+      );
+      assert.equal((await storage.readMachine(NS, "a"))?.lastEventId, 1);
+    },
+  );
 
   withStorage("a kept lease survives the commit; a released one is free at once", async (storage) => {
     const record = await createMachine(storage, "m", 0);

@@ -1,6 +1,9 @@
 /**
- * One step's commit on SQLite, run inside the turn's shared transaction in a savepoint of its own: a step that
- * fails its fence (lease epoch and owner) or creates an existing machine rolls back alone.
+ * One step's commit on SQLite, run inside the turn's shared transaction. A step that fails its fence (lease epoch
+ * and owner) or creates an existing machine fails alone and writes nothing: both are found before anything of the
+ * step is written (the fence is read first; the machine's insert is the step's first write, and a statement that
+ * fails changes nothing), so no savepoint per step is needed. A savepoint copied the pages each step touched and
+ * cost ~20–40 µs per step. Any other failure fails the whole batch, whose savepoint rolls it back.
  */
 import assert from "node:assert/strict";
 import { LeaseLostError, MachineAlreadyExistsError } from "../../core/errors.js";
@@ -26,6 +29,7 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
   if (held?.epoch !== lease.epoch || held.owner !== lease.owner) {
     throw new LeaseLostError(lease.namespace, lease.machineId);
   }
+  if (step.kind !== "remove") writeRecord(database, step);
   for (const entry of step.outbox ?? []) database.statement(outbox.INSERT_OUTBOX).run(outboxToRow(entry));
   if (step.idempotency !== undefined) {
     database.statement(idempotency.INSERT_IDEMPOTENCY_KEY).run(idempotencyToRow(step.idempotency));
@@ -44,7 +48,6 @@ export function commitStep(database: SqliteDatabase, step: StepCommit): void {
     }
     return;
   }
-  writeRecord(database, step);
   const insertEvent = database.statement(events.INSERT_EVENT);
   for (const event of step.events) {
     insertEvent.run(

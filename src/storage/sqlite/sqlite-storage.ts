@@ -112,8 +112,8 @@ export class SqliteStorage implements Storage {
     const outcomes = await this.#database.write(() =>
       steps.map((step): CommitOutcome => {
         try {
-          // A nested transaction is a savepoint: a step that fails its fence rolls back alone.
-          this.#database.db.transaction(() => commitStep(this.#database, step))();
+          // A step that fails its fence or creates an existing machine has written nothing (sqlite-commit.ts).
+          commitStep(this.#database, step);
           journaled += step.journal?.length ?? 0;
           return { ok: true };
         } catch (error) {

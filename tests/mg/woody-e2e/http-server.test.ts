@@ -58,6 +58,33 @@ test("GET /health: 200 JSON with the namespaces; other paths 404; POST /health 4
   assert.equal(wrongMethod.headers.allow, "POST");
 });
 
+test("the Automaton answers at its path, with or without a query; longer paths are a plain 404", async () => {
+  const { port } = await serverOn();
+  const wrongType = { "content-type": "text/plain" };
+  for (const path of ["/v1/automaton", "/v1/automaton?trace=1"]) {
+    const answer = await rawRequest({
+      url: `http://127.0.0.1:${port}${path}`,
+      headers: wrongType,
+      body: bin1(),
+    });
+    assert.equal(answer.status, 415, path);
+    assert.equal(answer.headers["woody.error-class"], "Result Unexpected", `${path}: woody answered`);
+  }
+  for (const path of ["/v1/automaton/", "/v1/automatonx", "/v1/automaton/x"]) {
+    const answer = await rawRequest({
+      url: `http://127.0.0.1:${port}${path}`,
+      headers: wrongType,
+      body: bin1(),
+    });
+    assert.equal(answer.status, 404, path);
+    assert.equal(answer.headers["woody.error-class"], undefined, `${path}: a plain 404`);
+  }
+});
+
+function bin1(): Uint8Array {
+  return new Uint8Array([1]);
+}
+
 test("connections above max_concurrent_connections are dropped; the ones within are served", async () => {
   const { port } = await serverOn({ connectionsMax: 1 });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
