@@ -1,0 +1,70 @@
+/**
+ * Woody beside local on one storage: the production woody path (three processes) at 1 and 32 callers and the
+ * local call (engine and processor in this process) at 1 and 32 callers, the same storage in the same run.
+ */
+import type { RatchetNode } from "../src/runtime/create-node.js";
+import type { CpuUsed, PostgresTarget } from "./cpu-probe.js";
+import { ratio } from "./goals.js";
+import { cpuText, latencyText, line } from "./report.js";
+import type { ServeStorage } from "./serve-process.js";
+import { round } from "./stats.js";
+import { runWoodyProduction } from "./woody-production.js";
+import type { CallResult } from "./workloads.js";
+import { runCalls } from "./workloads.js";
+
+export async function woodyBesideLocal(options: {
+  readonly key: "sqlite" | "pg";
+  readonly directory: string;
+  readonly serveStorage: ServeStorage;
+  readonly postgres?: PostgresTarget;
+  /** A fresh node on the same kind of storage for the local calls; closed here. */
+  readonly localNode: () => Promise<RatchetNode>;
+  readonly local32: CallResult;
+  readonly seconds: number;
+}): Promise<Record<string, number>> {
+  const node = await options.localNode();
+  const local1 = await runCalls(node.engine, {
+    callers: 1,
+    seconds: options.seconds,
+    prefix: "l1",
+    ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
+  }).finally(() => node.close());
+  const [woody1, woody32] = await runWoodyProduction({
+    directory: options.directory,
+    storage: options.serveStorage,
+    callerCounts: [1, 32],
+    seconds: options.seconds,
+    name: `woody-${options.key}`,
+    ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
+  });
+  if (woody1 === undefined || woody32 === undefined) throw new Error("the woody runs returned no result");
+  const k = options.key === "sqlite" ? "" : "_pg";
+  line("woody 1", `${latencyText(woody1)}  (client, ratchet serve, processor: three processes)`);
+  line("local 1", `${latencyText(local1)}  (same storage, one process)`);
+  line("woody 32", `${latencyText(woody32)}; ${cpuText(woody32.cpu, woody32.calls, "call")} (serve process)`);
+  line("local 32", `${latencyText(options.local32)}`);
+  const figures: Record<string, number> = {
+    [`woody${k}_to_local_call_ratio`]: ratio(woody32.callsPerSecond, options.local32.callsPerSecond),
+    [`woody${k}_added_p50_ms`]: round(woody1.p50Ms - local1.p50Ms, 2),
+    [`woody${k}_1_caller_p50_ms`]: round(woody1.p50Ms, 2),
+    [`woody${k}_1_caller_p99_ms`]: round(woody1.p99Ms, 2),
+    [`woody${k}_32_callers_calls_per_s`]: round(woody32.callsPerSecond),
+    [`woody${k}_32_callers_p50_ms`]: round(woody32.p50Ms, 2),
+    [`woody${k}_32_callers_p99_ms`]: round(woody32.p99Ms, 2),
+    [`local${k}_1_caller_p50_ms`]: round(local1.p50Ms, 2),
+    [`local${k}_1_caller_p99_ms`]: round(local1.p99Ms, 2),
+    [`cpu_us_per_call_woody${k}_serve`]: perCall(woody32.cpu, woody32.calls).ratchet,
+  };
+  if (options.postgres !== undefined) {
+    figures[`cpu_us_per_call_woody${k}_backends`] = perCall(woody32.cpu, woody32.calls).postgres;
+  }
+  line(
+    "ratio",
+    `woody ÷ local ${figures[`woody${k}_to_local_call_ratio`]} at 32 callers; added p50 at 1 caller ${figures[`woody${k}_added_p50_ms`]} ms`,
+  );
+  return figures;
+}
+
+function perCall(cpu: CpuUsed, calls: number): { ratchet: number; postgres: number } {
+  return { ratchet: round(cpu.ratchetUs / calls), postgres: round(cpu.postgresUs / calls) };
+}

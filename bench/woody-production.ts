@@ -1,0 +1,65 @@
+/**
+ * The woody path as production runs it: the callers (this process), `ratchet serve` and the woody processor in
+ * three processes. One caller gives the latency of one call (p50/p99), 32 callers the throughput; Ratchet's CPU
+ * is read from /proc for the serve process, PostgreSQL's from its backends. Set beside the local call on the
+ * same storage in the same run (runCalls), the difference is what the two HTTP hops and Thrift cost.
+ */
+import { fileURLToPath } from "node:url";
+import { startChild } from "./child-process.js";
+import type { CpuUsed, PostgresTarget } from "./cpu-probe.js";
+import { startCpuProbe } from "./cpu-probe.js";
+import { type ServeStorage, startServe } from "./serve-process.js";
+import type { WoodyCallResult } from "./woody-call.js";
+import { automatonClient, driveCalls } from "./woody-call.js";
+
+const PROCESSOR_SCRIPT = fileURLToPath(new URL("./processes/woody-processor.js", import.meta.url));
+
+export interface WoodyLoadResult extends WoodyCallResult {
+  readonly callers: number;
+  /** Ratchet's (the serve process's) and PostgreSQL's CPU in the window; the processor's is not Ratchet's. */
+  readonly cpu: CpuUsed;
+}
+
+export async function runWoodyProduction(options: {
+  readonly directory: string;
+  readonly storage: ServeStorage;
+  readonly postgres?: PostgresTarget;
+  readonly callerCounts: readonly number[];
+  readonly seconds: number;
+  readonly name: string;
+}): Promise<WoodyLoadResult[]> {
+  const poolSize = Math.max(...options.callerCounts);
+  const processor = await startChild({
+    script: PROCESSOR_SCRIPT,
+    args: [],
+    profileName: `${options.name}-processor`,
+    readyPattern: /listening (\d+)/,
+  });
+  try {
+    const serve = await startServe({
+      directory: options.directory,
+      storage: options.storage,
+      processorUrl: `http://127.0.0.1:${processor.ready[1]}/v1/stateproc/bench`,
+      poolSize,
+      profileName: `${options.name}-serve`,
+    });
+    const client = automatonClient(serve.automatonUrl, poolSize, () => Date.now() * 1000);
+    try {
+      const results: WoodyLoadResult[] = [];
+      for (const callers of options.callerCounts) {
+        const probe = await startCpuProbe({
+          pids: [serve.pid],
+          ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
+        });
+        const result = await driveCalls(client, { callers, seconds: options.seconds, prefix: `w${callers}` });
+        results.push({ ...result, callers, cpu: await probe.stop() });
+      }
+      return results;
+    } finally {
+      client.close();
+      await serve.stop();
+    }
+  } finally {
+    await processor.stop();
+  }
+}
