@@ -20,6 +20,8 @@ export async function postgresCeiling(options: {
   seconds: number;
   concurrency: number;
   mode?: CeilingMode;
+  /** Called after each committed step (for a caller that reads its own window, as the peers' runner does). */
+  onStep?: () => void;
 }): Promise<{ stepsPerSecond: number; steps: number }> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.concurrency });
   const mode = options.mode ?? "transaction";
@@ -38,6 +40,7 @@ export async function postgresCeiling(options: {
           while (performance.now() < endAt) {
             await (mode === "transaction" ? stepInTransaction : stepInOneStatement)(client, machineId);
             steps += 1;
+            options.onStep?.();
           }
         } finally {
           client.release();

@@ -20,6 +20,8 @@ export interface BenchChild {
 export async function startChild(options: {
   readonly script: string;
   readonly args: readonly string[];
+  /** Node's own flags (--expose-gc). */
+  readonly nodeArgs?: readonly string[];
   /** Name of its profile folder under the `--profile` folder. */
   readonly profileName: string;
   readonly readyPattern: RegExp;
@@ -27,7 +29,7 @@ export async function startChild(options: {
 }): Promise<BenchChild> {
   const child = spawn(
     process.execPath,
-    [...childProfileArgs(options.profileName), options.script, ...options.args],
+    [...(options.nodeArgs ?? []), ...childProfileArgs(options.profileName), options.script, ...options.args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

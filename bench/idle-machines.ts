@@ -14,23 +14,37 @@ export interface IdleFill {
   readonly count: number;
 }
 
-/** The SELECT list copying the template row with machine_id replaced by `idExpression`. */
-export function copyColumns(columns: readonly string[], idExpression: string): string {
-  return columns.map((column) => (column === "machine_id" ? idExpression : `"${column}"`)).join(", ");
+/** The SELECT list copying a template row with `replaced` (machine_id by default) given by `expression`. */
+export function copyColumns(columns: readonly string[], expression: string, replaced = "machine_id"): string {
+  return columns.map((column) => (column === replaced ? expression : `"${column}"`)).join(", ");
+}
+
+/** The quoted column list of a table, for INSERT INTO t (…) SELECT copyColumns(…). */
+export function columnList(columns: readonly string[]): string {
+  return columns.map((column) => `"${column}"`).join(", ");
+}
+
+/** The columns of `schema.table` in PostgreSQL, in their order. */
+export async function postgresColumns(client: pg.Client, schema: string, table: string): Promise<string[]> {
+  const { rows } = await client.query<{ column_name: string }>(
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+    [schema, table],
+  );
+  return rows.map((row) => row.column_name);
+}
+
+export function sqliteColumns(db: Database.Database, table: string): string[] {
+  return (db.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name);
 }
 
 export async function fillIdlePostgres(url: string, schema: string, fill: IdleFill): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ column_name: string }>(
-      "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'machines' ORDER BY ordinal_position",
-      [schema],
-    );
-    const columns = rows.map((row) => row.column_name);
+    const columns = await postgresColumns(client, schema, "machines");
     const select = copyColumns(columns, "$3 || '-' || g");
     const inserted = await client.query(
-      `INSERT INTO "${schema}".machines (${columns.map((column) => `"${column}"`).join(", ")})
+      `INSERT INTO "${schema}".machines (${columnList(columns)})
        SELECT ${select} FROM "${schema}".machines, generate_series(1, $4::int) g
        WHERE namespace = $1 AND machine_id = $2`,
       [fill.namespace, fill.templateId, fill.prefix, fill.count],
@@ -46,9 +60,9 @@ export async function fillIdlePostgres(url: string, schema: string, fill: IdleFi
 export function fillIdleSqlite(path: string, fill: IdleFill): void {
   const db = new Database(path);
   try {
-    const columns = (db.pragma("table_info(machines)") as { name: string }[]).map((column) => column.name);
+    const columns = sqliteColumns(db, "machines");
     const insert = db.prepare(
-      `INSERT INTO machines (${columns.map((column) => `"${column}"`).join(", ")})
+      `INSERT INTO machines (${columnList(columns)})
        SELECT ${copyColumns(columns, "?")} FROM machines WHERE namespace = ? AND machine_id = ?`,
     );
     db.transaction(() => {

@@ -27,9 +27,9 @@ async function main(): Promise<void> {
     return;
   }
   const figures: Record<string, number> = {
-    ...(await runSqliteSection(options)),
-    ...(await runPostgresSection(options)),
-    ...(await runHttpSection(options)),
+    ...(options.parts.has("sqlite") ? await runSqliteSection(options) : {}),
+    ...(options.parts.has("postgres") ? await runPostgresSection(options) : {}),
+    ...(options.parts.has("http") ? await runHttpSection(options) : {}),
   };
   section("Goals (a shared machine lowers absolute figures; read the ratios of this run)");
   for (const text of goalLines(GOALS, figures)) console.log(text);

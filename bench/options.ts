@@ -1,4 +1,4 @@
-/** The bench's command line: `npm run bench [-- --quick] [-- --profile [--profile-dir DIR]] [-- --scale]`. */
+/** The bench's command line: `npm run bench -- [--quick] [--profile [--profile-dir DIR]] [--scale] [--only sqlite,postgres,http]`. */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,7 +15,12 @@ export interface BenchOptions {
   readonly profileDirectory: string | undefined;
   /** Only the scale curves (`--scale`). */
   readonly scale: boolean;
+  /** The parts to run (`--only sqlite,postgres,http`); all by default. */
+  readonly parts: ReadonlySet<BenchPart>;
 }
+
+export const BENCH_PARTS = ["sqlite", "postgres", "http"] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export function benchOptions(args: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -25,8 +30,17 @@ export function benchOptions(args: readonly string[]): BenchOptions {
       profile: { type: "boolean", default: false },
       "profile-dir": { type: "string" },
       scale: { type: "boolean", default: false },
+      only: { type: "string" },
     },
   });
+  const parts = (values.only ?? BENCH_PARTS.join(",")).split(",");
+  for (const part of parts) {
+    if (!(BENCH_PARTS as readonly string[]).includes(part)) {
+      throw new Error(
+        `--only takes ${BENCH_PARTS.join(", ")} (comma-separated), not ${JSON.stringify(part)}`,
+      );
+    }
+  }
   const quick = values.quick as boolean;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return {
@@ -39,5 +53,6 @@ export function benchOptions(args: readonly string[]): BenchOptions {
       ? (values["profile-dir"] ?? join(tmpdir(), `ratchet-profiles-${stamp}`))
       : undefined,
     scale: values.scale as boolean,
+    parts: new Set(parts as BenchPart[]),
   };
 }

@@ -20,3 +20,26 @@ export function section(title: string): void {
 export function line(label: string, text: string): void {
   console.log(`  ${label.padEnd(9)}${text}`);
 }
+
+/** A table with right-aligned figures, the first column left-aligned. */
+export function printTable(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): void {
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (typeof cell === "number" ? cell.toLocaleString("en") : cell))),
+  ];
+  const widths = headers.map((_, column) =>
+    Math.max(...cells.map((row) => String(row[column] ?? "").length)),
+  );
+  for (const [index, row] of cells.entries()) {
+    const text = row
+      .map((cell, column) =>
+        column === 0 ? String(cell).padEnd(widths[column] ?? 0) : String(cell).padStart(widths[column] ?? 0),
+      )
+      .join("  ");
+    console.log(`  ${text}`);
+    if (index === 0) console.log(`  ${widths.map((width) => "-".repeat(width)).join("  ")}`);
+  }
+}
