@@ -1,5 +1,5 @@
 /**
- * Restate (server 1.7.12 from npm, TypeScript SDK): CHAINS keys of a virtual object whose `step` handler stores a
+ * Restate (server 1.7.12 from npm, TypeScript SDK 1.12.0: 1.14 and later call Promise.withResolvers, Node 22's): CHAINS keys of a virtual object whose `step` handler stores a
  * 64-byte payload in the key's state and sends itself the next `step` (one-way), so each key steps sequentially.
  * The server keeps its log and state on local disk (RocksDB), not in PostgreSQL; `--url` is not used.
  */
@@ -9,8 +9,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as restate from "@restatedev/restate-sdk";
 import { CHAINS, measureWindow, payload, peerArgs, sleep } from "./chain-window.mjs";
+
+// The SDK logs every invocation at INFO: that would measure the console. Read when the SDK loads.
+process.env.RESTATE_LOGGING ??= "WARN";
+const restate = await import("@restatedev/restate-sdk");
 
 const { seconds } = peerArgs();
 const counter = { steps: 0 };

@@ -122,11 +122,11 @@ function printRatios(results) {
   const ceilings = [rate("ceiling_before"), rate("ceiling_after")].filter((value) => value !== undefined);
   const ceiling = ceilings.length === 0 ? undefined : ceilings.reduce((sum, value) => sum + value, 0) / ceilings.length;
   const ratchet = rate("ratchet");
-  console.log("\n  system                                     steps/s  ÷ one-transaction ceiling  Ratchet ÷ system");
+  console.log("\n  system                                                         steps/s  ÷ one-transaction ceiling  Ratchet ÷ system");
   const figures = { ceiling_one_transaction_steps_per_s: round(ceiling ?? Number.NaN) };
   for (const [key, result] of Object.entries(results)) {
     const steps = result.stepsPerSecond;
-    const name = (result.system ?? `${key} (could not run)`).slice(0, 42).padEnd(42);
+    const name = (result.system ?? `${key} (could not run)`).slice(0, 62).padEnd(62);
     const toCeiling = steps !== undefined && ceiling !== undefined ? round(steps / ceiling, 2) : null;
     const ratchetTo = steps !== undefined && ratchet !== undefined ? round(ratchet / steps, 2) : null;
     console.log(`  ${name} ${String(round(steps ?? Number.NaN) ?? "—").padStart(7)}  ${String(toCeiling ?? "—").padStart(25)}  ${String(ratchetTo ?? "—").padStart(16)}`);
