@@ -18,7 +18,7 @@ export function section(title: string): void {
 }
 
 export function line(label: string, text: string): void {
-  console.log(`  ${label.padEnd(9)}${text}`);
+  console.log(`  ${label.padEnd(10)}${text}`);
 }
 
 /** A table with right-aligned figures, the first column left-aligned. */

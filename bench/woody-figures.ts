@@ -41,8 +41,14 @@ export async function woodyBesideLocal(options: {
   const k = options.key === "sqlite" ? "" : "_pg";
   line("woody 1", `${latencyText(woody1)}  (client, ratchet serve, processor: three processes)`);
   line("local 1", `${latencyText(local1)}  (same storage, one process)`);
-  line("woody 32", `${latencyText(woody32)}; ${cpuText(woody32.cpu, woody32.calls, "call")} (serve process)`);
-  line("local 32", `${latencyText(options.local32)}`);
+  line(
+    "woody 32",
+    `${latencyText(woody32)}; ${cpuText(woody32.cpu, woody32.calls, "call")} (serve process), processor ${round(woody32.processorCpuUs / woody32.calls)} µs`,
+  );
+  line(
+    "local 32",
+    `${latencyText(options.local32)}; ${cpuText(options.local32.cpu, options.local32.calls, "call")}`,
+  );
   const figures: Record<string, number> = {
     [`woody${k}_to_local_call_ratio`]: ratio(woody32.callsPerSecond, options.local32.callsPerSecond),
     [`woody${k}_added_p50_ms`]: round(woody1.p50Ms - local1.p50Ms, 2),
@@ -54,6 +60,7 @@ export async function woodyBesideLocal(options: {
     [`local${k}_1_caller_p50_ms`]: round(local1.p50Ms, 2),
     [`local${k}_1_caller_p99_ms`]: round(local1.p99Ms, 2),
     [`cpu_us_per_call_woody${k}_serve`]: perCall(woody32.cpu, woody32.calls).ratchet,
+    [`cpu_us_per_call_woody${k}_processor`]: round(woody32.processorCpuUs / woody32.calls),
   };
   if (options.postgres !== undefined) {
     figures[`cpu_us_per_call_woody${k}_backends`] = perCall(woody32.cpu, woody32.calls).postgres;

@@ -18,6 +18,8 @@ export interface WoodyLoadResult extends WoodyCallResult {
   readonly callers: number;
   /** Ratchet's (the serve process's) and PostgreSQL's CPU in the window; the processor's is not Ratchet's. */
   readonly cpu: CpuUsed;
+  /** CPU µs of the processor's process in the window (not Ratchet's; shown so the whole path adds up). */
+  readonly processorCpuUs: number;
 }
 
 export async function runWoodyProduction(options: {
@@ -51,8 +53,10 @@ export async function runWoodyProduction(options: {
           pids: [serve.pid],
           ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
         });
+        const processorProbe = await startCpuProbe({ pids: [processor.pid] });
         const result = await driveCalls(client, { callers, seconds: options.seconds, prefix: `w${callers}` });
-        results.push({ ...result, callers, cpu: await probe.stop() });
+        const cpu = await probe.stop();
+        results.push({ ...result, callers, cpu, processorCpuUs: (await processorProbe.stop()).ratchetUs });
       }
       return results;
     } finally {
