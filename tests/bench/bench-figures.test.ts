@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import { GOALS, type Goal, goalLines, ratio, summaryLine, verdictOf } from "../../bench/goals.js";
 import { copyColumns } from "../../bench/idle-machines.js";
 import { parseProcStat, processCpuUs } from "../../bench/proc-stat.js";
+import { areaOf, type CpuProfile, type ProfileNode, selfTime } from "../../bench/profile-top.js";
 import { latencySummary, percentile } from "../../bench/stats.js";
 
 describe("proc stat parser", () => {
@@ -95,5 +96,34 @@ describe("goals and the JSON line", () => {
 describe("idle machine copies", () => {
   test("the copy's column list replaces only machine_id", () => {
     assert.equal(copyColumns(["namespace", "machine_id", "status"], "?"), '"namespace", ?, "status"');
+  });
+});
+
+describe("profile reading", () => {
+  const node = (id: number, functionName: string, url: string): ProfileNode => ({
+    id,
+    callFrame: { functionName, url, lineNumber: 0 },
+  });
+  const profile: CpuProfile = {
+    nodes: [
+      node(1, "(idle)", ""),
+      node(2, "commit", "file:///repo/dist/src/engine/leased-machine.js"),
+      node(3, "prepareValue", "file:///repo/node_modules/pg/lib/utils.js"),
+      node(4, "writev", ""),
+    ],
+    samples: [1, 2, 2, 3, 4, 9],
+    timeDeltas: [100, 10, 20, 5, 7, 1000],
+  };
+
+  test("self time sums each sample's delta on its node; an unknown node is skipped", () => {
+    const totals = selfTime(profile, (entry) => entry.callFrame.functionName);
+    assert.deepEqual(Object.fromEntries(totals), { "(idle)": 100, commit: 30, prepareValue: 5, writev: 7 });
+  });
+
+  test("areas: Ratchet's folders, packages, Node's internals, V8's pseudo-nodes", () => {
+    assert.deepEqual(
+      profile.nodes.map((entry) => areaOf(entry)),
+      ["(idle)", "src/engine", "package pg", "node internals (net, streams, timers, native)"],
+    );
   });
 });
