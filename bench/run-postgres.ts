@@ -17,7 +17,7 @@ import { printTimers, timerLoads } from "./run-sqlite.js";
 import { round } from "./stats.js";
 import { runTimers } from "./timers.js";
 import { woodyBesideLocal } from "./woody-figures.js";
-import { benchNamespace, runCalls, runChain } from "./workloads.js";
+import { benchNamespace, type CallResult, type ChainResult, runCalls, runChain } from "./workloads.js";
 
 const pgNode = (database: BenchDatabase) =>
   createNode({
@@ -30,56 +30,14 @@ export async function runPostgresSection(options: BenchOptions): Promise<Record<
   const directory = mkdtempSync(join(tmpdir(), "ratchet-bench-pg-"));
   try {
     section("PostgreSQL (synchronous_commit on, local processor)");
-    const chainDb = await databases.fresh();
-    const chainNode = await pgNode(chainDb);
-    const chain = await profiled("pg-chain", () =>
-      runChain(chainNode.engine, {
-        machines: options.machines,
-        seconds: options.seconds,
-        prefix: "p",
-        postgres: chainDb.target,
-      }),
-    ).finally(() => chainNode.close({ drainTimeoutMs: 10_000 }));
-    line(
-      "chain",
-      `${round(chain.stepsPerSecond)} steps/s (${round(chain.stepsPerCommit, 1)} steps per commit); ${cpuText(chain.cpu, chain.steps)}`,
-    );
+    const chain = await pgChain(options, await databases.fresh());
     const ceilings = await pgCeilings(options, databases.fresh);
     line(
       "ratio",
       `${ratio(chain.stepsPerSecond, ceilings.transaction)} × one-transaction ceiling, ${ratio(chain.stepsPerSecond, ceilings.roundTrip)} × one-round-trip ceiling`,
     );
-    const callDb = await databases.fresh();
-    const callNode = await pgNode(callDb);
-    const calls = await profiled("pg-call", () =>
-      runCalls(callNode.engine, {
-        callers: options.callers,
-        seconds: options.seconds,
-        prefix: "p",
-        postgres: callDb.target,
-      }),
-    ).finally(() => callNode.close());
-    line(
-      "call",
-      `${latencyText(calls)} (${options.callers} callers); ${cpuText(calls.cpu, calls.calls, "call")}`,
-    );
-    const relayDb = await databases.fresh();
-    const relay = await profiled("pg-chain-outbox", () =>
-      runRelay({
-        storage: { kind: "postgres", url: relayDb.url, migrate: false },
-        machines: options.machines,
-        seconds: options.seconds,
-        postgres: relayDb.target,
-      }),
-    );
-    line(
-      "outbox",
-      `chain with every event through the outbox to NATS: ${round(relay.chain.stepsPerSecond)} steps/s, ${ratio(relay.chain.stepsPerSecond, chain.stepsPerSecond)} × the chain without a sink; ${cpuText(relay.chain.cpu, relay.chain.steps)}`,
-    );
-    line(
-      "relay",
-      `${round(relay.publishedPerSecond)} events/s to NATS JetStream; commit → consumer lag p50 ${round(relay.lagP50Ms, 1)} ms, p99 ${round(relay.lagP99Ms, 1)} ms (${relay.consumed} events consumed)`,
-    );
+    const calls = await pgCalls(options, await databases.fresh());
+    const outbox = await pgOutbox(options, await databases.fresh(), chain);
     const timers = await pgTimers(options, databases.fresh);
     const woodyDb = await databases.fresh();
     const localDb = await databases.fresh();
@@ -91,6 +49,7 @@ export async function runPostgresSection(options: BenchOptions): Promise<Record<
       localNode: () => pgNode(localDb),
       local32: calls,
       seconds: options.seconds,
+      hopStorage: { kind: "postgres", url: (await databases.fresh()).url, migrate: false },
     });
     return {
       chain_pg_steps_per_s: round(chain.stepsPerSecond),
@@ -107,13 +66,7 @@ export async function runPostgresSection(options: BenchOptions): Promise<Record<
       call_pg_to_chain_ratio: ratio(calls.callsPerSecond, chain.stepsPerSecond),
       cpu_us_per_call_pg: round(calls.cpu.ratchetUs / calls.calls),
       cpu_us_per_call_pg_backends: round(calls.cpu.postgresUs / calls.calls),
-      chain_pg_with_outbox_steps_per_s: round(relay.chain.stepsPerSecond),
-      chain_outbox_to_chain_ratio: ratio(relay.chain.stepsPerSecond, chain.stepsPerSecond),
-      cpu_us_per_step_pg_outbox: round(relay.chain.cpu.ratchetUs / relay.chain.steps),
-      cpu_us_per_step_pg_outbox_backends: round(relay.chain.cpu.postgresUs / relay.chain.steps),
-      relay_nats_events_per_s: round(relay.publishedPerSecond),
-      relay_lag_p50_ms: round(relay.lagP50Ms, 1),
-      relay_lag_p99_ms: round(relay.lagP99Ms, 1),
+      ...outbox,
       ...timers,
       ...woody,
     };
@@ -121,6 +74,72 @@ export async function runPostgresSection(options: BenchOptions): Promise<Record<
     rmSync(directory, { recursive: true, force: true });
     await databases.dropAll();
   }
+}
+
+async function pgChain(options: BenchOptions, database: BenchDatabase): Promise<ChainResult> {
+  const node = await pgNode(database);
+  const chain = await profiled("pg-chain", () =>
+    runChain(node.engine, {
+      machines: options.machines,
+      seconds: options.seconds,
+      prefix: "p",
+      postgres: database.target,
+    }),
+  ).finally(() => node.close({ drainTimeoutMs: 10_000 }));
+  line(
+    "chain",
+    `${round(chain.stepsPerSecond)} steps/s (${round(chain.stepsPerCommit, 1)} steps per commit); ${cpuText(chain.cpu, chain.steps)}`,
+  );
+  return chain;
+}
+
+async function pgCalls(options: BenchOptions, database: BenchDatabase): Promise<CallResult> {
+  const node = await pgNode(database);
+  const calls = await profiled("pg-call", () =>
+    runCalls(node.engine, {
+      callers: options.callers,
+      seconds: options.seconds,
+      prefix: "p",
+      postgres: database.target,
+    }),
+  ).finally(() => node.close());
+  line(
+    "call",
+    `${latencyText(calls)} (${options.callers} callers); ${cpuText(calls.cpu, calls.calls, "call")}`,
+  );
+  return calls;
+}
+
+async function pgOutbox(
+  options: BenchOptions,
+  database: BenchDatabase,
+  chain: ChainResult,
+): Promise<Record<string, number>> {
+  const relay = await profiled("pg-chain-outbox", () =>
+    runRelay({
+      storage: { kind: "postgres", url: database.url, migrate: false },
+      machines: options.machines,
+      seconds: options.seconds,
+      postgres: database.target,
+    }),
+  );
+  line(
+    "outbox",
+    `chain with every event through the outbox to NATS: ${round(relay.chain.stepsPerSecond)} steps/s, ${ratio(relay.chain.stepsPerSecond, chain.stepsPerSecond)} × the chain without a sink; ${cpuText(relay.chain.cpu, relay.chain.steps)}`,
+  );
+  line(
+    "relay",
+    `${round(relay.publishedPerSecond)} events/s to NATS JetStream; commit → consumer lag p50 ${round(relay.lagP50Ms, 1)} ms, p99 ${round(relay.lagP99Ms, 1)} ms (${relay.consumed} events consumed)`,
+  );
+  return {
+    chain_pg_with_outbox_steps_per_s: round(relay.chain.stepsPerSecond),
+    chain_outbox_to_chain_ratio: ratio(relay.chain.stepsPerSecond, chain.stepsPerSecond),
+    cpu_us_per_step_pg_outbox: round(relay.chain.cpu.ratchetUs / relay.chain.steps),
+    cpu_us_per_step_pg_outbox_backends: round(relay.chain.cpu.postgresUs / relay.chain.steps),
+    relay_nats_events_per_s: round(relay.publishedPerSecond),
+    relay_lag_p50_ms: round(relay.lagP50Ms, 1),
+    relay_lag_p99_ms: round(relay.lagP99Ms, 1),
+  };
 }
 
 async function pgCeilings(

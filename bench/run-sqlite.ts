@@ -55,6 +55,7 @@ export async function runSqliteSection(options: BenchOptions): Promise<Record<st
       localNode: () => sqliteNode("local.db"),
       local32: calls,
       seconds: options.seconds,
+      hopStorage: { kind: "sqlite", path: join(directory, "hops.db") },
     });
     return {
       chain_sqlite_steps_per_s: round(chain.stepsPerSecond),

@@ -2,7 +2,7 @@
  * Woody beside local on one storage: the production woody path (three processes) at 1 and 32 callers and the
  * local call (engine and processor in this process) at 1 and 32 callers, the same storage in the same run.
  */
-import type { RatchetNode } from "../src/runtime/create-node.js";
+import type { RatchetNode, StorageChoice } from "../src/runtime/create-node.js";
 import type { CpuUsed, PostgresTarget } from "./cpu-probe.js";
 import { ratio } from "./goals.js";
 import { cpuText, latencyText, line } from "./report.js";
@@ -21,6 +21,7 @@ export async function woodyBesideLocal(options: {
   readonly localNode: () => Promise<RatchetNode>;
   readonly local32: CallResult;
   readonly seconds: number;
+  readonly hopStorage: StorageChoice;
 }): Promise<Record<string, number>> {
   const node = await options.localNode();
   const local1 = await runCalls(node.engine, {
@@ -29,7 +30,11 @@ export async function woodyBesideLocal(options: {
     prefix: "l1",
     ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
   }).finally(() => node.close());
-  const [woody1, woody32] = await runWoodyProduction({
+  const {
+    loads: [woody1, woody32],
+    hops,
+  } = await runWoodyProduction({
+    hopStorage: options.hopStorage,
     directory: options.directory,
     storage: options.serveStorage,
     callerCounts: [1, 32],
@@ -41,6 +46,10 @@ export async function woodyBesideLocal(options: {
   const k = options.key === "sqlite" ? "" : "_pg";
   line("woody 1", `${latencyText(woody1)}  (client, ratchet serve, processor: three processes)`);
   line("local 1", `${latencyText(local1)}  (same storage, one process)`);
+  line(
+    "hops",
+    `at 1 caller, p50: GetMachine through serve ${round(hops.getMachineP50Ms, 2)} ms; a call by an engine here with the woody processor ${round(hops.engineWithWoodyProcessorP50Ms, 2)} ms, its processor hop ${round(hops.processorHopP50Ms, 2)} ms`,
+  );
   line(
     "woody 32",
     `${latencyText(woody32)}; ${cpuText(woody32.cpu, woody32.calls, "call")} (serve process), processor ${round(woody32.processorCpuUs / woody32.calls)} µs`,
@@ -58,6 +67,9 @@ export async function woodyBesideLocal(options: {
     [`woody${k}_32_callers_p50_ms`]: round(woody32.p50Ms, 2),
     [`woody${k}_32_callers_p99_ms`]: round(woody32.p99Ms, 2),
     [`local${k}_1_caller_p50_ms`]: round(local1.p50Ms, 2),
+    [`woody${k}_get_machine_p50_ms`]: round(hops.getMachineP50Ms, 2),
+    [`woody${k}_engine_with_woody_processor_p50_ms`]: round(hops.engineWithWoodyProcessorP50Ms, 2),
+    [`woody${k}_processor_hop_p50_ms`]: round(hops.processorHopP50Ms, 2),
     [`local${k}_1_caller_p99_ms`]: round(local1.p99Ms, 2),
     [`cpu_us_per_call_woody${k}_serve`]: perCall(woody32.cpu, woody32.calls).ratchet,
     [`cpu_us_per_call_woody${k}_processor`]: round(woody32.processorCpuUs / woody32.calls),

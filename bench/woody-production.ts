@@ -5,12 +5,14 @@
  * same storage in the same run (runCalls), the difference is what the two HTTP hops and Thrift cost.
  */
 import { fileURLToPath } from "node:url";
+import type { StorageChoice } from "../src/runtime/create-node.js";
 import { startChild } from "./child-process.js";
 import type { CpuUsed, PostgresTarget } from "./cpu-probe.js";
 import { startCpuProbe } from "./cpu-probe.js";
 import { type ServeStorage, startServe } from "./serve-process.js";
 import type { WoodyCallResult } from "./woody-call.js";
 import { automatonClient, driveCalls } from "./woody-call.js";
+import { type HopLatencies, measureHops } from "./woody-hops.js";
 
 const PROCESSOR_SCRIPT = fileURLToPath(new URL("./processes/woody-processor.js", import.meta.url));
 
@@ -29,7 +31,9 @@ export async function runWoodyProduction(options: {
   readonly callerCounts: readonly number[];
   readonly seconds: number;
   readonly name: string;
-}): Promise<WoodyLoadResult[]> {
+  /** Storage of the engine that times the processor hop alone (woody-hops.ts). */
+  readonly hopStorage: StorageChoice;
+}): Promise<{ loads: WoodyLoadResult[]; hops: HopLatencies }> {
   const poolSize = Math.max(...options.callerCounts);
   const processor = await startChild({
     script: PROCESSOR_SCRIPT,
@@ -38,16 +42,17 @@ export async function runWoodyProduction(options: {
     readyPattern: /listening (\d+)/,
   });
   try {
+    const processorUrl = `http://127.0.0.1:${processor.ready[1]}/v1/stateproc/bench`;
     const serve = await startServe({
       directory: options.directory,
       storage: options.storage,
-      processorUrl: `http://127.0.0.1:${processor.ready[1]}/v1/stateproc/bench`,
+      processorUrl,
       poolSize,
       profileName: `${options.name}-serve`,
     });
     const client = automatonClient(serve.automatonUrl, poolSize, () => Date.now() * 1000);
     try {
-      const results: WoodyLoadResult[] = [];
+      const loads: WoodyLoadResult[] = [];
       for (const callers of options.callerCounts) {
         const probe = await startCpuProbe({
           pids: [serve.pid],
@@ -56,9 +61,16 @@ export async function runWoodyProduction(options: {
         const processorProbe = await startCpuProbe({ pids: [processor.pid] });
         const result = await driveCalls(client, { callers, seconds: options.seconds, prefix: `w${callers}` });
         const cpu = await probe.stop();
-        results.push({ ...result, callers, cpu, processorCpuUs: (await processorProbe.stop()).ratchetUs });
+        loads.push({ ...result, callers, cpu, processorCpuUs: (await processorProbe.stop()).ratchetUs });
       }
-      return results;
+      const hops = await measureHops({
+        client,
+        machineId: "w1-0",
+        processorUrl,
+        storage: options.hopStorage,
+        seconds: Math.min(options.seconds, 3),
+      });
+      return { loads, hops };
     } finally {
       client.close();
       await serve.stop();
