@@ -47,7 +47,6 @@ export async function runPostgresSection(options: BenchOptions): Promise<Record<
       serveStorage: { type: "postgres", url: woodyDb.url },
       postgres: woodyDb.target,
       localNode: () => pgNode(localDb),
-      local32: calls,
       seconds: options.seconds,
       hopStorage: { kind: "postgres", url: (await databases.fresh()).url, migrate: false },
     });

@@ -53,7 +53,6 @@ export async function runSqliteSection(options: BenchOptions): Promise<Record<st
       directory,
       serveStorage: { type: "sqlite", path: join(directory, "woody.db") },
       localNode: () => sqliteNode("local.db"),
-      local32: calls,
       seconds: options.seconds,
       hopStorage: { kind: "sqlite", path: join(directory, "hops.db") },
     });

@@ -9,8 +9,7 @@ import { cpuText, latencyText, line } from "./report.js";
 import type { ServeStorage } from "./serve-process.js";
 import { round } from "./stats.js";
 import { runWoodyProduction } from "./woody-production.js";
-import type { CallResult } from "./workloads.js";
-import { runCalls } from "./workloads.js";
+import { type CallResult, runCalls } from "./workloads.js";
 
 export async function woodyBesideLocal(options: {
   readonly key: "sqlite" | "pg";
@@ -19,17 +18,10 @@ export async function woodyBesideLocal(options: {
   readonly postgres?: PostgresTarget;
   /** A fresh node on the same kind of storage for the local calls; closed here. */
   readonly localNode: () => Promise<RatchetNode>;
-  readonly local32: CallResult;
   readonly seconds: number;
   readonly hopStorage: StorageChoice;
 }): Promise<Record<string, number>> {
-  const node = await options.localNode();
-  const local1 = await runCalls(node.engine, {
-    callers: 1,
-    seconds: options.seconds,
-    prefix: "l1",
-    ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
-  }).finally(() => node.close());
+  const { local1, local32 } = await localCalls(options);
   const {
     loads: [woody1, woody32],
     hops,
@@ -54,12 +46,9 @@ export async function woodyBesideLocal(options: {
     "woody 32",
     `${latencyText(woody32)}; ${cpuText(woody32.cpu, woody32.calls, "call")} (serve process), processor ${round(woody32.processorCpuUs / woody32.calls)} µs`,
   );
-  line(
-    "local 32",
-    `${latencyText(options.local32)}; ${cpuText(options.local32.cpu, options.local32.calls, "call")}`,
-  );
+  line("local 32", `${latencyText(local32)}; ${cpuText(local32.cpu, local32.calls, "call")}`);
   const figures: Record<string, number> = {
-    [`woody${k}_to_local_call_ratio`]: ratio(woody32.callsPerSecond, options.local32.callsPerSecond),
+    [`woody${k}_to_local_call_ratio`]: ratio(woody32.callsPerSecond, local32.callsPerSecond),
     [`woody${k}_added_p50_ms`]: round(woody1.p50Ms - local1.p50Ms, 2),
     [`woody${k}_1_caller_p50_ms`]: round(woody1.p50Ms, 2),
     [`woody${k}_1_caller_p99_ms`]: round(woody1.p99Ms, 2),
@@ -82,6 +71,27 @@ export async function woodyBesideLocal(options: {
     `woody ÷ local ${figures[`woody${k}_to_local_call_ratio`]} at 32 callers; added p50 at 1 caller ${figures[`woody${k}_added_p50_ms`]} ms`,
   );
   return figures;
+}
+
+/** The local calls, right before the woody ones, so a shared machine's drift weighs on both sides alike. */
+async function localCalls(options: {
+  readonly localNode: () => Promise<RatchetNode>;
+  readonly postgres?: PostgresTarget;
+  readonly seconds: number;
+}): Promise<{ local1: CallResult; local32: CallResult }> {
+  const node = await options.localNode();
+  const run = (callers: number) =>
+    runCalls(node.engine, {
+      callers,
+      seconds: options.seconds,
+      prefix: `l${callers}`,
+      ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
+    });
+  try {
+    return { local1: await run(1), local32: await run(32) };
+  } finally {
+    await node.close();
+  }
 }
 
 function perCall(cpu: CpuUsed, calls: number): { ratchet: number; postgres: number } {
