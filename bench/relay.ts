@@ -13,6 +13,7 @@ import { decodeStruct } from "../src/mg/thrift/struct-decoder.js";
 import type { StorageChoice } from "../src/runtime/create-node.js";
 import { createNode } from "../src/runtime/create-node.js";
 import { NatsSink } from "../src/sinks/nats/nats-sink.js";
+import type { PostgresTarget } from "./cpu-probe.js";
 import type { ChainResult } from "./workloads.js";
 import { benchNamespace, percentile, runChain, sleep } from "./workloads.js";
 
@@ -30,6 +31,7 @@ export async function runRelay(options: {
   storage: StorageChoice;
   machines: number;
   seconds: number;
+  postgres?: PostgresTarget;
 }): Promise<RelayResult> {
   const stream = `bench_${randomBytes(4).toString("hex")}`;
   const consumer = await connect({ servers: NATS_URL });
@@ -59,6 +61,7 @@ export async function runRelay(options: {
       machines: options.machines,
       seconds: options.seconds,
       prefix: "r",
+      ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
     });
     const elapsed = (performance.now() - startedAt) / 1000;
     const published = (relay?.stats.published ?? 0) - publishedBefore;

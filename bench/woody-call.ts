@@ -20,6 +20,7 @@ import { createWoodyService } from "../src/mg/woody/service-router.js";
 import { createNode } from "../src/runtime/create-node.js";
 import { SystemClock } from "../src/runtime/system-clock.js";
 import { startHttpJsonBenchProcessor } from "./http-json-processor.js";
+import { percentile } from "./stats.js";
 
 export interface WoodyCallResult {
   readonly calls: number;
@@ -53,15 +54,9 @@ export async function runWoodyCalls(options: {
   });
   const automatonServer = createHttpServer({ engine: node.engine, nowUs });
   const { port } = await automatonServer.listen(0, "127.0.0.1");
-  const client = createWoodyClient<stateProcessing.AutomatonMethods>({
-    schema: MG_SCHEMA,
-    service: stateProcessing.SERVICE.Automaton,
-    url: `http://127.0.0.1:${port}/v1/automaton`,
-    poolSize: options.callers,
-    nowUs,
-  });
+  const client = automatonClient(`http://127.0.0.1:${port}/v1/automaton`, options.callers, nowUs);
   try {
-    return await driveCalls(client, options);
+    return await driveCalls(client, { ...options, prefix: "woody-call" });
   } finally {
     client.close();
     await automatonServer.close();
@@ -71,13 +66,25 @@ export async function runWoodyCalls(options: {
   }
 }
 
-type AutomatonClient = WoodyClient<stateProcessing.AutomatonMethods>;
+export type AutomatonClient = WoodyClient<stateProcessing.AutomatonMethods>;
 
-async function driveCalls(
+/** A woody Automaton client for `url` (…/v1/automaton) with `poolSize` connections. */
+export function automatonClient(url: string, poolSize: number, nowUs: () => number): AutomatonClient {
+  return createWoodyClient<stateProcessing.AutomatonMethods>({
+    schema: MG_SCHEMA,
+    service: stateProcessing.SERVICE.Automaton,
+    url,
+    poolSize,
+    nowUs,
+  });
+}
+
+/** Starts `callers` machines, then each caller calls its own as fast as answers come back for `seconds`. */
+export async function driveCalls(
   client: AutomatonClient,
-  options: { callers: number; seconds: number },
+  options: { callers: number; seconds: number; prefix: string },
 ): Promise<WoodyCallResult> {
-  const ids = Array.from({ length: options.callers }, (_, index) => `woody-call-${index}`);
+  const ids = Array.from({ length: options.callers }, (_, index) => `${options.prefix}-${index}`);
   const arg = { bin: new Uint8Array([1]) };
   await Promise.all(ids.map((id) => client.call("Start", { ns: NAMESPACE, id, a: arg })));
   const latencies: number[] = [];
@@ -120,7 +127,7 @@ async function startWoodyBenchProcessor(options: { poolSize: number; nowUs: () =
 }
 
 /** The processor side: init and signals change nothing; each call appends one 64-byte event. */
-function benchProcessor(nowUs: () => number) {
+export function benchProcessor(nowUs: () => number) {
   const aux = { data: { nl: {} } } as const;
   return createWoodyService<stateProcessing.ProcessorMethods>({
     schema: MG_SCHEMA,
@@ -138,7 +145,7 @@ function benchProcessor(nowUs: () => number) {
   });
 }
 
-async function listenLocal(
+export async function listenLocal(
   handler: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((request, response) => void handler(request, response));
@@ -151,9 +158,4 @@ async function listenLocal(
         server.close(() => resolve());
       }),
   };
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number;
 }
