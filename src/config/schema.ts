@@ -4,8 +4,8 @@
  */
 
 import { z } from "zod";
-import { AUTH_SCHEMA, AUTOMATON_SCHEMA, HTTP_SCHEMA } from "./access.js";
 import { BULK_DEFAULTS } from "../core/limits.js";
+import { AUTH_SCHEMA, AUTOMATON_SCHEMA, HTTP_SCHEMA } from "./access.js";
 import { kafkaClientSchema } from "./kafka.js";
 import { limitsSchema } from "./limits.js";
 import { namespaceSchema } from "./namespace.js";

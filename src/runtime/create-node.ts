@@ -16,8 +16,8 @@ import { OutboxRelay } from "../sinks/outbox-relay.js";
 import type { Sink } from "../sinks/sink.js";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
-import { EngineObservers } from "./engine-observers.js";
 import { auditLogLine } from "./audit-log-line.js";
+import { EngineObservers } from "./engine-observers.js";
 import { startIdempotencyPruner } from "./idempotency-pruner.js";
 import { SystemClock } from "./system-clock.js";
 
