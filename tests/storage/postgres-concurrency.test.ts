@@ -118,8 +118,14 @@ test("two storages claiming due machines in parallel claim each exactly once", a
       ["one", []],
       ["two", []],
     ]);
+    let claimedCount = 0;
+    const deadline = Date.now() + WAIT_MS_MAX;
+    // An empty claim does not mean the work is gone: the rows it chose may have been taken by the other storage's
+    // claim that committed after this statement's snapshot (its lease is live, so this one takes none). A loop
+    // stops only when every due machine has been claimed by someone.
     const claimLoop = async (storage: PostgresStorage, owner: string) => {
-      for (;;) {
+      while (claimedCount < DUE_MACHINES) {
+        assert.ok(Date.now() < deadline, "timed out claiming the due machines");
         const claimed = await storage.claimDueTimers({
           owner,
           nowUs: T0 + SECOND,
@@ -127,8 +133,9 @@ test("two storages claiming due machines in parallel claim each exactly once", a
           limit: CLAIM_LIMIT,
           namespaces: [NS],
         });
-        if (claimed.length === 0) return;
+        claimedCount += claimed.length;
         claimedBy.get(owner)?.push(...claimed);
+        if (claimed.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
       }
     };
     const loops = [first, second].flatMap((storage, index) =>
