@@ -89,7 +89,7 @@ export class RatchetNode {
       { log: `${this.name}.log` },
     );
     child.onLine((line) => {
-      if (line.startsWith("error:")) this.errorLines += 1;
+      if (isErrorLine(line)) this.errorLines += 1;
     });
     this.#child = child;
     this.starts += 1;
@@ -143,4 +143,19 @@ export async function createNodes(
     nodes.push(new RatchetNode(children, name, port, configPath));
   }
   return nodes;
+}
+
+/** The log's levels that report an error (the node's pino logger writes its level as a label). */
+const ERROR_LEVELS = new Set(["error", "fatal"]);
+
+/** Whether a line of a node's output reports an error: a JSON log line at error level or above, or a plain `error:` one. */
+function isErrorLine(line: string): boolean {
+  if (line.startsWith("error:")) return true;
+  if (!line.startsWith("{")) return false;
+  try {
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level === "string" ? ERROR_LEVELS.has(level) : typeof level === "number" && level >= 50;
+  } catch {
+    return false;
+  }
 }
