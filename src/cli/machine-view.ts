@@ -4,7 +4,7 @@
  * (natural-json.ts), or with `--msgpack-json` in the readable JSON form of msgpack.Value (msgpack-json.ts); bytes
  * that are not one Value are shown as base64, and the view says so.
  */
-import type { HistoryRange } from "../core/history-range.js";
+import { type HistoryRange, nextAfterOf } from "../core/history-range.js";
 import type { JournalEntry } from "../core/journal.js";
 import type { Content, Event, MachineRecord, MachineStatus } from "../core/machine.js";
 import { statusOf } from "../core/machine.js";
@@ -60,18 +60,6 @@ function contentView(content: Content, form: PayloadForm) {
 
 function eventView(event: Event, form: PayloadForm) {
   return { id: event.id, createdAt: formatTimestampUs(event.createdAtUs), ...contentView(event, form) };
-}
-
-/** The id to pass as --after for the next page, or null when this page reaches the end of the history. */
-export function nextAfterOf(
-  record: MachineRecord,
-  events: readonly Event[],
-  range: HistoryRange,
-): number | null {
-  const last = events.at(-1);
-  if (last === undefined || range.limit === undefined || events.length < range.limit) return null;
-  const atEnd = range.direction === "forward" ? last.id >= record.lastEventId : last.id <= 1;
-  return atEnd ? null : last.id;
 }
 
 /** `machine get --json`; `recentSteps` are the journal's last entries, oldest first. */

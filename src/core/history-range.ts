@@ -3,6 +3,7 @@
  * `after` is exclusive and counts in the chosen direction; `limit` caps the count; absent means unbounded.
  */
 import { InvalidRequestError } from "./errors.js";
+import type { Event, MachineRecord } from "./machine.js";
 
 export type Direction = "forward" | "backward";
 
@@ -73,4 +74,19 @@ export function spanIds(span: EventSpan | null): number[] {
   if (span === null) return [];
   const step = span.direction === "forward" ? 1 : -1;
   return Array.from({ length: span.count }, (_, index) => span.from + index * step);
+}
+
+/**
+ * The event id to page from (`after`) for the next page of a history read with `range`, or null when the page
+ * reaches the end of the history in its direction.
+ */
+export function nextAfterOf(
+  record: MachineRecord,
+  events: readonly Event[],
+  range: HistoryRange,
+): number | null {
+  const last = events.at(-1);
+  if (last === undefined || range.limit === undefined || events.length < range.limit) return null;
+  const atEnd = range.direction === "forward" ? last.id >= record.lastEventId : last.id <= 1;
+  return atEnd ? null : last.id;
 }

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../src/cli/command-arguments.js";
 import { EXIT, exitCodeOf } from "../../src/cli/exit-codes.js";
-import { displayText, nextAfterOf, payloadText, payloadView } from "../../src/cli/machine-view.js";
+import { displayText, payloadText, payloadView } from "../../src/cli/machine-view.js";
 import { StorageMissingError } from "../../src/cli/storage-target.js";
 import { durationText } from "../../src/cli/text-format.js";
 import { ConfigError } from "../../src/config/errors.js";
@@ -25,6 +25,7 @@ import {
   ProcessorUnavailableError,
   StorageUnavailableError,
 } from "../../src/core/errors.js";
+import { nextAfterOf } from "../../src/core/history-range.js";
 import type { MachineRecord } from "../../src/core/machine.js";
 import { pack } from "../../src/processors/payload.js";
 

@@ -1,5 +1,5 @@
 /** Machines, events and notifications as the JSON API shows them: snake_case, RFC 3339 µs, natural JSON. */
-import type { HistoryRange } from "../../core/history-range.js";
+import { type HistoryRange, nextAfterOf } from "../../core/history-range.js";
 import type { Content, Event, MachineRecord } from "../../core/machine.js";
 import { statusOf } from "../../core/machine.js";
 import type { Notification } from "../../core/notification.js";
@@ -22,14 +22,6 @@ function contentView(content: Content, payload: PayloadView) {
 
 export function eventView(event: Event, payload: PayloadView = payloadJson) {
   return { id: event.id, created_at: instantText(event.createdAtUs), ...contentView(event, payload) };
-}
-
-/** The id to pass as `after` for the next page, or null when this page reaches the end of the history. */
-function nextAfterOf(record: MachineRecord, events: readonly Event[], range: HistoryRange): number | null {
-  const last = events.at(-1);
-  if (last === undefined || range.limit === undefined || events.length < range.limit) return null;
-  const atEnd = range.direction === "forward" ? last.id >= record.lastEventId : last.id <= 1;
-  return atEnd ? null : last.id;
 }
 
 export function machineView(

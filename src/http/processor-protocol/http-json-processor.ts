@@ -6,8 +6,6 @@
  * read by the one table in http-json-answer.ts.
  */
 
-import http from "node:http";
-import https from "node:https";
 import {
   coerceError,
   ProcessorResultInvalidError,
@@ -18,9 +16,8 @@ import type { StepResult } from "../../core/processor-result.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import { TRACE_CONTEXT_KEY, traceContextOf } from "../../core/trace-context.js";
 import {
-  CLIENT_KEEP_ALIVE_MS_DEFAULT,
-  CLIENT_POOL_SIZE_DEFAULT,
   CLIENT_RESPONSE_BYTES_MAX_DEFAULT,
+  pooledAgent,
   type WoodyTlsOptions,
 } from "../../mg/woody/client.js";
 import { WoodySystemError } from "../../mg/woody/errors.js";
@@ -47,16 +44,7 @@ export interface HttpJsonProcessorOptions {
 
 export function createHttpJsonProcessor(options: HttpJsonProcessorOptions): Processor {
   const url = new URL(options.url);
-  const poolSize = options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT;
-  // `timeout` closes idle pooled sockets (Node destroys only free sockets on it): the keep-alive timeout.
-  const pool = {
-    keepAlive: true,
-    maxSockets: poolSize,
-    maxFreeSockets: poolSize,
-    timeout: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
-  };
-  const agent =
-    url.protocol === "https:" ? new https.Agent({ ...pool, ...options.tls }) : new http.Agent(pool);
+  const agent = pooledAgent(url, options);
   const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
   const peer = `processor ${options.url}`;
 

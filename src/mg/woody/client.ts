@@ -74,11 +74,14 @@ export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
   close(): void;
 }
 
-export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
-  options: WoodyClientOptions<Methods>,
-): WoodyClient<Methods> {
-  const service = serviceSchemaOf(options.schema, options.service);
-  const url = new URL(options.url);
+/**
+ * The keep-alive connection pool of a client of one URL (woody's, or an HTTP-JSON processor's): at most `poolSize`
+ * connections, HTTPS with the given CAs and client certificate for an `https:` URL.
+ */
+export function pooledAgent(
+  url: URL,
+  options: { readonly poolSize?: number; readonly keepAliveMs?: number; readonly tls?: WoodyTlsOptions },
+): http.Agent {
   const poolSize = options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT;
   // `timeout` closes idle pooled sockets (Node destroys only free sockets on it), which is MG's keep-alive timeout.
   const pool = {
@@ -87,8 +90,15 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
     maxFreeSockets: poolSize,
     timeout: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
   };
-  const agent =
-    url.protocol === "https:" ? new https.Agent({ ...pool, ...options.tls }) : new http.Agent(pool);
+  return url.protocol === "https:" ? new https.Agent({ ...pool, ...options.tls }) : new http.Agent(pool);
+}
+
+export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
+  options: WoodyClientOptions<Methods>,
+): WoodyClient<Methods> {
+  const service = serviceSchemaOf(options.schema, options.service);
+  const url = new URL(options.url);
+  const agent = pooledAgent(url, options);
   const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
 
   async function callWithHeaders(
