@@ -199,7 +199,7 @@ test("auth: none on a non-loopback address serves the JSON API to anyone, withou
   }
 });
 
-test("tokens from the config and RATCHET_TOKENS apply their roles, and no secret appears in anything the node writes", async () => {
+test("tokens from the config and RATCHET_TOKENS apply their roles, an action is audited in the log under its token's name, and no secret appears in anything the node writes", async () => {
   const secrets = ["config-reader-7f3a9c", "env-operator-4b1e2d", "never-valid-9d8c7b"];
   const served = await serve(
     `auth:\n  tokens:\n    - {name: viewer, sha256: ${sha256(secrets[0] as string)}, role: read}\n` +
@@ -252,6 +252,11 @@ test("tokens from the config and RATCHET_TOKENS apply their roles, and no secret
         })
       ).status >= 400,
       true,
+    );
+    // An operator action is audited under the token's name, with its line in the node's log.
+    await send(`${machines}/t-1/pause`, { method: "POST", token: operator, body: { reason: "audit line" } });
+    await waitFor("the audit line of the pause", () =>
+      /"kind":"audit"[^\n]*deployer[^\n]*pause/.test(served.output()),
     );
     assert.match(
       served.output(),
