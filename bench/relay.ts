@@ -1,23 +1,23 @@
 /**
  * The publishing workload: the chain workload with every event going through the outbox to a real NATS
- * JetStream, and a consumer subscribed to the stream's subjects that measures each event's lag from its commit
+ * JetStream, and a consumer in a process of its own (bench/processes/nats-lag-consumer.ts) subscribed to the stream's subjects that measures each event's lag from its commit
  * (`created_at`) to its arrival. Reports the chain's steps/s with the outbox (to set beside the chain without a
  * sink), the relay's published records/s, and the lag p50/p99.
  */
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { connect } from "nats";
-import { parseTimestampUs } from "../src/core/time.js";
 import type { NamespaceOptions } from "../src/engine/namespace.js";
-import { eventSink, MG_SCHEMA } from "../src/mg/thrift/generated/index.js";
-import { decodeStruct } from "../src/mg/thrift/struct-decoder.js";
 import type { StorageChoice } from "../src/runtime/create-node.js";
 import { createNode } from "../src/runtime/create-node.js";
 import { NatsSink } from "../src/sinks/nats/nats-sink.js";
+import { startChild } from "./child-process.js";
 import type { PostgresTarget } from "./cpu-probe.js";
 import type { ChainResult } from "./workloads.js";
 import { benchNamespace, percentile, runChain, sleep } from "./workloads.js";
 
 const NATS_URL = process.env.RATCHET_BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
+const CONSUMER_SCRIPT = fileURLToPath(new URL("./processes/nats-lag-consumer.js", import.meta.url));
 
 export interface RelayResult {
   readonly chain: ChainResult;
@@ -34,15 +34,11 @@ export async function runRelay(options: {
   postgres?: PostgresTarget;
 }): Promise<RelayResult> {
   const stream = `bench_${randomBytes(4).toString("hex")}`;
-  const consumer = await connect({ servers: NATS_URL });
-  const lagsUs: number[] = [];
-  const subscription = consumer.subscribe(`${stream}.>`, {
-    callback: (error, message) => {
-      if (error !== null || !message.subject.endsWith(".events")) return;
-      const { event } = decodeStruct(MG_SCHEMA, eventSink.STRUCT.SinkEvent, message.data);
-      if (event === undefined) return;
-      lagsUs.push(Date.now() * 1000 - parseTimestampUs(event.created_at, "created_at", { requireUtc: true }));
-    },
+  const consumer = await startChild({
+    script: CONSUMER_SCRIPT,
+    args: [NATS_URL, stream],
+    profileName: "nats-consumer",
+    readyPattern: /subscribed/,
   });
   const sink = new NatsSink({ name: "nats", servers: NATS_URL, stream, subjectPrefix: stream });
   const namespace: NamespaceOptions = { ...benchNamespace(), eventSinks: ["nats"] };
@@ -67,19 +63,35 @@ export async function runRelay(options: {
     const published = (relay?.stats.published ?? 0) - publishedBefore;
     await node.close({ drainTimeoutMs: 10_000 });
     await sleep(200); // the last messages in flight to the consumer
+    await consumer.stop();
     for (const [error, count] of errors) console.error(`  relay error ×${count}: ${error}`);
-    const sorted = [...lagsUs].sort((a, b) => a - b);
+    const sorted = lagsOf(consumer.output()).sort((a, b) => a - b);
     return {
       chain,
       publishedPerSecond: published / elapsed,
-      consumed: lagsUs.length,
+      consumed: sorted.length,
       lagP50Ms: percentile(sorted, 0.5) / 1000,
       lagP99Ms: percentile(sorted, 0.99) / 1000,
     };
   } finally {
-    subscription.unsubscribe();
-    const manager = await consumer.jetstreamManager();
-    await manager.streams.delete(stream).catch(() => false);
-    await consumer.close();
+    await consumer.stop();
+    await deleteStream(stream);
   }
+}
+
+async function deleteStream(stream: string): Promise<void> {
+  const connection = await connect({ servers: NATS_URL });
+  try {
+    const manager = await connection.jetstreamManager();
+    await manager.streams.delete(stream).catch(() => false);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The lags the consumer printed on its way out. */
+function lagsOf(output: string): number[] {
+  const line = output.split("\n").find((text) => text.startsWith('{"lagsUs"'));
+  if (line === undefined) throw new Error(`the NATS consumer printed no lags:\n${output}`);
+  return (JSON.parse(line) as { lagsUs: number[] }).lagsUs;
 }

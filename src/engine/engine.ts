@@ -20,6 +20,7 @@ import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import type { Payload } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import { wakeWaiters } from "../core/wake-signal.js";
 import type { AuditStore } from "../storage/audit-store.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
 import type { OperatorQueries } from "../storage/operator-queries.js";
@@ -123,6 +124,7 @@ export class Engine implements EngineApi {
     this.committer = new GroupCommitter(storage, {
       batchStepsMax: ENGINE_LIMITS.commitBatchStepsMax,
       queueLengthMax: ENGINE_LIMITS.commitQueueLengthMax,
+      commitsInFlightMax: storage.commitsInFlightMax,
       defer: options.defer,
       ...(options.observer === undefined ? {} : { observe: observeFlushes(options.observer, clock) }),
     });
@@ -180,7 +182,7 @@ export class Engine implements EngineApi {
     };
     this.#runners = new MachineRunners(this.#context);
     this.#unsubscribeWake = storage.onWake?.(() => {
-      this.#storageWake.abort();
+      wakeWaiters(this.#storageWake);
       this.#storageWake = new AbortController();
       this.#scheduler.wake();
     });

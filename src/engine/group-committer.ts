@@ -8,16 +8,22 @@
  * the step that breaks it stands alone; it alone gets StorageRejectedError. A batch whose outcome is unknown is
  * never retried: every step of it gets StorageResultUnknownError.
  *
- * States: idle (nothing queued) → scheduled (a flush is due on the next turn) → flushing (a batch is in
- * storage; new steps queue) → scheduled again if steps queued meanwhile, else idle.
+ * Up to `commitsInFlightMax` batches may be in storage at once (PostgreSQL commits on separate connections):
+ * while one batch waits for the database, the steps that finish meanwhile form the next, so this process and the
+ * database work at the same time instead of in turns. Batches in flight together never share a machine: a step
+ * whose machine is in one waits for it, so a machine's steps still commit in order.
+ *
+ * A flush is scheduled (due on the next turn) when steps are queued, none is scheduled yet and a commit slot is
+ * free; it takes the queued steps whose machines are not in flight, up to a batch.
  */
 import assert from "node:assert/strict";
 import { coerceError, OverloadedError, RatchetError, StorageRejectedError } from "../core/errors.js";
+import { machineKey } from "../core/machine.js";
 import type { CommitOutcome, MachineStore, StepCommit } from "../storage/machine-store.js";
 import type { CommitFlush } from "./engine-observer.js";
 
-const MODES = Object.freeze({ idle: "idle", scheduled: "scheduled", flushing: "flushing" });
-type Mode = (typeof MODES)[keyof typeof MODES];
+/** Below this many steps a half-batch saves less than the transaction it adds. */
+const STAGGERED_HALF_STEPS_MIN = 8;
 
 interface Pending {
   readonly step: StepCommit;
@@ -28,6 +34,8 @@ interface Pending {
 export interface GroupCommitterOptions {
   readonly batchStepsMax: number;
   readonly queueLengthMax: number;
+  /** Batches that may be in storage at once; 1 commits strictly one after another. */
+  readonly commitsInFlightMax: number;
   /** Runs the callback after pending I/O of this turn, so steps finishing together share a batch. */
   readonly defer: (callback: () => void) => void;
   /** Sees every transaction with its step count and duration (metrics, traces); its clock is `nowUs`. */
@@ -38,7 +46,10 @@ export class GroupCommitter {
   readonly #storage: Pick<MachineStore, "commit">;
   readonly #options: GroupCommitterOptions;
   #queue: Pending[] = [];
-  #mode: Mode = MODES.idle;
+  #scheduled = false;
+  #inFlight = 0;
+  /** The machines of the batches in storage (machineKey). */
+  readonly #committing = new Set<string>();
   /** Transactions and steps committed, for metrics and the benchmark. */
   readonly stats = { flushes: 0, steps: 0, isolated: 0 };
 
@@ -53,7 +64,7 @@ export class GroupCommitter {
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ step, resolve, reject });
-      if (this.#mode === MODES.idle) this.#schedule();
+      this.#scheduleIfFree();
     });
   }
 
@@ -62,17 +73,59 @@ export class GroupCommitter {
     return this.#queue.length;
   }
 
-  #schedule(): void {
-    this.#mode = MODES.scheduled;
+  #scheduleIfFree(): void {
+    if (this.#scheduled || this.#queue.length === 0) return;
+    if (this.#inFlight >= this.#options.commitsInFlightMax) return;
+    this.#scheduled = true;
     this.#options.defer(() => void this.#flush());
   }
 
   async #flush(): Promise<void> {
-    assert.equal(this.#mode, MODES.scheduled);
-    this.#mode = MODES.flushing;
-    await this.#commitBatch(this.#queue.splice(0, this.#options.batchStepsMax));
-    this.#mode = MODES.idle;
-    if (this.#queue.length > 0) this.#schedule();
+    assert.ok(this.#scheduled);
+    this.#scheduled = false;
+    const batch = this.#takeBatch();
+    if (batch.length === 0) return; // every queued step's machine is in flight: its batch's end schedules again
+    const keys = batch.map(({ step }) => machineKey(step.lease.namespace, step.lease.machineId));
+    this.#inFlight += 1;
+    for (const key of keys) this.#committing.add(key);
+    // More steps than one batch holds, or a second slot free: the next batch forms while this one commits.
+    this.#scheduleIfFree();
+    try {
+      await this.#commitBatch(batch);
+    } finally {
+      for (const key of keys) this.#committing.delete(key);
+      this.#inFlight -= 1;
+      this.#scheduleIfFree();
+    }
+  }
+
+  /**
+   * The oldest queued steps whose machines are not in flight, up to a batch; the others keep their places. With
+   * nothing in flight and a free second slot, a large queue goes as two halves: steps that finish together
+   * (all a batch's machines resume in the same turn) would otherwise keep arriving together, and the engine and
+   * the database would go on working in turns.
+   */
+  #takeBatch(): Pending[] {
+    const { commitsInFlightMax } = this.#options;
+    const staggered =
+      this.#inFlight === 0 && commitsInFlightMax > 1 && this.#queue.length >= 2 * STAGGERED_HALF_STEPS_MIN;
+    const batchStepsMax = staggered
+      ? Math.min(this.#options.batchStepsMax, Math.ceil(this.#queue.length / 2))
+      : this.#options.batchStepsMax;
+    if (this.#committing.size === 0 && this.#queue.length <= batchStepsMax) {
+      const batch = this.#queue;
+      this.#queue = [];
+      return batch;
+    }
+    const batch: Pending[] = [];
+    const kept: Pending[] = [];
+    for (const pending of this.#queue) {
+      const key = machineKey(pending.step.lease.namespace, pending.step.lease.machineId);
+      if (batch.length < batchStepsMax && !this.#committing.has(key)) batch.push(pending);
+      else kept.push(pending);
+    }
+    this.#queue = kept;
+    return batch;
   }
 
   async #commitBatch(batch: readonly Pending[]): Promise<void> {

@@ -6,6 +6,7 @@
 import { DeadlineExceededError } from "../core/errors.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import { wakeWaiters } from "../core/wake-signal.js";
 import type { OutboxStore } from "../storage/outbox-store.js";
 
 /** How often a waiting caller looks again when no relay of this node tells it sooner: the relays' poll. */
@@ -22,7 +23,7 @@ export class PublishedWait {
 
   /** A relay of this node deleted published records. */
   published(): void {
-    this.#published.abort();
+    wakeWaiters(this.#published);
     this.#published = new AbortController();
   }
 

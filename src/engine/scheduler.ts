@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import { wakeWaiters } from "../core/wake-signal.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
 
 const MODES = Object.freeze({ sleeping: "sleeping", claiming: "claiming", stopped: "stopped" });
@@ -64,7 +65,7 @@ export class Scheduler {
       this.#wakeAtUs = Math.min(this.#wakeAtUs, atUs);
       return;
     }
-    if (atUs < this.#sleepingUntilUs) this.#wake.abort();
+    if (atUs < this.#sleepingUntilUs) wakeWaiters(this.#wake);
   }
 
   get inFlight(): number {

@@ -25,6 +25,7 @@ import { coerceError, LeaseLostError } from "../core/errors.js";
 import type { RetryPolicy } from "../core/retry-policy.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import { wakeWaiters } from "../core/wake-signal.js";
 import type { Lease } from "../storage/machine-store.js";
 import type { OutboxStore, StoredOutboxRecord } from "../storage/outbox-store.js";
 import type { SinkFailureSeries } from "./relay-retries.js";
@@ -89,6 +90,8 @@ export class OutboxRelay {
   };
   #lease: Lease | null = null;
   #leaseExpiresAtUs = 0;
+  /** The next batch, read while the last one was published (#publishBatch). */
+  #readAhead: Promise<StoredOutboxRecord[]> | null = null;
   /** The sink rejected a record without saying which: publish one at a time until it is found. */
   #oneAtATime = false;
   /** Each namespace's failed tries since the sink last took a batch; emptied by a success. */
@@ -112,7 +115,7 @@ export class OutboxRelay {
 
   /** Records were committed for this sink: look now rather than at the next poll. */
   wake(): void {
-    this.#wake.abort();
+    wakeWaiters(this.#wake);
   }
 
   async stop(): Promise<void> {
@@ -143,6 +146,8 @@ export class OutboxRelay {
         this.stats.mode = MODES.leading;
         if (!published) await this.#sleep(this.options.pollIntervalMs);
       } catch (error) {
+        // A round that failed (its delete, say) leaves its records to be read again first.
+        this.#dropReadAhead();
         if (error instanceof LeaseLostError) {
           // Another node took the sink over (this one stalled past its lease): follow it; what this relay had
           // published without deleting is published again by the new leader, and deduplicated downstream.
@@ -176,6 +181,7 @@ export class OutboxRelay {
         return true;
       }
       this.#lease = null;
+      this.#dropReadAhead();
     }
     const result = await this.storage.acquireLease({
       namespace: RELAY_LEASE_NAMESPACE,
@@ -198,26 +204,29 @@ export class OutboxRelay {
     return true;
   }
 
-  /** Publishes the oldest batch and deletes it; false when the outbox was empty. */
+  /**
+   * Publishes the oldest batch and deletes it; false when the outbox was empty. The next batch is read while this
+   * one publishes (leaving this one's positions out), so a round costs its publish and its delete, not a read
+   * besides. It is published only after this one's delete: a record is never published again after a later
+   * record of its machine.
+   */
   async #publishBatch(): Promise<boolean> {
     const lease = this.#lease as Lease;
-    const limit = this.#oneAtATime ? 1 : this.options.batchRecordsMax;
-    const batch = await this.storage.readOutbox({ lease, sink: this.sink.name, limit });
+    const batch = this.#readAhead === null ? await this.#read(lease, []) : await this.#takeReadAhead();
     if (batch.length === 0) return false;
+    const positions = batch.map((stored) => stored.position);
+    this.#readAhead = this.#oneAtATime ? null : this.#readBeside(lease, positions);
     try {
       await this.sink.publish(batch.map((stored) => stored.record));
     } catch (error) {
+      this.#dropReadAhead();
       if (error instanceof SinkRejectedError) await this.#park(lease, batch, error);
       else await this.#sinkFailed(lease, batch, coerceError(error));
       return true;
     }
     this.#oneAtATime = false;
     this.#forgetSeries();
-    await this.storage.deleteOutbox({
-      lease,
-      sink: this.sink.name,
-      positions: batch.map((stored) => stored.position),
-    });
+    await this.storage.deleteOutbox({ lease, sink: this.sink.name, positions });
     const nowUs = this.clock.nowUs();
     this.stats.published += batch.length;
     this.stats.batches += 1;
@@ -226,6 +235,35 @@ export class OutboxRelay {
       this.stats.lagsUs.splice(0, this.stats.lagsUs.length - LAG_SAMPLES_MAX);
     this.options.onPublished?.();
     return true;
+  }
+
+  /** A read that runs beside the round; its failure is met when the next round takes it, or never. */
+  #readBeside(lease: Lease, skipPositions: readonly number[]): Promise<StoredOutboxRecord[]> {
+    const read = this.#read(lease, skipPositions);
+    read.catch(() => undefined);
+    return read;
+  }
+
+  #read(lease: Lease, skipPositions: readonly number[]): Promise<StoredOutboxRecord[]> {
+    const limit = this.#oneAtATime ? 1 : this.options.batchRecordsMax;
+    return this.storage.readOutbox({ lease, sink: this.sink.name, limit, skipPositions });
+  }
+
+  /**
+   * The batch read while the last one published. Read before that one was deleted, it may lack records committed
+   * meanwhile; they come with the next read. Empty, it says nothing (it may predate the commit that woke this
+   * relay): the outbox is read again.
+   */
+  async #takeReadAhead(): Promise<StoredOutboxRecord[]> {
+    const ahead = this.#readAhead as Promise<StoredOutboxRecord[]>;
+    this.#readAhead = null;
+    const batch = await ahead;
+    return batch.length > 0 ? batch : this.#read(this.#lease as Lease, []);
+  }
+
+  /** A batch read ahead of a round that failed, or under a lease since lost, is not used. */
+  #dropReadAhead(): void {
+    this.#readAhead = null;
   }
 
   /**

@@ -131,6 +131,12 @@ export interface MachineStore {
    */
   commit(steps: readonly StepCommit[]): Promise<CommitOutcome[]>;
 
+  /**
+   * How many commits are worth running at once: more than 1 where each runs on its own connection and the
+   * database works on one while the engine prepares the next; 1 where writes go one at a time anyway.
+   */
+  readonly commitsInFlightMax: number;
+
   /** The committed record, or null. */
   readMachine(namespace: string, machineId: string): Promise<MachineRecord | null>;
 

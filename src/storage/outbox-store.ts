@@ -36,13 +36,22 @@ export interface OutboxBacklog {
   readonly parked: number;
 }
 
+/** What a relay reads: the oldest records of `sink`, up to `limit`, while `lease` (the sink's) holds. */
+export interface OutboxRead {
+  readonly lease: Lease;
+  readonly sink: string;
+  readonly limit: number;
+  /** Positions left out: records published whose delete is still in flight, so the next read can run beside it. */
+  readonly skipPositions?: readonly number[];
+}
+
 export interface OutboxStore extends Pick<MachineStore, "acquireLease" | "releaseLease" | "renewLeases"> {
   /**
    * The oldest records of a sink in position order, leaving out the records of machines that have a parked record
-   * for this sink (they are held back). A machine's records are in its commit order. LeaseLostError when `lease`
-   * (the sink's) is no longer held.
+   * for this sink (they are held back) and the positions to skip. A machine's records are in its commit order.
+   * LeaseLostError when `lease` (the sink's) is no longer held.
    */
-  readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]>;
+  readOutbox(options: OutboxRead): Promise<StoredOutboxRecord[]>;
 
   /** Deletes published records; returns how many were deleted (already deleted ones count 0). LeaseLostError
    * when `lease` is no longer held, and then nothing is deleted. */

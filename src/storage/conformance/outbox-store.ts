@@ -189,6 +189,34 @@ export function registerOutboxStoreCases(withStorage: WithStorage): void {
     },
   );
 
+  withStorage(
+    "a read leaves out the positions it is told to skip (a delete still in flight)",
+    async (storage) => {
+      await commitEvents(storage, "m", 3, "s");
+      const all = await read(storage, "s");
+      assert.equal(all.length, 3);
+      const [first, second, third] = all.map((entry) => entry.position);
+      const lease = await sinkLeaseOf(storage, "s");
+      const skipped = await storage.readOutbox({ lease, sink: "s", limit: 10, skipPositions: [first ?? 0] });
+      assert.deepEqual(
+        skipped.map((entry) => entry.position),
+        [second, third],
+      );
+      const limited = await storage.readOutbox({
+        lease,
+        sink: "s",
+        limit: 1,
+        skipPositions: [first ?? 0, 999_999],
+      });
+      assert.deepEqual(
+        limited.map((entry) => entry.position),
+        [second],
+        "the limit counts the records answered, not the skipped",
+      );
+      assert.equal((await storage.readOutbox({ lease, sink: "s", limit: 10, skipPositions: [] })).length, 3);
+    },
+  );
+
   withStorage("the relay's reads, deletes and parks are fenced by the sink's lease", async (storage) => {
     await commitEvents(storage, "m", 2, "s");
     const stale = await sinkLease(storage, "s", "relay-a", T0);

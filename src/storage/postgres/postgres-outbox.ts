@@ -6,7 +6,7 @@
 import type pg from "pg";
 import { LeaseLostError } from "../../core/errors.js";
 import type { Lease } from "../machine-store.js";
-import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
+import type { OutboxBacklog, OutboxRead, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import {
   diagnosticText,
   type OutboxRow,
@@ -25,7 +25,7 @@ export class PostgresOutbox {
     private readonly schema: QuotedSchemaName,
   ) {}
 
-  async readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
+  async readOutbox(options: OutboxRead): Promise<StoredOutboxRecord[]> {
     const result = await withClient(this.pool, (client) =>
       client.query<{ held: number } & Partial<OutboxRow>>(outbox.readOutbox(this.schema, options)),
     );

@@ -23,7 +23,7 @@ import type {
   StepCommit,
 } from "../machine-store.js";
 import type { MachineSearch } from "../operator-queries.js";
-import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
+import type { OutboxBacklog, OutboxRead, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import { type EventRow, eventFromRow, type MachineRow, machineFromRow } from "../rows.js";
 import type { SchemaVersions, Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
@@ -100,6 +100,11 @@ export class PostgresStorage implements Storage {
   readonly #audit: PostgresAudit;
   readonly #queries: PostgresOperatorQueries;
   readonly bulkRuns: PostgresBulk;
+  /**
+   * Two: while one batch's transaction is in the database, the engine runs the steps that make the next. More
+   * would split the same steps into smaller batches and spend the database's CPU on per-transaction work.
+   */
+  readonly commitsInFlightMax = Number(process.env.EXP_INFLIGHT ?? 2);
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
@@ -306,7 +311,7 @@ export class PostgresStorage implements Storage {
     };
   }
 
-  readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
+  readOutbox(options: OutboxRead): Promise<StoredOutboxRecord[]> {
     return this.#outbox.readOutbox(options);
   }
 

@@ -4,7 +4,7 @@
  */
 import { LeaseLostError } from "../../core/errors.js";
 import type { Lease } from "../machine-store.js";
-import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
+import type { OutboxBacklog, OutboxRead, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import { type OutboxRow, outboxFromRow, type ParkedOutboxRow, parkedFromRow } from "../rows.js";
 import * as leases from "./sql/leases.js";
 import * as outbox from "./sql/outbox.js";
@@ -14,12 +14,12 @@ import type { SqliteDatabase } from "./sqlite-database.js";
 export class SqliteOutbox {
   constructor(private readonly database: SqliteDatabase) {}
 
-  async readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
+  async readOutbox(options: OutboxRead): Promise<StoredOutboxRecord[]> {
     return this.database.read(() => {
       this.#requireLease(options.lease);
       const rows = this.database
         .statement(outbox.READ_OUTBOX)
-        .all(options.sink, options.limit) as OutboxRow[];
+        .all(options.sink, JSON.stringify(options.skipPositions ?? []), options.limit) as OutboxRow[];
       return rows.map(outboxFromRow);
     });
   }

@@ -22,7 +22,7 @@ import type {
   StepCommit,
 } from "../machine-store.js";
 import type { MachineSearch } from "../operator-queries.js";
-import type { OutboxBacklog, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
+import type { OutboxBacklog, OutboxRead, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import type { EventRow, MachineRow, NotificationRow } from "../rows.js";
 import { eventFromRow, machineFromRow, notificationFromRow, notificationToRow } from "../rows.js";
 import type { SchemaVersions, Storage } from "../storage.js";
@@ -51,6 +51,8 @@ export class SqliteStorage implements Storage {
   readonly #journal: SqliteJournal;
   readonly #audit: SqliteAudit;
   readonly bulkRuns: SqliteBulk;
+  /** One: the database has one writer, and a commit holds it until it ends. */
+  readonly commitsInFlightMax = 1;
 
   constructor(options: SqliteStorageOptions) {
     this.#database = new SqliteDatabase(options);
@@ -332,7 +334,7 @@ export class SqliteStorage implements Storage {
     return rows.map(notificationFromRow);
   }
 
-  readOutbox(options: { lease: Lease; sink: string; limit: number }): Promise<StoredOutboxRecord[]> {
+  readOutbox(options: OutboxRead): Promise<StoredOutboxRecord[]> {
     return this.#outbox.readOutbox(options);
   }
 

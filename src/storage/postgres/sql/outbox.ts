@@ -4,6 +4,7 @@
  */
 import type pg from "pg";
 import type { Lease, OutboxEntry } from "../../machine-store.js";
+import type { OutboxRead } from "../../outbox-store.js";
 import { type OutboxRow, outboxToRow } from "../../rows.js";
 import type { QuotedSchemaName } from "../schema-name.js";
 
@@ -54,10 +55,7 @@ export const leaseValues = (lease: Lease) => [lease.namespace, lease.epoch, leas
  * The oldest records of a sink, while the relay's lease holds; a machine with a parked record for the sink has
  * its records held back. Always answers one row at least, whose `held` says whether the lease held.
  */
-export function readOutbox(
-  schema: QuotedSchemaName,
-  options: { lease: Lease; sink: string; limit: number },
-): pg.QueryConfig {
+export function readOutbox(schema: QuotedSchemaName, options: OutboxRead): pg.QueryConfig {
   return {
     name: "ratchet_read_outbox",
     text: `WITH ${heldSinkLease(schema, 3)}
@@ -69,10 +67,11 @@ export function readOutbox(
         WHERE r.sink = $1::text AND EXISTS (SELECT 1 FROM held)
           AND NOT EXISTS (SELECT 1 FROM ${schema}.outbox_parked p
             WHERE p.sink = r.sink AND p.namespace = r.namespace AND p.machine_id = r.machine_id)
+          AND r.position <> ALL($6::bigint[])
         ORDER BY r.position LIMIT $2::integer
       ) o ON true
       ORDER BY o.position`,
-    values: [options.sink, options.limit, ...leaseValues(options.lease)],
+    values: [options.sink, options.limit, ...leaseValues(options.lease), options.skipPositions ?? []],
   };
 }
 

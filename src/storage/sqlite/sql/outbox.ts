@@ -11,6 +11,7 @@ export const INSERT_OUTBOX = `INSERT INTO outbox (sink, namespace, machine_id, k
 export const READ_OUTBOX = `SELECT * FROM outbox o WHERE o.sink = ?
   AND NOT EXISTS (SELECT 1 FROM outbox_parked p
     WHERE p.sink = o.sink AND p.namespace = o.namespace AND p.machine_id = o.machine_id)
+  AND o.position NOT IN (SELECT value FROM json_each(?))
   ORDER BY o.position LIMIT ?`;
 
 export const DELETE_OUTBOX = "DELETE FROM outbox WHERE sink = ? AND position = ?";
