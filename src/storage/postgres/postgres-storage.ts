@@ -104,7 +104,7 @@ export class PostgresStorage implements Storage {
    * Two: while one batch's transaction is in the database, the engine runs the steps that make the next. More
    * would split the same steps into smaller batches and spend the database's CPU on per-transaction work.
    */
-  readonly commitsInFlightMax = Number(process.env.EXP_INFLIGHT ?? 2);
+  readonly commitsInFlightMax = 2;
   #closed = false;
 
   /** Connects and checks (or, with `migrate`, brings up) the schema before answering. */
