@@ -47,6 +47,7 @@ export async function runPostgresSection(options: BenchOptions): Promise<Record<
       serveStorage: { type: "postgres", url: woodyDb.url },
       postgres: woodyDb.target,
       localNode: () => pgNode(localDb),
+      localPostgres: localDb.target,
       seconds: options.seconds,
       hopStorage: { kind: "postgres", url: (await databases.fresh()).url, migrate: false },
     });

@@ -15,9 +15,12 @@ export async function woodyBesideLocal(options: {
   readonly key: "sqlite" | "pg";
   readonly directory: string;
   readonly serveStorage: ServeStorage;
+  /** The serve process's database, whose backends the woody runs' CPU counts. */
   readonly postgres?: PostgresTarget;
   /** A fresh node on the same kind of storage for the local calls; closed here. */
   readonly localNode: () => Promise<RatchetNode>;
+  /** The local node's database (another one), whose backends the local runs' CPU counts. */
+  readonly localPostgres?: PostgresTarget;
   readonly seconds: number;
   readonly hopStorage: StorageChoice;
 }): Promise<Record<string, number>> {
@@ -76,7 +79,7 @@ export async function woodyBesideLocal(options: {
 /** The local calls, right before the woody ones, so a shared machine's drift weighs on both sides alike. */
 async function localCalls(options: {
   readonly localNode: () => Promise<RatchetNode>;
-  readonly postgres?: PostgresTarget;
+  readonly localPostgres?: PostgresTarget;
   readonly seconds: number;
 }): Promise<{ local1: CallResult; local32: CallResult }> {
   const node = await options.localNode();
@@ -85,7 +88,7 @@ async function localCalls(options: {
       callers,
       seconds: options.seconds,
       prefix: `l${callers}`,
-      ...(options.postgres === undefined ? {} : { postgres: options.postgres }),
+      ...(options.localPostgres === undefined ? {} : { postgres: options.localPostgres }),
     });
   try {
     return { local1: await run(1), local32: await run(32) };

@@ -52,6 +52,11 @@ export interface RatchetConfig {
    * stops renewing loses its machines to the others after this long.
    */
   readonly leaseDurationMs: number;
+  /**
+   * How long a node keeps a machine's lease after a request's step, ms (default 500), so the next request runs
+   * without taking it again; another node asking for the machine gets it at once. 0 gives it up with the step.
+   */
+  readonly leaseWarmMs: number;
   /** Ratchet extension: how long idempotency keys of the JSON API are kept, ms (default 24 h). */
   readonly idempotencyKeyRetentionMs: number;
   /** Ratchet extension: the most machines a second a bulk run may ask for. */
@@ -138,6 +143,7 @@ export function parseConfig(
     automaton,
     storage: data.storage,
     leaseDurationMs: data.lease_duration,
+    leaseWarmMs: data.lease_warm,
     historyCacheBytesMax: data.history_cache_size,
     idempotencyKeyRetentionMs: data.idempotency_key_retention,
     bulkRatePerSecondMax: data.bulk_rate_per_second_max,

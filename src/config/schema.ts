@@ -139,6 +139,8 @@ export const CONFIG_SCHEMA = z.strictObject({
   service_name: text().prefault("ratchet"),
   // Ratchet extension: how long a node's claim on a machine lasts without renewal (the engine's 30 s default).
   lease_duration: durationMs({ positive: true }).prefault("30s"),
+  // Ratchet extension: how long a node keeps a machine's lease after a request for the next one (0 releases it).
+  lease_warm: durationMs().prefault("500ms"),
   // Ratchet extension: how long the JSON API's idempotency keys are kept after their request (24 h by default).
   idempotency_key_retention: durationMs({ positive: true }).prefault("24h"),
   // Ratchet extension: the most machines a second a bulk run may ask for (BULK_DEFAULTS.ratePerSecondMax).

@@ -87,6 +87,12 @@ export const ENGINE_DEFAULTS = Object.freeze({
   drainTimeoutMs: 5000,
   /** Bytes of complete histories kept in memory per node (payloads plus CACHED_EVENT_OVERHEAD_BYTES each). */
   historyCacheBytesMax: 64 * 1024 * 1024,
+  /**
+   * How long a machine's lease is kept after a request's step, for the next request to the machine to run without
+   * taking it again (a warm lease). Another node that needs the machine asks for it and gets it at once; only
+   * storages that carry such requests (PostgreSQL) keep leases warm.
+   */
+  leaseWarmMs: 500,
   /** First and longest pause between tries while another node holds a lease a request needs. */
   acquireBackoffMsMin: 2,
   acquireBackoffMsMax: 100,

@@ -17,6 +17,8 @@ export interface EngineContext {
   /** This node's identity in leases; unique per process. */
   readonly owner: string;
   readonly leaseDurationMs: number;
+  /** How long a lease is kept after a request's step for the next request (0: released with the step). */
+  readonly leaseWarmMs: number;
   readonly faults: FaultPoints;
   readonly leaseKeeper: LeaseKeeper;
   readonly historyCache: HistoryCache;

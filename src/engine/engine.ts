@@ -80,6 +80,8 @@ export interface EngineOptions {
   readonly leaseDurationMs?: number;
   /** Longest scheduler sleep without a wake-up. */
   readonly pollIntervalMs?: number;
+  /** How long a lease stays warm after a request (ENGINE_DEFAULTS.leaseWarmMs); 0 releases at once. */
+  readonly leaseWarmMs?: number;
   /** Bytes of complete histories kept in memory (ENGINE_DEFAULTS.historyCacheBytesMax). */
   readonly historyCacheBytesMax?: number;
   /** Pause between passes of the journal pruner (ENGINE_DEFAULTS.journalPruneIntervalMs). */
@@ -165,6 +167,9 @@ export class Engine implements EngineApi {
       random: options.random,
       owner: options.owner,
       leaseDurationMs,
+      // Warm only where another node can ask for the lease: elsewhere it would wait for the warm time to pass.
+      leaseWarmMs:
+        storage.requestRelease === undefined ? 0 : (options.leaseWarmMs ?? ENGINE_DEFAULTS.leaseWarmMs),
       faults: options.faults ?? new FaultPoints(),
       leaseKeeper: this.#leaseKeeper,
       historyCache: this.historyCache,
@@ -181,7 +186,13 @@ export class Engine implements EngineApi {
       reportError,
     };
     this.#runners = new MachineRunners(this.#context);
-    this.#unsubscribeWake = storage.onWake?.(() => {
+    this.#unsubscribeWake = storage.onWake?.((release) => {
+      if (release !== null) {
+        // Every node hears every request, the requester too: its own runner must not give the lease up.
+        if (release.requester !== options.owner)
+          this.#runners.existing(release.namespace, release.machineId)?.releaseRequested();
+        return;
+      }
       wakeWaiters(this.#storageWake);
       this.#storageWake = new AbortController();
       this.#scheduler.wake();

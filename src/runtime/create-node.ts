@@ -59,6 +59,8 @@ export interface NodeOptions {
   /** Namespaces, given the engine they run in (a local processor may call it, as the demo's sessions do). */
   readonly namespaces: (engine: () => Engine) => NamespaceOptions[];
   readonly leaseDurationMs?: number;
+  /** How long a lease stays warm after a request (ENGINE_DEFAULTS.leaseWarmMs; PostgreSQL only). */
+  readonly leaseWarmMs?: number;
   readonly pollIntervalMs?: number;
   /** Whether this node runs due timers and notifications; a node that only serves requests may not. */
   readonly schedulerEnabled?: boolean;
@@ -149,6 +151,7 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
       namespaces: options.namespaces(engineRef),
       defer: setImmediate,
       leaseDurationMs,
+      ...(options.leaseWarmMs === undefined ? {} : { leaseWarmMs: options.leaseWarmMs }),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.schedulerEnabled === undefined ? {} : { schedulerEnabled: options.schedulerEnabled }),
       ...(options.faults === undefined ? {} : { faults: options.faults }),

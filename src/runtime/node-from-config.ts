@@ -138,6 +138,7 @@ export function nodeOptionsFromConfig(
     ...(hooks.observers === undefined ? {} : { observers: hooks.observers }),
     ...(hooks.onAuditLine === undefined ? {} : { onAuditLine: hooks.onAuditLine }),
     leaseDurationMs: hooks.leaseDurationMs ?? config.leaseDurationMs,
+    leaseWarmMs: config.leaseWarmMs,
     relay: { continuationPolicies: continuationPoliciesOf(config) },
     historyCacheBytesMax: config.historyCacheBytesMax,
     idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,

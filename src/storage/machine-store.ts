@@ -193,6 +193,22 @@ export interface MachineStore {
     limit: number;
   }): Promise<number>;
 
-  /** Optional: calls `listener` when another node may have made work due (new timer, released lease). */
-  onWake?(listener: () => void): () => void;
+  /**
+   * Optional: calls `listener` when another node may have made work due (new timer, released lease), or, with
+   * the machine named, when another node asks for a machine's lease (requestRelease).
+   */
+  onWake?(listener: (release: ReleaseRequest | null) => void): () => void;
+
+  /**
+   * Optional, with onWake: asks the node holding a machine's lease to give it up if it holds it idle, between
+   * requests (a warm lease). Nothing is promised: the holder may be gone, or still running a step.
+   */
+  requestRelease?(request: ReleaseRequest): Promise<void>;
+}
+
+/** A node (`requester`, its lease owner name) wants this machine's lease. */
+export interface ReleaseRequest {
+  readonly namespace: string;
+  readonly machineId: string;
+  readonly requester: string;
 }

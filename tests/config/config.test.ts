@@ -106,6 +106,16 @@ test("lease_duration (a Ratchet extension) reaches the node's options; a hook st
   assert.equal(byDefault.options.leaseDurationMs, 30_000);
 });
 
+test("lease_warm (a Ratchet extension) reaches the node's options; 500ms by default, 0 gives leases up at once", async () => {
+  const warm = parseConfig(`lease_warm: 2s\n${MINIMAL}`, {});
+  assert.equal(warm.leaseWarmMs, 2000);
+  assert.equal(parseConfig(`lease_warm: 0ms\n${MINIMAL}`, {}).leaseWarmMs, 0);
+  assert.equal(parseConfig(MINIMAL, {}).leaseWarmMs, 500);
+  const { options, clients } = nodeOptionsFromConfig(warm, { relaysEnabled: false });
+  await Promise.all(clients.map((client) => client.close?.()));
+  assert.equal(options.leaseWarmMs, 2000);
+});
+
 test("the result is frozen all the way down", () => {
   const config = parseConfig(MINIMAL, {});
   assert.ok(Object.isFrozen(config));

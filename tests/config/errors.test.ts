@@ -109,6 +109,16 @@ test("lease_duration must be a positive, finite duration with a unit", () => {
   assert.match(unitless ?? "", /^lease_duration: needs a unit .*; got 30$/);
 });
 
+test("lease_warm must be a finite duration with a unit, not negative", () => {
+  const [negative] = problems(`lease_warm: -1s\n${MINIMAL}`);
+  assert.match(negative ?? "", /^lease_warm: /);
+  const [unitless] = problems(`lease_warm: 500\n${MINIMAL}`);
+  assert.match(unitless ?? "", /^lease_warm: needs a unit .*; got 500$/);
+  assert.deepEqual(problems(`lease_warm: infinity\n${MINIMAL}`), [
+    "lease_warm: must be a finite duration here, not infinity",
+  ]);
+});
+
 test("a sink or lifecycle client must be defined under kafka", () => {
   const kafka =
     "kafka:\n  main:\n    endpoints: [{host: k, port: 9092}]\nlifecycle_pulse: {client: mian, topic: life}";

@@ -19,6 +19,7 @@ export function createTestEngine(options: {
   path?: string;
   storage?: Storage;
   leaseDurationMs?: number;
+  leaseWarmMs?: number;
   faults?: FaultPoints;
   owner?: string;
   /** Errors no caller received (scheduled steps' failures); kept in a list when absent. */
@@ -38,6 +39,7 @@ export function createTestEngine(options: {
     defer: setImmediate,
     pollIntervalMs: 200,
     ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
+    ...(options.leaseWarmMs === undefined ? {} : { leaseWarmMs: options.leaseWarmMs }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
     onError: (error) => (options.onError ?? ((seen) => errors.push(seen)))(error),
   });

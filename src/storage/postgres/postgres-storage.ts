@@ -20,6 +20,7 @@ import type {
   ClaimOptions,
   CommitOutcome,
   Lease,
+  ReleaseRequest,
   StepCommit,
 } from "../machine-store.js";
 import type { MachineSearch } from "../operator-queries.js";
@@ -93,7 +94,7 @@ export class PostgresStorage implements Storage {
   readonly #schema: QuotedSchemaName;
   readonly #schemaName: string;
   readonly #wakeChannel: string;
-  readonly #wakeListeners = new Set<() => void>();
+  readonly #wakeListeners = new Set<(release: ReleaseRequest | null) => void>();
   readonly #wakeListener: WakeListener;
   readonly #outbox: PostgresOutbox;
   readonly #journal: PostgresJournal;
@@ -154,10 +155,11 @@ export class PostgresStorage implements Storage {
     this.#wakeListener = new WakeListener({
       clientConfig: clientConfigOf({ ...connection, applicationName: `${options.applicationName}/wake` }),
       channel: this.#wakeChannel,
-      onWake: () => {
+      onWake: (payload) => {
+        const release = releaseRequestOf(payload);
         for (const listener of this.#wakeListeners) {
           try {
-            listener();
+            listener(release);
           } catch (error) {
             // One listener's exception must not keep the others from hearing the wake.
             onBackgroundError(coerceError(error));
@@ -301,7 +303,7 @@ export class PostgresStorage implements Storage {
   }
 
   /** Listens (on a connection of its own) while at least one listener is registered. */
-  onWake(listener: () => void): () => void {
+  onWake(listener: (release: ReleaseRequest | null) => void): () => void {
     assert.ok(!this.#closed, "onWake on a closed storage");
     this.#wakeListeners.add(listener);
     if (this.#wakeListeners.size === 1) this.#wakeListener.start();
@@ -309,6 +311,13 @@ export class PostgresStorage implements Storage {
       if (!this.#wakeListeners.delete(listener) || this.#wakeListeners.size > 0) return;
       void this.#wakeListener.stop();
     };
+  }
+
+  async requestRelease({ namespace, machineId, requester }: ReleaseRequest): Promise<void> {
+    const payload = JSON.stringify({ release: [namespace, machineId, requester] });
+    await withClient(this.#leasePool, (client) =>
+      client.query(leases.notifyWake(this.#wakeChannel, payload)),
+    );
   }
 
   readOutbox(options: OutboxRead): Promise<StoredOutboxRecord[]> {
@@ -463,4 +472,21 @@ export class PostgresStorage implements Storage {
 /** A claim took over when it replaced another owner's expired lease. */
 function takenOverFrom(previous: string | null, owner: string): { takenOverFrom?: string } {
   return previous === null || previous === owner ? {} : { takenOverFrom: previous };
+}
+
+/**
+ * A wake's payload: empty for work made due, `{"release":[namespace, machine id, requester]}` for a release
+ * request (see requestRelease). A payload of another shape is a plain wake: waking for nothing costs one look.
+ */
+function releaseRequestOf(payload: string): ReleaseRequest | null {
+  if (payload === "") return null;
+  try {
+    const { release } = JSON.parse(payload) as { release?: unknown };
+    if (!Array.isArray(release) || !release.every((part) => typeof part === "string")) return null;
+    const [namespace, machineId, requester] = release as string[];
+    if (namespace === undefined || machineId === undefined || requester === undefined) return null;
+    return { namespace, machineId, requester };
+  } catch {
+    return null;
+  }
 }

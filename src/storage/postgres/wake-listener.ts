@@ -27,7 +27,8 @@ const RECONNECT_DELAY_MS_MAX = 5_000;
 export interface WakeListenerOptions {
   readonly clientConfig: pg.ClientConfig;
   readonly channel: string;
-  readonly onWake: () => void;
+  /** Called with the notification's payload ("" for a plain wake, and after a reconnect). */
+  readonly onWake: (payload: string) => void;
   readonly onError: (error: Error) => void;
 }
 
@@ -70,7 +71,7 @@ export class WakeListener {
     client.on("error", (error) => this.#lost(client, error));
     client.on("end", () => this.#lost(client, new Error("wake listener connection ended")));
     client.on("notification", (message) => {
-      if (message.channel === this.#options.channel) this.#wake();
+      if (message.channel === this.#options.channel) this.#wake(message.payload ?? "");
     });
     try {
       await client.connect();
@@ -82,7 +83,7 @@ export class WakeListener {
     if (this.#client !== client) return; // stopped or lost meanwhile
     this.#mode = MODES.listening;
     this.#delayMs = RECONNECT_DELAY_MS_MIN;
-    if (this.#reconnecting) this.#wake();
+    if (this.#reconnecting) this.#wake("");
   }
 
   #lost(client: pg.Client, error: Error): void {
@@ -100,9 +101,9 @@ export class WakeListener {
     }, delayMs);
   }
 
-  #wake(): void {
+  #wake(payload: string): void {
     try {
-      this.#options.onWake();
+      this.#options.onWake(payload);
     } catch (error) {
       // A listener's exception must not break the connection's event handling.
       this.#options.onError(coerceError(error));

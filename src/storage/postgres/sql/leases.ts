@@ -145,3 +145,12 @@ export function releaseLease(schema: QuotedSchemaName, lease: Lease, channel: st
     values: [lease.namespace, lease.machineId, lease.epoch, channel],
   };
 }
+
+/** A notification on the wake channel with a payload (a release request); sent at once, outside any transaction. */
+export function notifyWake(channel: string, payload: string): pg.QueryConfig {
+  return {
+    name: "ratchet_notify_wake",
+    text: "SELECT pg_notify($1::text, $2::text)",
+    values: [channel, payload],
+  };
+}
