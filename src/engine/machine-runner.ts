@@ -162,8 +162,9 @@ export class MachineRunner {
   }
 
   /**
-   * Holds a warm lease until work arrives (true) or the lease should go (false): the warm time passed, the timer
-   * fell due, the lease is wanted elsewhere, or the node closes.
+   * Holds a warm lease until work arrives (true) or the lease should go (false): the warm time passed, the lease
+   * is wanted elsewhere, or the node closes. A timer that falls due meanwhile is work: its step runs here, under
+   * the lease, as a chained timer does (a release would make the scheduler claim it a round trip later).
    */
   async #keptWarm(): Promise<boolean> {
     const warm = this.#warm;
@@ -181,7 +182,11 @@ export class MachineRunner {
     this.#warmWake = wake;
     await this.engine.clock.waitUntil(untilUs, wake.signal);
     this.#warmWake = null;
-    return this.#queue.length > 0 && !this.#releaseRequested && this.#machine.lease !== null;
+    if (this.#releaseRequested || this.#machine.lease === null || this.engine.closing()) return false;
+    if (this.#queue.length > 0) return true;
+    if (dueAtUs === null || this.engine.clock.nowUs() < dueAtUs) return false;
+    this.#queue.push({ kind: "timer" });
+    return true;
   }
 
   #giveBackHeldClaims(): void {

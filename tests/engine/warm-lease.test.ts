@@ -152,7 +152,7 @@ test("a call at another node gets a machine held warm at once, and each node's c
   );
 });
 
-test("a warm lease is given up when its time has passed, and when the machine's timer falls due", async () => {
+test("a warm lease is given up when its time has passed; a timer falling due meanwhile runs under it", async () => {
   const node = await openNode("brief", 300);
   await node.engine.start("pay", "brief", pack(null));
   await node.engine.call("pay", "brief", pack(null));
@@ -162,7 +162,7 @@ test("a warm lease is given up when its time has passed, and when the machine's 
   await holder.engine.start("pay", "timed", pack(null));
   await holder.engine.call("pay", "timed", pack("timer"));
   await waitFor(
-    "the timer step to run although the lease was warm",
+    "the timer step to run under the warm lease",
     async () => {
       const machine = await holder.engine.get("pay", "timed");
       return machine.history.some((event) => unpack(event.data) === "timer");
