@@ -58,7 +58,8 @@ export async function startChild(options: {
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  // 'close', not 'exit': the child's output is read to its end (a last line printed on the way out included).
+  const exited = new Promise((resolve) => child.once("close", resolve));
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;

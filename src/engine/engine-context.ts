@@ -8,6 +8,7 @@ import type { GroupCommitter } from "./group-committer.js";
 import type { HistoryCache } from "./history-cache.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 import type { PendingJournal } from "./pending-journal.js";
+import type { WarmRefusals } from "./warm-refusals.js";
 
 export interface EngineContext {
   readonly storage: MachineStore;
@@ -19,6 +20,10 @@ export interface EngineContext {
   readonly leaseDurationMs: number;
   /** How long a lease is kept after a request's step for the next request (0: released with the step). */
   readonly leaseWarmMs: number;
+  /** Whether this node runs due timers (a node without a scheduler leaves a timer due under a warm lease to others). */
+  readonly runsScheduledWork: boolean;
+  /** Machines another node asked for lately: kept warm by no runner of this node until then. */
+  readonly warmRefusals: WarmRefusals;
   readonly faults: FaultPoints;
   readonly leaseKeeper: LeaseKeeper;
   readonly historyCache: HistoryCache;
@@ -38,6 +43,8 @@ export interface EngineContext {
   audited(entry: AuditDraft): void;
   /** A step committed (for metrics). */
   stepCommitted(namespace: string, kind: string): void;
+  /** Asks the other nodes to give the machine's lease up if they hold it warm (where storage carries that). */
+  requestRelease(namespace: string, machineId: string): void;
   /** Waits until the instant or until storage says something changed. */
   waitForWake(untilUs: number): Promise<void>;
   /** An error no caller can receive (a scheduled step's storage failure, say). */

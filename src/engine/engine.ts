@@ -17,7 +17,7 @@ import { FULL_HISTORY, validateHistoryRange } from "../core/history-range.js";
 import { validateArgs, validateMachineId } from "../core/ids.js";
 import type { JournalEntry } from "../core/journal.js";
 import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
-import type { Payload } from "../core/machine.js";
+import { machineKey, type Payload } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
 import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import { wakeWaiters } from "../core/wake-signal.js";
@@ -57,6 +57,7 @@ import { PublishedWait } from "./published-wait.js";
 import { readMachineSnapshot } from "./read-machine.js";
 import { Scheduler } from "./scheduler.js";
 import { storeNotification } from "./store-notification.js";
+import { WarmRefusals } from "./warm-refusals.js";
 import type { Reply, Work } from "./work.js";
 
 export interface EngineOptions {
@@ -170,6 +171,8 @@ export class Engine implements EngineApi {
       // Warm only where another node can ask for the lease: elsewhere it would wait for the warm time to pass.
       leaseWarmMs:
         storage.requestRelease === undefined ? 0 : (options.leaseWarmMs ?? ENGINE_DEFAULTS.leaseWarmMs),
+      warmRefusals: new WarmRefusals(),
+      runsScheduledWork: options.schedulerEnabled ?? true,
       faults: options.faults ?? new FaultPoints(),
       leaseKeeper: this.#leaseKeeper,
       historyCache: this.historyCache,
@@ -183,14 +186,17 @@ export class Engine implements EngineApi {
       audited: (entry) => options.onAudited?.(entry),
       outboxWritten: (entries) => options.onOutboxWritten?.(new Set(entries.map((entry) => entry.sink))),
       waitForWake: (untilUs) => clock.waitUntil(untilUs, this.#storageWake.signal),
+      requestRelease: (namespace, machineId) =>
+        void storage
+          .requestRelease?.({ namespace, machineId, requester: options.owner })
+          .catch((error) => reportError(error, { namespace, machineId })),
       reportError,
     };
     this.#runners = new MachineRunners(this.#context);
     this.#unsubscribeWake = storage.onWake?.((release) => {
       if (release !== null) {
         // Every node hears every request, the requester too: its own runner must not give the lease up.
-        if (release.requester !== options.owner)
-          this.#runners.existing(release.namespace, release.machineId)?.releaseRequested();
+        if (release.requester !== options.owner) this.#releaseRequested(release.namespace, release.machineId);
         return;
       }
       wakeWaiters(this.#storageWake);
@@ -317,6 +323,20 @@ export class Engine implements EngineApi {
     });
   }
 
+  /**
+   * Another node wants the machine: no runner here keeps it warm for a warm time (so this node's later requests
+   * give it up with their steps and the other node gets in between), and a warm lease held now goes at once.
+   */
+  #releaseRequested(namespace: string, machineId: string): void {
+    const { leaseWarmMs, warmRefusals, clock } = this.#context;
+    warmRefusals.refuse(
+      machineKey(namespace, machineId),
+      clock.nowUs(),
+      leaseWarmMs * MICROSECONDS_PER_MILLISECOND,
+    );
+    this.#runners.existing(namespace, machineId)?.releaseRequested();
+  }
+
   async notify(
     namespace: string,
     machineId: string,
@@ -335,6 +355,8 @@ export class Engine implements EngineApi {
         ...context(options),
       });
       this.#runners.existing(namespace, machineId)?.notificationArrived();
+      // A node holding the machine warm gives it up for the schedulers to claim the notification.
+      this.#context.requestRelease(namespace, machineId);
       this.#scheduler.wake(nowUs);
       return id;
     });

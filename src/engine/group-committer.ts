@@ -54,6 +54,10 @@ export class GroupCommitter {
   readonly stats = { flushes: 0, steps: 0, isolated: 0 };
 
   constructor(storage: Pick<MachineStore, "commit">, options: GroupCommitterOptions) {
+    assert.ok(
+      Number.isInteger(options.commitsInFlightMax) && options.commitsInFlightMax >= 1,
+      `commitsInFlightMax must be a whole number ≥ 1, not ${options.commitsInFlightMax}`,
+    );
     this.#storage = storage;
     this.#options = options;
   }
@@ -68,7 +72,7 @@ export class GroupCommitter {
     });
   }
 
-  /** Steps waiting or being committed. */
+  /** Steps waiting for a batch (not those of the batches in storage). */
   get backlog(): number {
     return this.#queue.length;
   }

@@ -80,9 +80,7 @@ export class MachineRunner {
   #chainedSteps = 0;
   /** The last commit kept the lease only to keep it warm. */
   #warm = false;
-  /** Another node asked for the lease, or a notification waits: give it up once the work at hand is done. */
-  #releaseRequested = false;
-  /** Aborted to end a warm wait early (work arrived, or the lease is wanted). */
+  /** Aborted to end a warm wait early (work arrived, the lease is wanted or was lost). */
   #warmWake: AbortController | null = null;
 
   constructor(
@@ -120,10 +118,27 @@ export class MachineRunner {
     this.releaseRequested();
   }
 
-  /** The lease is wanted elsewhere: no warm lease after the work at hand, and a warm one is given up now. */
+  /**
+   * The lease is wanted elsewhere (another node, a notification's claim, the node's close): a warm one is given up
+   * now, and none is kept warm for a warm time (engine.warmRefusals). Work already queued here runs first.
+   */
   releaseRequested(): void {
-    this.#releaseRequested = true;
+    const { warmRefusals, clock, leaseWarmMs } = this.engine;
+    warmRefusals.refuse(this.#key, clock.nowUs(), leaseWarmMs * MICROSECONDS_PER_MILLISECOND);
+    this.#endWarmWait();
+  }
+
+  #endWarmWait(): void {
     if (this.#warmWake !== null) wakeWaiters(this.#warmWake);
+  }
+
+  /** Whether this machine's lease may be kept warm now. */
+  #mayKeepWarm(): boolean {
+    return (
+      this.engine.leaseWarmMs > 0 &&
+      !this.engine.closing() &&
+      !this.engine.warmRefusals.refused(this.#key, this.engine.clock.nowUs())
+    );
   }
 
   /**
@@ -136,6 +151,7 @@ export class MachineRunner {
   runClaimed(claim: Claim, work: Work): void {
     if (this.busy) {
       this.#heldClaims.push({ claim, work });
+      this.#endWarmWait(); // a claim means this node's lease is gone: a warm wait has nothing to wait for
       return;
     }
     this.#machine.adopt(claim.lease, claim.record, claim.untilUs);
@@ -151,7 +167,6 @@ export class MachineRunner {
         if (this.#machine.lease === null) break;
         if (await this.#keptWarm()) continue;
         await this.#machine.release();
-        this.#releaseRequested = false;
         if (this.#queue.length === 0) break;
       }
     } finally {
@@ -164,12 +179,13 @@ export class MachineRunner {
   /**
    * Holds a warm lease until work arrives (true) or the lease should go (false): the warm time passed, the lease
    * is wanted elsewhere, or the node closes. A timer that falls due meanwhile is work: its step runs here, under
-   * the lease, as a chained timer does (a release would make the scheduler claim it a round trip later).
+   * the lease, as a chained timer does (a release would make the scheduler claim it a round trip later), unless
+   * this node runs no scheduled work.
    */
   async #keptWarm(): Promise<boolean> {
     const warm = this.#warm;
     this.#warm = false;
-    if (!warm || this.#releaseRequested || this.engine.closing()) return false;
+    if (!warm || !this.#mayKeepWarm()) return false;
     const nowUs = this.engine.clock.nowUs();
     const record = this.#machine.record;
     const dueAtUs = record === null ? null : dueAtUsOf(record);
@@ -182,9 +198,10 @@ export class MachineRunner {
     this.#warmWake = wake;
     await this.engine.clock.waitUntil(untilUs, wake.signal);
     this.#warmWake = null;
-    if (this.#releaseRequested || this.#machine.lease === null || this.engine.closing()) return false;
+    if (this.#machine.lease === null || !this.#mayKeepWarm()) return false;
     if (this.#queue.length > 0) return true;
-    if (dueAtUs === null || this.engine.clock.nowUs() < dueAtUs) return false;
+    if (dueAtUs === null || this.engine.clock.nowUs() < dueAtUs || !this.engine.runsScheduledWork)
+      return false;
     this.#queue.push({ kind: "timer" });
     return true;
   }
@@ -323,7 +340,6 @@ export class MachineRunner {
   /** Takes the lease, waiting (until the deadline) while another node holds it. */
   async #acquire(deadlineUs: number): Promise<HeldLease> {
     let backoffMs: number = ENGINE_DEFAULTS.acquireBackoffMsMin;
-    let asked = false;
     for (;;) {
       const held = this.#usableLease();
       if (held !== null) return held;
@@ -340,21 +356,11 @@ export class MachineRunner {
         this.#machine.adopt(result.lease, result.record, untilUs);
         continue;
       }
-      // Another node runs this machine: wait for its lease to end, its release or our deadline. Asked once, a
-      // node holding the lease warm gives it up at once.
+      // Another node runs this machine: wait for its lease to end, its release or our deadline. Asked at each
+      // try (a request can be missed, and the holder may have taken the lease again meanwhile), a node holding
+      // the lease warm gives it up at once and keeps it warm no more for a while.
       if (nowUs >= deadlineUs) throw new DeadlineExceededError("the machine stayed busy on another node");
-      if (!asked) {
-        asked = true;
-        this.engine.storage
-          .requestRelease?.({
-            namespace: this.namespace.name,
-            machineId: this.machineId,
-            requester: this.engine.owner,
-          })
-          .catch((error) =>
-            this.engine.reportError(error, { namespace: this.namespace.name, machineId: this.machineId }),
-          );
-      }
+      this.engine.requestRelease(this.namespace.name, this.machineId);
       const waitUntilUs = Math.min(
         result.heldUntilUs,
         deadlineUs,
@@ -403,8 +409,7 @@ export class MachineRunner {
       this.#chainedSteps < this.engine.chainedStepsMax &&
       !this.engine.closing(); // a closing node leaves the next step to the scheduler of a live one
     const needed = this.#queue.length > 0 || chain || options.keepLease === true;
-    const warm =
-      !needed && request && this.engine.leaseWarmMs > 0 && !this.#releaseRequested && !this.engine.closing();
+    const warm = !needed && request && this.#mayKeepWarm();
     const keep = step.kind !== "remove" && (needed || warm);
     const journaled = this.#journaled(attempt, step, options, nowUs);
     observed?.watch.committing(nowUs);
@@ -473,6 +478,7 @@ export class MachineRunner {
   /** Scheduled work still queued belongs to a lost lease; the scheduler will claim it again. */
   #dropScheduledWork(): void {
     this.#chainedSteps = 0;
+    this.#endWarmWait(); // no lease to keep warm any more
     for (let index = this.#queue.length - 1; index >= 0; index -= 1) {
       const work = this.#queue[index] as Work;
       if (isRequest(work)) continue;

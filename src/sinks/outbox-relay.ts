@@ -122,6 +122,8 @@ export class OutboxRelay {
     this.#stop.abort();
     this.#wake.abort();
     await this.#loop;
+    await this.#readAhead?.catch(() => undefined); // no read outlives the relay
+    this.#dropReadAhead();
     const lease = this.#lease;
     this.#lease = null;
     if (lease !== null)

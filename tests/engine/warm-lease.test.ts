@@ -70,6 +70,7 @@ const counter = localProcessor({
     auxState: machine.auxState,
     timer: timer.unset(),
   }),
+  notification: ({ machine }) => ({ events: [{ data: pack("notified") }], auxState: machine.auxState }),
 });
 
 async function openNode(name: string, leaseWarmMs: number, wrap: (storage: Storage) => Storage = (s) => s) {
@@ -149,6 +150,21 @@ test("a call at another node gets a machine held warm at once, and each node's c
     machine.history.map((event) => unpack(event.data)),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
     "every call committed once, in order, whichever node ran it",
+  );
+});
+
+test("a notification stored at another node is delivered at once, though a node holds the machine warm", async () => {
+  const holder = await openNode("holder", WARM_FOREVER_MS);
+  const other = await openNode("other", WARM_FOREVER_MS);
+  await holder.engine.start("pay", "notified", pack(null));
+  await holder.engine.call("pay", "notified", pack(null));
+  assert.equal(await leaseOwner("notified"), "node-holder");
+  await other.engine.notify("pay", "notified", pack("hello"));
+  await waitFor(
+    "the notification's step",
+    async () =>
+      (await other.engine.get("pay", "notified")).history.some((event) => unpack(event.data) === "notified"),
+    { timeoutMs: HANDOVER_BOUND_MS },
   );
 });
 

@@ -29,11 +29,12 @@ export class SqliteDatabase {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma(`synchronous = ${options.synchronous ?? "full"}`);
+    const synchronous = options.synchronous ?? "full";
+    this.db.pragma(`synchronous = ${synchronous}`);
     // Another process on the same file (a CLI next to a running node) waits rather than failing at once.
     this.db.pragma("busy_timeout = 5000");
     migrateSqlite(this.db, options.nowUs());
-    this.#writes = new WriteBatch(this.db);
+    this.#writes = new WriteBatch(this.db, synchronous);
   }
 
   statement(text: string): Database.Statement {
@@ -47,7 +48,12 @@ export class SqliteDatabase {
 
   /** Queues a write into this turn's shared transaction (see WriteBatch). */
   write<T>(work: () => T): Promise<T> {
-    return this.#writes.write(work);
+    return this.#writes.write(work, { durable: true });
+  }
+
+  /** Queues a write of lease rows only: it need not reach the disk before the next durable write (WriteBatch). */
+  writeLeases<T>(work: () => T): Promise<T> {
+    return this.#writes.write(work, { durable: false });
   }
 
   read<T>(work: () => T): T {

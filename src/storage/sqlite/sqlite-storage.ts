@@ -74,7 +74,7 @@ export class SqliteStorage implements Storage {
     untilUs: number;
   }): Promise<AcquireResult> {
     const { namespace, machineId, owner, nowUs, untilUs } = options;
-    return this.#database.write((): AcquireResult => {
+    return this.#database.writeLeases((): AcquireResult => {
       const held = this.#statement(leases.READ_LEASE).get(namespace, machineId) as
         | { owner: string; epoch: number; expires_at_us: number }
         | undefined;
@@ -94,13 +94,13 @@ export class SqliteStorage implements Storage {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
-    await this.#database.write(() =>
+    await this.#database.writeLeases(() =>
       this.#statement(leases.DELETE_LEASE).run(lease.namespace, lease.machineId, lease.epoch),
     );
   }
 
   async renewLeases(held: readonly Lease[], untilUs: number): Promise<Lease[]> {
-    return this.#database.write(() =>
+    return this.#database.writeLeases(() =>
       held.filter(
         (lease) =>
           this.#statement(leases.EXTEND_LEASE).run(untilUs, lease.namespace, lease.machineId, lease.epoch)
@@ -164,7 +164,7 @@ export class SqliteStorage implements Storage {
   }
 
   async claimDueTimers(options: ClaimOptions): Promise<ClaimedMachine[]> {
-    return this.#database.write(() => {
+    return this.#database.writeLeases(() => {
       const rows = this.#statement(timers.SELECT_DUE_TIMERS).all({
         now: options.nowUs,
         limit: options.limit,
@@ -179,7 +179,7 @@ export class SqliteStorage implements Storage {
   }
 
   async claimDueNotifications(options: ClaimOptions): Promise<ClaimedNotification[]> {
-    return this.#database.write(() => {
+    return this.#database.writeLeases(() => {
       const rows = this.#statement(notificationClaims.SELECT_DUE_NOTIFICATIONS).all({
         now: options.nowUs,
         limit: options.limit,
