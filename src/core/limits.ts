@@ -89,8 +89,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   historyCacheBytesMax: 64 * 1024 * 1024,
   /**
    * How long a machine's lease is kept after a request's step, for the next request to the machine to run without
-   * taking it again (a warm lease). Another node that needs the machine asks for it and gets it at once; only
-   * storages that carry such requests (PostgreSQL) keep leases warm.
+   * taking it again (a warm lease). Another node that needs the machine asks for it and gets it at once where
+   * storage carries such requests (PostgreSQL); on SQLite another process on the same file waits up to this.
    */
   leaseWarmMs: 500,
   /** First and longest pause between tries while another node holds a lease a request needs. */

@@ -168,9 +168,8 @@ export class Engine implements EngineApi {
       random: options.random,
       owner: options.owner,
       leaseDurationMs,
-      // Warm only where another node can ask for the lease: elsewhere it would wait for the warm time to pass.
-      leaseWarmMs:
-        storage.requestRelease === undefined ? 0 : (options.leaseWarmMs ?? ENGINE_DEFAULTS.leaseWarmMs),
+      // Where storage carries no release requests (SQLite), another process on the same file waits up to this.
+      leaseWarmMs: options.leaseWarmMs ?? ENGINE_DEFAULTS.leaseWarmMs,
       warmRefusals: new WarmRefusals(),
       runsScheduledWork: options.schedulerEnabled ?? true,
       faults: options.faults ?? new FaultPoints(),

@@ -1,10 +1,14 @@
 /**
- * Warm leases on PostgreSQL: after a request's step a node keeps the machine's lease for a while, so the next
- * request runs without taking it again; another node that needs the machine asks for it over the database's
+ * Warm leases: after a request's step a node keeps the machine's lease for a while, so the next request runs
+ * without taking it again; on PostgreSQL another node that needs the machine asks for it over the database's
  * wake channel and gets it at once, not when the warm time has passed. Two engines (two nodes, each with its own
- * storage and owner) on one fresh database; the lease table is read directly.
+ * storage and owner) on one fresh database; the lease table is read directly. On SQLite, which carries no such
+ * requests, a second node on the same file gets the machine once the warm time has passed.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { localProcessor, timer } from "../../src/processors/local-processor.js";
@@ -15,6 +19,7 @@ import {
   createMigratedTemplate,
 } from "../../src/storage/postgres/disposable-database.js";
 import { PostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
+import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../../src/storage/storage.js";
 import type { EngineFixture } from "../support/engine-fixture.js";
 import { createTestEngine } from "../support/engine-fixture.js";
@@ -194,4 +199,45 @@ test("a closing node gives its warm leases up at once", async () => {
   assert.equal(await leaseOwner("closing"), "node-closing");
   await withinBound("closing", node.close());
   assert.equal(await leaseOwner("closing"), null);
+});
+
+test("on SQLite a node keeps the lease warm too; a second node on the file gets the machine after the warm time", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "ratchet-warm-sqlite-"));
+  const path = join(folder, "warm.db");
+  const opened: { storage: SqliteStorage; fixture: EngineFixture }[] = [];
+  const open = (name: string, wrap: (storage: Storage) => Storage = (s) => s) => {
+    const storage = new SqliteStorage({ path, nowUs: () => Date.now() * 1000 });
+    const fixture = createTestEngine({
+      storage: wrap(storage),
+      owner: `sqlite-${name}`,
+      leaseWarmMs: 300,
+      namespaces: [{ name: "pay", processor: counter }],
+    });
+    opened.push({ storage, fixture });
+    return fixture;
+  };
+  try {
+    let acquired = 0;
+    const a = open("a", (storage) =>
+      withOverrides(storage, {
+        acquireLease(real, options) {
+          acquired += 1;
+          return real.acquireLease(options);
+        },
+      }),
+    );
+    const b = open("b");
+    await a.engine.start("pay", "m", pack(null));
+    for (let call = 1; call <= 5; call += 1)
+      assert.equal(unpack(await a.engine.call("pay", "m", pack(null))), call);
+    assert.equal(acquired, 1, "one lease for the start and the five calls");
+    assert.equal(unpack(await withinBound("B's call", b.engine.call("pay", "m", pack(null)))), 6);
+    assert.equal(unpack(await withinBound("A's call", a.engine.call("pay", "m", pack(null)))), 7);
+  } finally {
+    for (const { storage, fixture } of opened) {
+      await fixture.close();
+      await storage.close();
+    }
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

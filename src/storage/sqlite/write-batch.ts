@@ -49,8 +49,9 @@ export class WriteBatch {
     this.#pending = [];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const durable = batch.some((pending) => pending.durable);
-    if (!durable) this.db.pragma("synchronous = OFF");
     try {
+      // Inside the try: a database closed meanwhile fails the batch's writes here, like the transaction would.
+      if (!durable) this.db.pragma("synchronous = OFF");
       this.db
         .transaction(() => {
           for (const pending of batch) {
@@ -66,7 +67,7 @@ export class WriteBatch {
       for (const pending of batch) pending.reject(translateSqliteError(error));
       return;
     } finally {
-      if (!durable) this.db.pragma(`synchronous = ${this.synchronous}`);
+      if (!durable && this.db.open) this.db.pragma(`synchronous = ${this.synchronous}`);
     }
     for (const [index, pending] of batch.entries()) {
       const outcome = outcomes[index];
