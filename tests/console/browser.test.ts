@@ -23,7 +23,10 @@ let node: ConsoleNode;
 const requested = new Set<string>();
 
 before(async () => {
-  [browser, node] = await Promise.all([launchChromium(), startConsoleNode()]);
+  // The browser first: without chromium the file fails at once with the install hint, and no node is left
+  // running for after() to miss (a node started beside a failed launch kept the test process alive).
+  browser = await launchChromium();
+  node = await startConsoleNode();
   browser.context.on("request", (request) => requested.add(request.url()));
   const { engine } = node.node;
   for (const id of ["pay-a", "pay-b", "pay-c"]) await engine.start("payments", id, pack({ amount: 100 }));
