@@ -5,10 +5,10 @@
  * the lease and chain the next timer step; each kind of step decides its own outcome in steps/.
  *
  * After a request's step the lease stays warm for leaseWarmMs: a next request to the machine runs without taking
- * the lease again (a round trip and a transaction saved). The warm lease is given up when that time has passed,
- * when the machine's timer falls due (for the scheduler to claim it), when a notification arrives, when the node
- * closes, or as soon as another node asks for the machine (releaseRequested): a request at another node waits a
- * few milliseconds for it, not the warm time.
+ * the lease again (a round trip and a transaction saved), and a timer falling due meanwhile runs under it. The warm
+ * lease is given up when that time has passed, when a notification arrives, when the node closes, or as soon as
+ * another node asks for the machine (releaseRequested): a request at another node waits a few milliseconds for it,
+ * not the warm time.
  */
 import {
   coerceError,
@@ -233,9 +233,9 @@ export class MachineRunner {
       }
       attempt = attemptOf(work, this.#machine.record, this.engine.clock.nowUs());
       if (this.engine.observer !== undefined) observed = this.#observe(work, attempt);
-      const retryUntilUs = isRequest(work) ? work.deadlineUs : Number.POSITIVE_INFINITY;
-      const audit = isRequest(work) ? work.audit : undefined;
       const request = isRequest(work);
+      const retryUntilUs = request ? work.deadlineUs : Number.POSITIVE_INFINITY;
+      const audit = request ? work.audit : undefined;
       await this.#dispatch(work, this.#stepRun({ request, held, attempt, retryUntilUs, audit, observed }));
       if (observed !== null) this.#observeEnd(observed, attempt, null);
     } catch (error) {
