@@ -5,7 +5,7 @@
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import type { AuditEntry } from "../core/audit.js";
-import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from "../core/audit.js";
+import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditEntryFields } from "../core/audit.js";
 import { formatTimestampUs } from "../core/time.js";
 import type { CliIo } from "./command-arguments.js";
 import { UsageError, wholeNumberOption } from "./command-arguments.js";
@@ -69,16 +69,7 @@ export async function runAuditCommand(args: readonly string[], io: CliIo): Promi
 }
 
 function entryJson(entry: AuditEntry) {
-  return {
-    id: entry.id,
-    at: formatTimestampUs(entry.atUs),
-    actor: entry.actor,
-    action: entry.action,
-    namespace: entry.namespace,
-    machine_id: entry.machineId,
-    outcome: entry.outcome,
-    detail: entry.detail,
-  };
+  return { id: entry.id, ...auditEntryFields(entry, formatTimestampUs) };
 }
 
 function auditLines(entries: readonly AuditEntry[], limit: number): string[] {

@@ -45,6 +45,22 @@ export interface AuditDraft {
   readonly detail: string | null;
 }
 
+/**
+ * An entry's fields as the JSON API, the CLI's `--json` and the node's log line all name them, its instant written
+ * by `at` (each place has its own timestamp form); the stored id, where there is one, is each place's to add.
+ */
+export function auditEntryFields(entry: AuditDraft, at: (instantUs: number) => string) {
+  return {
+    at: at(entry.atUs),
+    actor: entry.actor,
+    action: entry.action,
+    namespace: entry.namespace,
+    machine_id: entry.machineId,
+    outcome: entry.outcome,
+    detail: entry.detail,
+  };
+}
+
 /** An entry as it is stored: ids grow with every entry written, so newest first is highest id first. */
 export interface AuditEntry extends AuditDraft {
   readonly id: number;

@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuditEntry } from "../../core/audit.js";
-import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from "../../core/audit.js";
+import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditEntryFields } from "../../core/audit.js";
 import { InvalidRequestError } from "../../core/errors.js";
 import type { AuditStore } from "../../storage/audit-store.js";
 import type { ApiApp } from "./api-context.js";
@@ -103,14 +103,5 @@ function auditCursorIdOf(cursor: string | undefined): number | undefined {
 }
 
 export function auditEntryView(entry: AuditEntry) {
-  return {
-    id: String(entry.id),
-    at: instantText(entry.atUs),
-    actor: entry.actor,
-    action: entry.action,
-    namespace: entry.namespace,
-    machine_id: entry.machineId,
-    outcome: entry.outcome,
-    detail: entry.detail,
-  };
+  return { id: String(entry.id), ...auditEntryFields(entry, instantText) };
 }
