@@ -174,12 +174,28 @@ test("a notification stored at another node is delivered at once, though a node 
 });
 
 test("a warm lease is given up when its time has passed; a timer falling due meanwhile runs under it", async () => {
-  const node = await openNode("brief", 300);
+  const node = await openNode("brief", 1000);
   await node.engine.start("pay", "brief", pack(null));
   await node.engine.call("pay", "brief", pack(null));
+  assert.equal(await leaseOwner("brief"), "node-brief", "warm after the call");
   await waitFor("the warm lease to be given up", async () => (await leaseOwner("brief")) === null);
 
-  const holder = await openNode("timer", WARM_FOREVER_MS);
+  // Every node of this file runs a scheduler on "pay": had the holder released the lease when the timer fell due,
+  // any of them could have claimed the timer. It released nothing and claimed nothing: the step ran under it.
+  let releasedOrClaimed = 0;
+  const holder = await openNode("timer", WARM_FOREVER_MS, (storage) =>
+    withOverrides(storage, {
+      releaseLease(real, lease) {
+        if (lease.machineId === "timed") releasedOrClaimed += 1;
+        return real.releaseLease(lease);
+      },
+      async claimDueTimers(real, options) {
+        const claimed = await real.claimDueTimers(options);
+        releasedOrClaimed += claimed.filter(({ record }) => record.id === "timed").length;
+        return claimed;
+      },
+    }),
+  );
   await holder.engine.start("pay", "timed", pack(null));
   await holder.engine.call("pay", "timed", pack("timer"));
   await waitFor(
@@ -190,6 +206,7 @@ test("a warm lease is given up when its time has passed; a timer falling due mea
     },
     { timeoutMs: HANDOVER_BOUND_MS },
   );
+  assert.equal(releasedOrClaimed, 0, "the holder neither released the lease nor claimed the timer");
 });
 
 test("a closing node gives its warm leases up at once", async () => {
