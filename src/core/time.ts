@@ -3,6 +3,7 @@
  * exact up to 2^53 µs, that is until the year 2255.
  */
 import { InvalidRequestError } from "./errors.js";
+import { wakeWaiters } from "./wake-signal.js";
 
 export const MICROSECONDS_PER_MILLISECOND = 1000;
 export const MICROSECONDS_PER_SECOND = 1_000_000;
@@ -102,5 +103,5 @@ export function alarmAt(clock: Clock, instantUs: number, onTime: () => void): ()
   void clock.waitUntil(instantUs, cancel.signal).then(() => {
     if (!cancel.signal.aborted) onTime();
   });
-  return () => cancel.abort();
+  return () => wakeWaiters(cancel);
 }

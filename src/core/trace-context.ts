@@ -14,7 +14,7 @@ const ALL_ZEROS = /^0+$/;
 /** W3C: vendors may send up to 512 characters of tracestate; longer is dropped rather than cut. */
 const TRACESTATE_LENGTH_MAX = 512;
 
-/** A valid `traceparent` value, lower-cased and trimmed; undefined for anything else (which is then ignored). */
+/** A valid `traceparent` value (lower-case hex, as W3C requires), trimmed; undefined for anything else (ignored). */
 export function validTraceparent(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();

@@ -117,6 +117,7 @@ export class Engine implements EngineApi {
   readonly #publishedWait: PublishedWait | undefined;
   #unsubscribeWake: (() => void) | undefined;
   #closing = false;
+  #closed: Promise<void> | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -327,13 +328,18 @@ export class Engine implements EngineApi {
    * give it up with their steps and the other node gets in between), and a warm lease held now goes at once.
    */
   #releaseRequested(namespace: string, machineId: string): void {
+    const runner = this.#runners.existing(namespace, machineId);
+    if (runner !== undefined) {
+      runner.releaseRequested();
+      return;
+    }
+    // No runner here now: the refusal keeps one made for a request arriving soon from keeping the lease warm.
     const { leaseWarmMs, warmRefusals, clock } = this.#context;
     warmRefusals.refuse(
       machineKey(namespace, machineId),
       clock.nowUs(),
       leaseWarmMs * MICROSECONDS_PER_MILLISECOND,
     );
-    this.#runners.existing(namespace, machineId)?.releaseRequested();
   }
 
   async notify(
@@ -389,9 +395,16 @@ export class Engine implements EngineApi {
     this.#publishedWait?.published();
   }
 
-  /** Stops taking work, lets running steps finish (up to `drainTimeoutMs`), and releases this node's leases. */
-  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
-    if (this.#closing) return;
+  /**
+   * Stops taking work, lets running steps finish (up to `drainTimeoutMs`), and releases this node's leases. A
+   * second call waits for the first (a node closed while it drains closes its storage only after the drain).
+   */
+  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#closed ??= this.#close(options);
+    return this.#closed;
+  }
+
+  async #close(options: { drainTimeoutMs?: number }): Promise<void> {
     this.#closing = true;
     this.#unsubscribeWake?.();
     await Promise.all([this.#scheduler.stop(), this.journalPruner.stop()]);

@@ -27,6 +27,8 @@ const STAGGERED_HALF_STEPS_MIN = 8;
 
 interface Pending {
   readonly step: StepCommit;
+  /** The step's machine (machineKey), made once for the flushes that look at it. */
+  readonly key: string;
   resolve(outcome: CommitOutcome): void;
   reject(error: unknown): void;
 }
@@ -67,7 +69,8 @@ export class GroupCommitter {
       return Promise.reject(new OverloadedError(`${this.#queue.length} steps wait for commit`));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ step, resolve, reject });
+      const key = machineKey(step.lease.namespace, step.lease.machineId);
+      this.#queue.push({ step, key, resolve, reject });
       this.#scheduleIfFree();
     });
   }
@@ -89,7 +92,7 @@ export class GroupCommitter {
     this.#scheduled = false;
     const batch = this.#takeBatch();
     if (batch.length === 0) return; // every queued step's machine is in flight: its batch's end schedules again
-    const keys = batch.map(({ step }) => machineKey(step.lease.namespace, step.lease.machineId));
+    const keys = batch.map((pending) => pending.key);
     this.#inFlight += 1;
     for (const key of keys) this.#committing.add(key);
     // More steps than one batch holds, or a second slot free: the next batch forms while this one commits.
@@ -124,8 +127,7 @@ export class GroupCommitter {
     const batch: Pending[] = [];
     const kept: Pending[] = [];
     for (const pending of this.#queue) {
-      const key = machineKey(pending.step.lease.namespace, pending.step.lease.machineId);
-      if (batch.length < batchStepsMax && !this.#committing.has(key)) batch.push(pending);
+      if (batch.length < batchStepsMax && !this.#committing.has(pending.key)) batch.push(pending);
       else kept.push(pending);
     }
     this.#queue = kept;

@@ -125,10 +125,11 @@ export class MachineRunner {
   releaseRequested(): void {
     const { warmRefusals, clock, leaseWarmMs } = this.engine;
     warmRefusals.refuse(this.#key, clock.nowUs(), leaseWarmMs * MICROSECONDS_PER_MILLISECOND);
-    this.#endWarmWait();
+    this.endWarmWait();
   }
 
-  #endWarmWait(): void {
+  /** Ends a warm wait now (the node closes, the lease is gone); the lease goes unless work waits. */
+  endWarmWait(): void {
     if (this.#warmWake !== null) wakeWaiters(this.#warmWake);
   }
 
@@ -151,7 +152,7 @@ export class MachineRunner {
   runClaimed(claim: Claim, work: Work): void {
     if (this.busy) {
       this.#heldClaims.push({ claim, work });
-      this.#endWarmWait(); // a claim means this node's lease is gone: a warm wait has nothing to wait for
+      this.endWarmWait(); // a claim means this node's lease is gone: a warm wait has nothing to wait for
       return;
     }
     this.#machine.adopt(claim.lease, claim.record, claim.untilUs);
@@ -340,6 +341,7 @@ export class MachineRunner {
   /** Takes the lease, waiting (until the deadline) while another node holds it. */
   async #acquire(deadlineUs: number): Promise<HeldLease> {
     let backoffMs: number = ENGINE_DEFAULTS.acquireBackoffMsMin;
+    let askedAtUs = Number.NEGATIVE_INFINITY;
     for (;;) {
       const held = this.#usableLease();
       if (held !== null) return held;
@@ -356,11 +358,14 @@ export class MachineRunner {
         this.#machine.adopt(result.lease, result.record, untilUs);
         continue;
       }
-      // Another node runs this machine: wait for its lease to end, its release or our deadline. Asked at each
-      // try (a request can be missed, and the holder may have taken the lease again meanwhile), a node holding
-      // the lease warm gives it up at once and keeps it warm no more for a while.
+      // Another node runs this machine: wait for its lease to end, its release or our deadline. Asked, a node
+      // holding the lease warm gives it up at once and keeps it warm no more for a warm time; asked again once
+      // that time is over (a request can be missed, and the holder may have taken the lease again since).
       if (nowUs >= deadlineUs) throw new DeadlineExceededError("the machine stayed busy on another node");
-      this.engine.requestRelease(this.namespace.name, this.machineId);
+      if (nowUs - askedAtUs >= this.engine.leaseWarmMs * MICROSECONDS_PER_MILLISECOND) {
+        askedAtUs = nowUs;
+        this.engine.requestRelease(this.namespace.name, this.machineId);
+      }
       const waitUntilUs = Math.min(
         result.heldUntilUs,
         deadlineUs,
@@ -478,7 +483,7 @@ export class MachineRunner {
   /** Scheduled work still queued belongs to a lost lease; the scheduler will claim it again. */
   #dropScheduledWork(): void {
     this.#chainedSteps = 0;
-    this.#endWarmWait(); // no lease to keep warm any more
+    this.endWarmWait(); // no lease to keep warm any more
     for (let index = this.#queue.length - 1; index >= 0; index -= 1) {
       const work = this.#queue[index] as Work;
       if (isRequest(work)) continue;

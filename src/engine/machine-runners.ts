@@ -39,7 +39,7 @@ export class MachineRunners {
   /** No runner is made after this; the signal aborts once every runner has gone idle. */
   closing(): AbortSignal {
     this.#closing = true;
-    for (const runner of this.#runners.values()) runner.releaseRequested(); // warm leases go at once
+    for (const runner of this.#runners.values()) runner.endWarmWait(); // warm leases go at once
     if (this.#runners.size === 0) this.#drained.abort();
     return this.#drained.signal;
   }

@@ -190,7 +190,11 @@ export async function createNode(options: NodeOptions): Promise<RatchetNode> {
     owner,
     relays,
     observers,
-    drain: (drainOptions) => running.close(drainOptions),
+    drain: async (drainOptions) => {
+      // A draining node starts no bulk action: each would be refused as shutting down and recorded as failed.
+      await bulkRunner?.stop();
+      await running.close(drainOptions);
+    },
     bulkRunner,
     async close(closeOptions) {
       // Before the engine: a run finishes the machine it is acting on and is released for any node to take.

@@ -92,6 +92,8 @@ export class OutboxRelay {
   #leaseExpiresAtUs = 0;
   /** The next batch, read while the last one was published (#publishBatch). */
   #readAhead: Promise<StoredOutboxRecord[]> | null = null;
+  /** Reads beside a round still running, the one in #readAhead and any dropped. */
+  readonly #readsBeside = new Set<Promise<void>>();
   /** The sink rejected a record without saying which: publish one at a time until it is found. */
   #oneAtATime = false;
   /** Each namespace's failed tries since the sink last took a batch; emptied by a success. */
@@ -122,7 +124,7 @@ export class OutboxRelay {
     this.#stop.abort();
     this.#wake.abort();
     await this.#loop;
-    await this.#readAhead?.catch(() => undefined); // no read outlives the relay
+    await Promise.all(this.#readsBeside); // no read outlives the relay
     this.#dropReadAhead();
     const lease = this.#lease;
     this.#lease = null;
@@ -239,10 +241,18 @@ export class OutboxRelay {
     return true;
   }
 
-  /** A read that runs beside the round; its failure is met when the next round takes it, or never. */
+  /**
+   * A read that runs beside the round; its failure is met when the next round takes it, or never. `stop` waits
+   * for it, taken or dropped, so no read outlives the relay.
+   */
   #readBeside(lease: Lease, skipPositions: readonly number[]): Promise<StoredOutboxRecord[]> {
     const read = this.#read(lease, skipPositions);
-    read.catch(() => undefined);
+    const settled = read.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#readsBeside.add(settled);
+    void settled.then(() => this.#readsBeside.delete(settled));
     return read;
   }
 

@@ -3,8 +3,10 @@
  * under the run's actor, and what came of it as the outcome to record. A machine removed after the walk read it
  * is skipped; any other refusal or failure is the outcome `failed` with the error's code and message.
  */
+
+import { boundedText } from "../../core/audit.js";
 import type { BulkAction } from "../../core/bulk.js";
-import { MachineNotFoundError, RatchetError } from "../../core/errors.js";
+import { coerceError, MachineNotFoundError, RatchetError } from "../../core/errors.js";
 import { BULK_DEFAULTS } from "../../core/limits.js";
 import type { Payload } from "../../core/machine.js";
 import type { BulkOutcome } from "../../storage/bulk-store.js";
@@ -53,14 +55,15 @@ export async function actOnMachine(
   } catch (error) {
     const kind = error instanceof MachineNotFoundError ? "skipped" : "failed";
     const typed = error instanceof RatchetError;
-    const message = error instanceof Error ? error.message : String(error);
+    const coerced = coerceError(error);
     const outcome: BulkOutcome = {
       machineId,
       outcome: kind,
       errorCode: typed ? error.code : "internal_error",
-      detail: message.slice(0, BULK_DEFAULTS.outcomeDetailCharactersMax),
+      // boundedText: a NUL in a message would make PostgreSQL refuse the outcome's row.
+      detail: boundedText(coerced.message, BULK_DEFAULTS.outcomeDetailCharactersMax),
       atUs: nowUs(),
     };
-    return typed ? { outcome } : { outcome, unexpected: error instanceof Error ? error : new Error(message) };
+    return typed ? { outcome } : { outcome, unexpected: coerced };
   }
 }
