@@ -85,11 +85,8 @@ export async function runBulkCommand(args: readonly string[], io: CliIo): Promis
     case "list":
       positionalArguments(positionals, []);
       return run((storage) => list(storage, requireNamespace(values, target), values, io));
-    default: {
-      const problem =
-        command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
-      throw new UsageError(`bulk: ${problem}`, BULK_USAGE);
-    }
+    default:
+      throw new Error(`bulk: COMMANDS names ${command}, which has no case`); // refused above
   }
 }
 

@@ -47,10 +47,6 @@ export interface RoutesOptions {
 
 export type NodeApp = Hono<{ Bindings: HttpBindings }>;
 
-export function createRoutes(options: RoutesOptions): NodeApp {
-  return createNodeRoutes(options).app;
-}
-
 /**
  * The app, and the Automaton's own request listener: the node's server hands `/v1/automaton` to it directly,
  * past the router (which only passes the raw request and response through, and cost about a third of the

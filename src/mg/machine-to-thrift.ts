@@ -46,10 +46,14 @@ export function eventToThrift(event: Event, field = "event"): stateProcessing.Ev
  */
 const encodedEvents = new WeakMap<Event, stateProcessing.Event>();
 
-/** As eventToThrift, as an encoding the Thrift encoder writes as it is (see EncodedStruct). */
-export function eventToThriftEncoded(event: Event, field = "event"): stateProcessing.Event {
+/**
+ * As eventToThrift, as an encoding the Thrift encoder writes as it is (see EncodedStruct). An error names the
+ * event `history[index]` (or `event`); that name is made only when the event is encoded, not on every send.
+ */
+export function eventToThriftEncoded(event: Event, index?: number): stateProcessing.Event {
   let encoded = encodedEvents.get(event);
   if (encoded === undefined) {
+    const field = index === undefined ? "event" : `history[${index}]`;
     encoded = preencodeStruct(MG_SCHEMA, stateProcessing.STRUCT.Event, eventToThrift(event, field));
     encodedEvents.set(event, encoded);
   }
@@ -69,7 +73,7 @@ export function machineToThrift(machine: MachineView): stateProcessing.Machine {
   return {
     ns: machine.namespace,
     id: machine.id,
-    history: machine.history.map((event, index) => eventToThriftEncoded(event, `history[${index}]`)),
+    history: machine.history.map((event, index) => eventToThriftEncoded(event, index)),
     history_range: historyRangeToThrift(machine.historyRange),
     aux_state: contentToThrift(machine.auxState, "aux_state"),
     ...(machine.timerDueAtUs !== null && { timer: formatTimestampSeconds(machine.timerDueAtUs) }),

@@ -6,6 +6,7 @@
  * processor's error text may quote its input.
  */
 import type { RequestContext } from "../core/machine.js";
+import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import { traceIdOfContext } from "../core/trace-context.js";
 import type {
   EngineObserver,
@@ -14,6 +15,7 @@ import type {
   StepStart,
   StepWatch,
 } from "../engine/engine-observer.js";
+import { WOODY_HEADER } from "../mg/woody/headers.js";
 import type { Logger } from "./logger.js";
 
 const LEVEL_OF_OUTCOME: Readonly<Record<StepEndOutcome, "debug" | "warn" | "error">> = {
@@ -25,9 +27,6 @@ const LEVEL_OF_OUTCOME: Readonly<Record<StepEndOutcome, "debug" | "warn" | "erro
   fatal_error: "error",
   error: "error",
 };
-
-const MICROSECONDS_PER_MILLISECOND = 1000;
-const WOODY_TRACE_ID = "woody.trace-id";
 
 export function stepLogObserver(logger: Logger): EngineObserver {
   // Whether anything is logged at all is decided per step: a warn-level node still logs the failures.
@@ -78,7 +77,7 @@ class StepLogWatch implements StepWatch {
 function traceFieldsOf(context: RequestContext | undefined): { traceId?: string; woodyTraceId?: string } {
   if (context === undefined) return {};
   const traceId = traceIdOfContext(context);
-  const woodyTraceId = context[WOODY_TRACE_ID];
+  const woodyTraceId = context[WOODY_HEADER.TRACE_ID];
   return {
     ...(traceId === undefined ? {} : { traceId }),
     ...(woodyTraceId === undefined ? {} : { woodyTraceId }),

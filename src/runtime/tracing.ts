@@ -22,6 +22,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { TracingConfig } from "../config/opentelemetry.js";
 import type { RequestContext } from "../core/machine.js";
+import { MICROSECONDS_PER_SECOND } from "../core/time.js";
 import { TRACE_CONTEXT_KEY } from "../core/trace-context.js";
 import type { AroundRequest } from "../engine/around-requests.js";
 import type {
@@ -32,6 +33,7 @@ import type {
   StepStart,
   StepWatch,
 } from "../engine/engine-observer.js";
+import { WOODY_HEADER } from "../mg/woody/headers.js";
 
 export const SPAN_NAME = Object.freeze({
   REQUEST: "ratchet.request",
@@ -53,7 +55,6 @@ export const SPAN_ATTRIBUTE = Object.freeze({
   WOODY_TRACE_ID: "woody.trace_id",
 });
 
-const WOODY_TRACE_ID = "woody.trace-id";
 /** Spans wait at most this long in memory before they are sent (the SDK's default is 5 s). */
 const EXPORT_DELAY_MS = 1000;
 const FAILED_OUTCOMES: ReadonlySet<StepEndOutcome> = new Set(["fatal_error", "error"]);
@@ -238,7 +239,7 @@ class StepSpans implements StepWatch {
 
 /** woody's trace id beside the W3C one, so a trace can be found from either. */
 function woodyAttributesOf(context: RequestContext | undefined): Attributes {
-  const woodyTraceId = context?.[WOODY_TRACE_ID];
+  const woodyTraceId = context?.[WOODY_HEADER.TRACE_ID];
   return woodyTraceId === undefined ? {} : { [SPAN_ATTRIBUTE.WOODY_TRACE_ID]: woodyTraceId };
 }
 
@@ -250,6 +251,6 @@ function errorCodeOf(error: unknown): string {
 
 /** Epoch µs as OpenTelemetry's [seconds, nanoseconds]. */
 function hrTimeOf(epochUs: number): HrTime {
-  const seconds = Math.floor(epochUs / 1e6);
-  return [seconds, Math.round((epochUs - seconds * 1e6) * 1000)];
+  const seconds = Math.floor(epochUs / MICROSECONDS_PER_SECOND);
+  return [seconds, Math.round((epochUs - seconds * MICROSECONDS_PER_SECOND) * 1000)];
 }

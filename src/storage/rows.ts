@@ -293,3 +293,8 @@ export function stepFromRow(row: Omit<StepRow, "namespace" | "machine_id">): Jou
     eventsAppended: row.events_appended,
   };
 }
+
+/** A claim took over when it replaced another owner's expired lease (the claim's `takenOverFrom`). */
+export function takenOverFrom(previous: string | null, owner: string): { takenOverFrom?: string } {
+  return previous === null || previous === owner ? {} : { takenOverFrom: previous };
+}

@@ -25,7 +25,7 @@ import type {
 } from "../machine-store.js";
 import type { MachineSearch } from "../operator-queries.js";
 import type { OutboxBacklog, OutboxRead, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
-import { type EventRow, eventFromRow, type MachineRow, machineFromRow } from "../rows.js";
+import { type EventRow, eventFromRow, type MachineRow, machineFromRow, takenOverFrom } from "../rows.js";
 import type { SchemaVersions, Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
@@ -467,11 +467,6 @@ export class PostgresStorage implements Storage {
     await this.#wakeListener.stop();
     await Promise.all([this.#pool.end(), this.#leasePool.end()]);
   }
-}
-
-/** A claim took over when it replaced another owner's expired lease. */
-function takenOverFrom(previous: string | null, owner: string): { takenOverFrom?: string } {
-  return previous === null || previous === owner ? {} : { takenOverFrom: previous };
 }
 
 /**

@@ -24,7 +24,13 @@ import type {
 import type { MachineSearch } from "../operator-queries.js";
 import type { OutboxBacklog, OutboxRead, ParkedOutboxRecord, StoredOutboxRecord } from "../outbox-store.js";
 import type { EventRow, MachineRow, NotificationRow } from "../rows.js";
-import { eventFromRow, machineFromRow, notificationFromRow, notificationToRow } from "../rows.js";
+import {
+  eventFromRow,
+  machineFromRow,
+  notificationFromRow,
+  notificationToRow,
+  takenOverFrom,
+} from "../rows.js";
 import type { SchemaVersions, Storage } from "../storage.js";
 import { LATEST_SQLITE_SCHEMA_VERSION } from "./migrations/index.js";
 import * as dueWork from "./sql/due-work.js";
@@ -432,9 +438,4 @@ export class SqliteStorage implements Storage {
 /** The owner of the lease row a claim found (expired, or the claim would not have chosen it); null: none. */
 interface LeaseOwnerColumn {
   readonly lease_owner: string | null;
-}
-
-/** A claim took over when it replaced another owner's expired lease. */
-function takenOverFrom(previous: string | null, owner: string): { takenOverFrom?: string } {
-  return previous === null || previous === owner ? {} : { takenOverFrom: previous };
 }
