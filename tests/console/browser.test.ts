@@ -112,6 +112,8 @@ test("the audit page lists the repairs made above: who, which machine, and how e
   await page.getByRole("button", { name: "Filter" }).click();
   await page.waitForURL(/machine=pay-refused/);
   await table.locator("tr[data-audit]", { hasText: "payments/pay-b" }).waitFor({ state: "detached" });
+  // The table empties while the filtered page loads: wait for its row before counting.
+  await table.locator("tr[data-audit]", { hasText: "payments/pay-refused" }).waitFor();
   assert.equal(await table.locator("tr[data-audit]").count(), 1);
   await page.close();
 });
