@@ -96,28 +96,32 @@ export function createHttpServer(options: HttpServerOptions): RatchetHttpServer 
 class RequestsInFlight {
   closing = false;
   #count = 0;
-  #drained = new AbortController();
+  /**
+   * Ends drain's wait; set only while drain waits, so the end of a request costs a count and nothing more
+   * (aborting a controller without a reason, as this did, built a DOMException per request).
+   */
+  #drained: (() => void) | undefined;
 
   track(response: http.ServerResponse): void {
     this.#count += 1;
     if (this.closing) response.setHeader("connection", "close");
     response.once("close", () => {
       this.#count -= 1;
-      if (this.#count === 0) this.#drained.abort();
+      if (this.#count === 0) this.#drained?.();
     });
   }
 
   /** Resolves when no request is in flight, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.#count === 0) return;
-    if (this.#drained.signal.aborted) this.#drained = new AbortController();
-    const { signal } = this.#drained;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      signal.addEventListener("abort", () => {
+      const timer = setTimeout(drained, timeoutMs);
+      function drained(): void {
         clearTimeout(timer);
         resolve();
-      });
+      }
+      this.#drained = drained;
     });
+    this.#drained = undefined;
   }
 }

@@ -3,7 +3,9 @@
  * nats://127.0.0.1:4222): each test uses a fresh stream and subject prefix and deletes the stream afterwards;
  * a JetStream consumer reads back every record with its subject, message id, headers and MG's payload bytes,
  * in batch order per machine; a repeated batch adds nothing; an unreachable server (a closed port, or a TCP
- * forwarder the test cuts) makes publish fail with SinkUnavailableError, and a retry after it returns succeeds.
+ * forwarder the test cuts) makes publish fail with SinkUnavailableError, and a retry after it returns succeeds;
+ * so do a stream that went away (no responders), a stream that refuses the message (JetStream's API error) and
+ * acks that come after the ack timeout.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -293,6 +295,72 @@ natsTest(
     await assert.rejects(sink.publish([huge]), SinkUnavailableError);
     await sink.publish([event("m", 1)]);
     assert.equal((await fixture.jsm.streams.info(fixture.stream)).state.messages, 1);
+  },
+);
+
+natsTest(
+  "a stream deleted under the sink (no responders) makes publish SinkUnavailableError, with the error's code; the next publish creates the stream again",
+  async (fixture) => {
+    const sink = fixture.sink();
+    await sink.publish([event("m", 1)]);
+    await fixture.jsm.streams.delete(fixture.stream);
+    await assert.rejects(sink.publish([event("m", 2)]), (thrown: unknown) => {
+      assert.ok(thrown instanceof SinkUnavailableError, String(thrown));
+      assert.equal((thrown.cause as { code?: unknown }).code, "503");
+      return true;
+    });
+    await sink.publish([event("m", 2)]);
+    assertStoredOnceInMachineOrder(fixture, await readStream(fixture), [event("m", 2)]);
+  },
+);
+
+natsTest(
+  "another stream that took the subjects over refuses the message (JetStream's API error): SinkUnavailableError, nothing stored there",
+  async (fixture) => {
+    const sink = fixture.sink();
+    await sink.publish([event("m", 1)]);
+    await fixture.jsm.streams.delete(fixture.stream);
+    const other = `${fixture.stream}_OTHER`;
+    await fixture.jsm.streams.add({ name: other, subjects: [`${fixture.subjectPrefix}.>`] });
+    try {
+      await assert.rejects(sink.publish([event("m", 2)]), (thrown: unknown) => {
+        assert.ok(thrown instanceof SinkUnavailableError, String(thrown));
+        const cause = thrown.cause as { api_error?: { err_code?: number } };
+        assert.equal(typeof cause.api_error?.err_code, "number", "the stream's own error code");
+        return true;
+      });
+      assert.equal((await fixture.jsm.streams.info(other)).state.messages, 0);
+    } finally {
+      await fixture.jsm.streams.delete(other);
+    }
+  },
+);
+
+natsTest(
+  "a publish whose ack does not come within the ack timeout is SinkUnavailableError (TIMEOUT); the late acks change nothing, and a retry stores each record once",
+  async (fixture) => {
+    const proxy = await TcpProxy.start({
+      host: NATS_ADDRESS.hostname,
+      port: Number(NATS_ADDRESS.port || 4222),
+    });
+    try {
+      const sink = fixture.sink({ servers: `nats://127.0.0.1:${proxy.port}`, ackTimeoutMs: 500 });
+      await sink.publish([event("m1", 1)]);
+      proxy.holdReplies(); // the publishes reach the server, which stores them; the acks are held back
+      const startedAt = performance.now();
+      await assert.rejects(sink.publish([event("m1", 2), event("m2", 1)]), (thrown: unknown) => {
+        assert.ok(thrown instanceof SinkUnavailableError, String(thrown));
+        assert.equal((thrown.cause as { code?: unknown }).code, "TIMEOUT");
+        return true;
+      });
+      assert.ok(performance.now() - startedAt >= 450, "not before the ack timeout");
+      proxy.releaseReplies(); // the late acks find nothing waiting for them
+      const records = [event("m1", 2), event("m2", 1), event("m1", 3)];
+      await sink.publish(records);
+      assertStoredOnceInMachineOrder(fixture, await readStream(fixture), [event("m1", 1), ...records]);
+    } finally {
+      await proxy.stop();
+    }
   },
 );
 

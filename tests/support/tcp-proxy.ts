@@ -2,7 +2,8 @@
  * A TCP forwarder a test can cut and restore, to make a server unreachable for one client without touching the
  * shared server: stop() closes the listener and destroys every forwarded connection; resume() listens again on
  * the same port. cutAfter() breaks one connection right after a chosen message has gone through to the server,
- * so the server acts on it while the client never hears the answer.
+ * so the server acts on it while the client never hears the answer. holdReplies() keeps every connection open
+ * and forwards the clients' bytes, but holds the server's until releaseReplies(): answers that come late.
  */
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -10,6 +11,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Each forwarded connection's server side and its client. */
+  private readonly upstreams = new Map<Socket, Socket>();
   private cut: ((chunk: Buffer) => boolean) | undefined;
   private cutDone: (() => void) | undefined;
 
@@ -49,6 +52,19 @@ export class TcpProxy {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The server's bytes wait in the proxy until releaseReplies(); the clients' still reach the server. */
+  holdReplies(): void {
+    for (const [upstream, client] of this.upstreams) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
+  /** Forwards what was held, and all that follows. */
+  releaseReplies(): void {
+    for (const [upstream, client] of this.upstreams) upstream.pipe(client);
+  }
+
   /**
    * The next time a client sends a chunk that `matches`, the chunk is forwarded and that client's connection is
    * destroyed at once; the server side stays open a moment longer, so the server reads and acts on the chunk.
@@ -81,6 +97,8 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
+    this.upstreams.set(upstream, client);
+    upstream.on("close", () => this.upstreams.delete(upstream));
     client.pipe(upstream);
     upstream.pipe(client);
     // The server side outlives the client by a moment, so it reads everything the client sent before it went.

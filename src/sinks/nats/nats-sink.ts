@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import {
   connect,
   headers,
-  type JetStreamClient,
   type JetStreamManager,
+  type MsgHdrs,
   type NatsConnection,
   nanos,
   StorageType,
@@ -25,6 +25,7 @@ import { coerceError } from "../../core/errors.js";
 import { lifecycleEventValue, sinkEventValue } from "../../mg/kafka/kafka-messages.js";
 import type { OutboxRecord, Sink } from "../sink.js";
 import { SinkRejectedError, SinkUnavailableError } from "../sink.js";
+import { JetStreamPublisher } from "./jetstream-publisher.js";
 import { classifyNatsError } from "./nats-errors.js";
 import {
   filterCapturesRecordSubjects,
@@ -73,10 +74,12 @@ const STREAM_NOT_FOUND = 10_059;
 /** JetStream's `err_code` for "stream name already in use with a different configuration". */
 const STREAM_NAME_IN_USE = 10_058;
 const STREAM_NAME = /^[^.*>\s/\\]+$/;
+/** JetStream's publish headers. */
+const JETSTREAM_HEADER = { messageId: "Nats-Msg-Id", expectedStream: "Nats-Expected-Stream" } as const;
 
 interface Connection {
   readonly nc: NatsConnection;
-  readonly js: JetStreamClient;
+  readonly publisher: JetStreamPublisher;
   readonly jsm: JetStreamManager;
 }
 
@@ -100,7 +103,6 @@ class PublishFailure {
 export class NatsSink implements Sink {
   readonly name: string;
   private readonly options: NatsSinkOptions;
-  private readonly ackTimeoutMs: number;
   /** Opened on first use; forgotten when the client closes it for good, so the next publish opens another. */
   private connection: Promise<Connection> | undefined;
   /** Whether the stream was found or created on the current connection since the last failure. */
@@ -117,7 +119,6 @@ export class NatsSink implements Sink {
     );
     this.name = options.name;
     this.options = options;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? NATS_ACK_TIMEOUT_MS_DEFAULT;
   }
 
   async publish(records: readonly OutboxRecord[]): Promise<void> {
@@ -146,15 +147,12 @@ export class NatsSink implements Sink {
 
   private async send(messages: readonly OutgoingMessage[]): Promise<void> {
     try {
-      const { js, jsm } = await this.connected();
+      const { publisher, jsm } = await this.connected();
       if (!this.streamReady) {
         await this.ensureStream(jsm);
         this.streamReady = true;
       }
-      await publishInMachineOrder(js, chainsByMachine(messages), {
-        stream: this.options.stream,
-        ackTimeoutMs: this.ackTimeoutMs,
-      });
+      await publishInMachineOrder(publisher, chainsByMachine(messages), this.options.stream);
     } catch (error) {
       this.streamReady = false; // the stream may be what went away
       throw this.translate(error);
@@ -248,7 +246,7 @@ async function openConnection(options: NatsSinkOptions): Promise<Connection> {
   try {
     // jetstreamManager() asks the server for the account's JetStream info: it fails here if JetStream is off.
     const jsm = await nc.jetstreamManager({ timeout: ackTimeoutMs });
-    return { nc, js: nc.jetstream({ timeout: ackTimeoutMs }), jsm };
+    return { nc, publisher: new JetStreamPublisher(nc, ackTimeoutMs), jsm };
   } catch (error) {
     await nc.close().catch(() => undefined);
     throw error;
@@ -272,9 +270,9 @@ function chainsByMachine(messages: readonly OutgoingMessage[]): OutgoingMessage[
  * After the first failure no further message starts; the ones in flight are awaited, then the failure thrown.
  */
 async function publishInMachineOrder(
-  js: JetStreamClient,
+  publisher: JetStreamPublisher,
   chains: readonly (readonly OutgoingMessage[])[],
-  options: { readonly stream: string; readonly ackTimeoutMs: number },
+  stream: string,
 ): Promise<void> {
   let failure: PublishFailure | undefined;
   let nextChain = 0;
@@ -285,7 +283,7 @@ async function publishInMachineOrder(
       for (const message of chain) {
         if (failure !== undefined) return;
         try {
-          await publishOne(js, message, options);
+          await publisher.publish(message.subject, message.payload, messageHeaders(message, stream));
         } catch (error) {
           failure ??= new PublishFailure(message.record, error);
           return;
@@ -298,20 +296,14 @@ async function publishInMachineOrder(
   if (failure !== undefined) throw failure;
 }
 
-async function publishOne(
-  js: JetStreamClient,
-  message: OutgoingMessage,
-  options: { readonly stream: string; readonly ackTimeoutMs: number },
-): Promise<void> {
+/** JetStream's headers (the message id it deduplicates by, the stream that must store it), then the sink's. */
+function messageHeaders(message: OutgoingMessage, stream: string): MsgHdrs {
   const messageHeaders = headers();
-  for (const [name, value] of message.headers) messageHeaders.set(name, value);
-  await js.publish(message.subject, message.payload, {
-    msgID: message.messageId,
-    headers: messageHeaders,
-    timeout: options.ackTimeoutMs,
-    // The server refuses the message unless this stream stores it (not another stream capturing the subject).
-    expect: { streamName: options.stream },
-  });
+  messageHeaders.append(JETSTREAM_HEADER.messageId, message.messageId);
+  // The server refuses the message unless this stream stores it (not another stream capturing the subject).
+  messageHeaders.append(JETSTREAM_HEADER.expectedStream, stream);
+  for (const [name, value] of message.headers) messageHeaders.append(name, value);
+  return messageHeaders;
 }
 
 async function streamInfoOrNull(jsm: JetStreamManager, stream: string): Promise<StreamInfo | null> {
