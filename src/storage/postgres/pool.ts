@@ -75,6 +75,31 @@ export function createPool(
 }
 
 /**
+ * Sends the queries `issue` starts (pipelined, on one connection) to the server in one write. The client writes
+ * each query as it is issued, in its own writev; on loopback each is a syscall that also runs the server's side
+ * of TCP and wakes its backend, and a group commit's 8 statements took 14 % of a node's CPU in writev. Corked,
+ * they go out in one write per round trip and the backend reads them in one. Without the client's socket (an
+ * unknown client), the queries go out as they would anyway.
+ */
+export function inOneWrite<T>(client: pg.PoolClient, issue: () => T): T {
+  const socket = socketOf(client);
+  socket?.cork();
+  try {
+    return issue();
+  } finally {
+    socket?.uncork();
+  }
+}
+
+/** The client's socket; `connection.stream` is the one pg itself corks around each query. */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  const stream = (client as { connection?: { stream?: { cork?: unknown; uncork?: unknown } } }).connection
+    ?.stream;
+  if (typeof stream?.cork !== "function" || typeof stream.uncork !== "function") return undefined;
+  return stream as { cork(): void; uncork(): void };
+}
+
+/**
  * Runs `work` on one pooled connection. On failure the session is rolled back (a harmless warning outside a
  * transaction), so a connection never returns to the pool inside a transaction. `write` marks work that is one
  * autocommitted write: a connection lost while it ran leaves its outcome unknown (StorageResultUnknownError).

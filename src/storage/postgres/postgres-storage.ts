@@ -30,7 +30,7 @@ import type { SchemaVersions, Storage } from "../storage.js";
 import { commitSteps } from "./commit-steps.js";
 import { assertSchemaCurrent, migratePostgres } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
-import { clientConfigOf, createPool, withClient } from "./pool.js";
+import { clientConfigOf, createPool, inOneWrite, withClient } from "./pool.js";
 import { PostgresAudit } from "./postgres-audit.js";
 import { PostgresBulk } from "./postgres-bulk.js";
 import { PostgresJournal } from "./postgres-journal.js";
@@ -181,10 +181,12 @@ export class PostgresStorage implements Storage {
     // every commit of the previous holder, and no later one can pass the fence. (Read inside the lease
     // statement it could come from a snapshot taken before a commit the lease had to wait for.)
     const [taken, read] = await withClient(this.#leasePool, (client) =>
-      Promise.all([
-        client.query<LeaseRow>(leases.acquireLease(this.#schema, options)),
-        client.query<MachineRow>(machines.readMachine(this.#schema, options.namespace, options.machineId)),
-      ]),
+      Promise.all(
+        inOneWrite(client, () => [
+          client.query<LeaseRow>(leases.acquireLease(this.#schema, options)),
+          client.query<MachineRow>(machines.readMachine(this.#schema, options.namespace, options.machineId)),
+        ]),
+      ),
     );
     const lease = taken.rows[0];
     assert.ok(lease !== undefined, "the lease upsert always answers with the lease row");
@@ -240,19 +242,23 @@ export class PostgresStorage implements Storage {
   ): Promise<{ record: MachineRecord; events: Event[] } | null> {
     return withClient(this.#pool, async (client) => {
       // One REPEATABLE READ snapshot for both reads; each pair of statements shares a round trip.
-      const [, read] = await Promise.all([
-        client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
-        client.query<MachineRow>(machines.readMachine(this.#schema, namespace, machineId)),
-      ]);
+      const [, read] = await Promise.all(
+        inOneWrite(client, () => [
+          client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+          client.query<MachineRow>(machines.readMachine(this.#schema, namespace, machineId)),
+        ]),
+      );
       const row = read.rows[0];
       const record = row === undefined ? null : machineFromRow(row);
       const span = record === null ? null : selectSpan(record);
-      const [found] = await Promise.all([
-        span === null
-          ? undefined
-          : client.query<EventRow>(events.readEvents(this.#schema, { namespace, machineId, span })),
-        client.query("COMMIT"),
-      ]);
+      const [found] = await Promise.all(
+        inOneWrite(client, () => [
+          span === null
+            ? undefined
+            : client.query<EventRow>(events.readEvents(this.#schema, { namespace, machineId, span })),
+          client.query("COMMIT"),
+        ]),
+      );
       if (record === null) return null;
       return { record, events: found?.rows.map(eventFromRow) ?? [] };
     });
