@@ -190,28 +190,29 @@ async function writeFencedSteps(
   const skip = Promise.resolve(undefined);
   // The machine rows go before their events and notifications: a concurrent insertNotification holds the
   // machine row, and the later statements' snapshots then include what it inserted.
-  const issue = () => [
-    updates.length === 0 ? skip : client.query(machines.updateMachines(schema, updates)),
-    removed.length === 0 ? skip : client.query(machines.deleteMachines(schema, removed)),
-    removed.length === 0 ? skip : client.query(events.deleteEvents(schema, removed)),
-    removed.length === 0 ? skip : client.query(notifications.deleteMachineNotifications(schema, removed)),
-    removed.length === 0 ? skip : client.query(journalSql.deleteMachineSteps(schema, removed)),
-    newEvents.length === 0 ? skip : client.query(events.insertEvents(schema, newEvents)),
-    settled.length === 0 ? skip : client.query(notifications.settleNotifications(schema, settled)),
-    outboxEntries.length === 0 ? skip : client.query(outbox.insertOutbox(schema, outboxEntries)),
-    contents.length === 0 ? skip : client.query(events.updateEventContents(schema, contents)),
-    journal.length === 0 ? skip : client.query(journalSql.insertSteps(schema, journal)),
-    keys.length === 0 ? skip : client.query(idempotency.insertIdempotencyKeys(schema, keys)),
-    auditRows.length === 0 ? skip : client.query(audit.insertAudit(schema, auditRows)),
-    client.query<{ settled_count: number }>(
-      leases.settleLeases(schema, {
-        leases: steps.map((step) => step.lease),
-        expiresAtUs: steps.map((step) => (step.kind === "remove" ? null : step.leaseUntilUs)),
-        wake: steps.some(makesWorkDue),
-        channel: wakeChannel,
-      }),
-    ),
-  ] as const;
+  const issue = () =>
+    [
+      updates.length === 0 ? skip : client.query(machines.updateMachines(schema, updates)),
+      removed.length === 0 ? skip : client.query(machines.deleteMachines(schema, removed)),
+      removed.length === 0 ? skip : client.query(events.deleteEvents(schema, removed)),
+      removed.length === 0 ? skip : client.query(notifications.deleteMachineNotifications(schema, removed)),
+      removed.length === 0 ? skip : client.query(journalSql.deleteMachineSteps(schema, removed)),
+      newEvents.length === 0 ? skip : client.query(events.insertEvents(schema, newEvents)),
+      settled.length === 0 ? skip : client.query(notifications.settleNotifications(schema, settled)),
+      outboxEntries.length === 0 ? skip : client.query(outbox.insertOutbox(schema, outboxEntries)),
+      contents.length === 0 ? skip : client.query(events.updateEventContents(schema, contents)),
+      journal.length === 0 ? skip : client.query(journalSql.insertSteps(schema, journal)),
+      keys.length === 0 ? skip : client.query(idempotency.insertIdempotencyKeys(schema, keys)),
+      auditRows.length === 0 ? skip : client.query(audit.insertAudit(schema, auditRows)),
+      client.query<{ settled_count: number }>(
+        leases.settleLeases(schema, {
+          leases: steps.map((step) => step.lease),
+          expiresAtUs: steps.map((step) => (step.kind === "remove" ? null : step.leaseUntilUs)),
+          wake: steps.some(makesWorkDue),
+          channel: wakeChannel,
+        }),
+      ),
+    ] as const;
   const [updated, , , , , inserted, , , , , , , settledLeases] = await Promise.all(
     steps.length <= ONE_WRITE_STEPS_MAX ? inOneWrite(client, issue) : issue(),
   );
