@@ -17,7 +17,7 @@ import { MICROSECONDS_PER_MILLISECOND } from "../../core/time.js";
 import { TRACE_CONTEXT_KEY, traceContextOf } from "../../core/trace-context.js";
 import {
   CLIENT_RESPONSE_BYTES_MAX_DEFAULT,
-  pooledAgent,
+  clientPool,
   type WoodyTlsOptions,
 } from "../../mg/woody/client.js";
 import { WoodySystemError } from "../../mg/woody/errors.js";
@@ -44,7 +44,7 @@ export interface HttpJsonProcessorOptions {
 
 export function createHttpJsonProcessor(options: HttpJsonProcessorOptions): Processor {
   const url = new URL(options.url);
-  const agent = pooledAgent(url, options);
+  const pool = clientPool(url, options);
   const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
   const peer = `processor ${options.url}`;
 
@@ -71,7 +71,7 @@ export function createHttpJsonProcessor(options: HttpJsonProcessorOptions): Proc
       try {
         answer = await exchange({
           url,
-          agent,
+          pool,
           headers,
           body,
           timeoutMs,
@@ -88,7 +88,7 @@ export function createHttpJsonProcessor(options: HttpJsonProcessorOptions): Proc
       });
     },
     async close(): Promise<void> {
-      agent.destroy();
+      await pool.destroy();
     },
   };
 }

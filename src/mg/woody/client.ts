@@ -3,8 +3,8 @@
  * headers, enforces the deadline as a request timeout, and turns every outcome into a result, a
  * WoodyBusinessError or a WoodySystemError exactly as machinegun-protocol.md §3.7 classifies it.
  */
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
+import type { Dispatcher } from "undici";
 import { ThriftDecodeError, ThriftEncodeError } from "../thrift/errors.js";
 import { decodeReply, encodeCall } from "../thrift/message.js";
 import type { ServiceName, ThriftSchema } from "../thrift/schema.js";
@@ -12,7 +12,7 @@ import { serviceSchemaOf } from "../thrift/schema.js";
 import { childContext, contextHeaders, type WoodyContext } from "./context.js";
 import { classOfStatus, WoodyBusinessError, WoodySystemError } from "./errors.js";
 import { decodeErrorReason, THRIFT_CONTENT_TYPE, WOODY_HEADER } from "./headers.js";
-import { exchange, type HttpAnswer } from "./http-exchange.js";
+import { connectionPool, exchange, type HttpAnswer } from "./http-exchange.js";
 import type { MethodMapOf } from "./service-router.js";
 
 /** MG's processor client defaults: a pool of 50 connections, idle ones closed after 4 s. */
@@ -76,21 +76,18 @@ export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
 
 /**
  * The keep-alive connection pool of a client of one URL (woody's, or an HTTP-JSON processor's): at most `poolSize`
- * connections, HTTPS with the given CAs and client certificate for an `https:` URL.
+ * connections, idle ones closed after `keepAliveMs` (MG's keep-alive timeout), HTTPS with the given CAs and client
+ * certificate for an `https:` URL.
  */
-export function pooledAgent(
+export function clientPool(
   url: URL,
   options: { readonly poolSize?: number; readonly keepAliveMs?: number; readonly tls?: WoodyTlsOptions },
-): http.Agent {
-  const poolSize = options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT;
-  // `timeout` closes idle pooled sockets (Node destroys only free sockets on it), which is MG's keep-alive timeout.
-  const pool = {
-    keepAlive: true,
-    maxSockets: poolSize,
-    maxFreeSockets: poolSize,
-    timeout: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
-  };
-  return url.protocol === "https:" ? new https.Agent({ ...pool, ...options.tls }) : new http.Agent(pool);
+): Dispatcher {
+  return connectionPool(url, {
+    connections: options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT,
+    keepAliveMs: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+  });
 }
 
 export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
@@ -98,7 +95,7 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
 ): WoodyClient<Methods> {
   const service = serviceSchemaOf(options.schema, options.service);
   const url = new URL(options.url);
-  const agent = pooledAgent(url, options);
+  const pool = clientPool(url, options);
   const responseBytesMax = options.responseBytesMax ?? CLIENT_RESPONSE_BYTES_MAX_DEFAULT;
 
   async function callWithHeaders(
@@ -133,7 +130,7 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
     };
     const answer = await exchange({
       url,
-      agent,
+      pool,
       headers,
       body,
       timeoutMs,
@@ -150,7 +147,7 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
     call: (async (method: string, args: object, callOptions?: WoodyCallOptions) =>
       (await callWithHeaders(method, args, callOptions)).value) as WoodyClient<Methods>["call"],
     callWithHeaders: callWithHeaders as WoodyClient<Methods>["callWithHeaders"],
-    close: () => agent.destroy(),
+    close: () => void pool.destroy(),
   };
 }
 

@@ -1,24 +1,28 @@
 /**
  * One HTTP or HTTPS POST with a deadline, classified the way woody classifies transport failures (§3.7): anything
- * that happens before a connection exists (refused, DNS, a TLS handshake that fails) is resource unavailable
- * (internal), anything after is result unknown (external). Both are transient for the engine, never fatal. The
- * response body is read with a byte cap.
+ * that happens before the request is written to a connection (refused, DNS, a TLS handshake that fails, waiting
+ * for a pooled connection) is resource unavailable (internal), anything after is result unknown (external). Both
+ * are transient for the engine, never fatal. The response body is read with a byte cap.
+ *
+ * Over undici's dispatch API, on a connection pool per URL (connectionPool): the request's bytes and the answer's
+ * chunks pass through one handler, with no stream objects per request. Against Node's http.request this took a
+ * sixth off the CPU of a serving node per woody call, and a quarter off its woody processor's.
  */
-import http from "node:http";
-import https from "node:https";
-import { readBodyBounded } from "./body.js";
+import type { IncomingHttpHeaders } from "node:http";
+import { type Dispatcher, Pool } from "undici";
 import { WoodySystemError } from "./errors.js";
 
 export interface HttpAnswer {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  /** Names in lower case; a repeated header's values in an array. */
+  readonly headers: IncomingHttpHeaders;
   readonly body: Uint8Array;
 }
 
 export interface ExchangeOptions {
   readonly url: URL;
-  /** An https.Agent for `https:` URLs. */
-  readonly agent: http.Agent;
+  /** The connection pool of the URL's origin (connectionPool). */
+  readonly pool: Dispatcher;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
   /** Give up after this long; the request may have been executed if it was sent. */
@@ -27,26 +31,42 @@ export interface ExchangeOptions {
   readonly abortSignal?: AbortSignal;
 }
 
+export interface ConnectionPoolOptions {
+  /** Connections at most; a request beyond them waits for one (within its deadline). */
+  readonly connections: number;
+  /** An idle connection is closed after this long, whatever the server's keep-alive hint says. */
+  readonly keepAliveMs: number;
+  /** For `https:` URLs: the PEM text of the CAs to trust (default: the system's), and a client certificate. */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+}
+
+/** The keep-alive connections to one URL's origin, HTTPS with the given CAs and client certificate. */
+export function connectionPool(url: URL, options: ConnectionPoolOptions): Dispatcher {
+  return new Pool(url.origin, {
+    connections: options.connections,
+    keepAliveTimeout: options.keepAliveMs,
+    keepAliveMaxTimeout: options.keepAliveMs,
+    // The deadline is the only timer of a request (exchange's own), as with woody.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    ...(url.protocol === "https:" && options.tls !== undefined ? { connect: { ...options.tls } } : {}),
+  });
+}
+
 /** setTimeout fires at once for longer delays (a signed 32-bit count of ms); a later deadline waits this long. */
 const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
 
 export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    /** The request is being written to a connection: from here on the server may execute it. */
     let connected = false;
     let settled = false;
-    const send = options.url.protocol === "https:" ? https.request : http.request;
-    let request: http.ClientRequest;
-    try {
-      request = send(options.url, {
-        method: "POST",
-        agent: options.agent,
-        headers: { ...options.headers, "content-length": String(options.body.byteLength) },
-      });
-    } catch (error) {
-      const why = `the request could not be made: ${(error as Error).message}`;
-      reject(new WoodySystemError("resource unavailable", "internal", why, { cause: error }));
-      return;
-    }
+    let controller: Dispatcher.DispatchController | undefined;
+    let status = 0;
+    let headers: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let receivedBytes = 0;
+
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
@@ -54,13 +74,17 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       options.abortSignal?.removeEventListener("abort", onAbort);
       outcome();
     };
-    const fail = (why: string, cause?: unknown) => {
-      const error = connected
-        ? new WoodySystemError("result unknown", "external", why, { cause })
-        : new WoodySystemError("resource unavailable", "internal", why, { cause });
+    /** Ends the exchange with `error`; a request not yet started is never sent (see onRequestStart). */
+    const end = (error: WoodySystemError) => {
       settle(() => reject(error));
-      request.destroy();
+      controller?.abort(error);
     };
+    const fail = (why: string, cause?: unknown) =>
+      end(
+        connected
+          ? new WoodySystemError("result unknown", "external", why, { cause })
+          : new WoodySystemError("resource unavailable", "internal", why, { cause }),
+      );
     const onAbort = () =>
       fail(connected ? "aborted after the request was sent" : "aborted before connecting");
     const timer = setTimeout(
@@ -74,45 +98,53 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
     );
     if (options.abortSignal?.aborted === true) return onAbort();
     options.abortSignal?.addEventListener("abort", onAbort, { once: true });
-    // Connected means the request could have reached the server: over TLS, once the handshake is done.
-    request.on("socket", (socket) => {
-      const secure = options.url.protocol === "https:";
-      if (request.reusedSocket || (!secure && !socket.connecting)) connected = true;
-      else socket.once(secure ? "secureConnect" : "connect", () => (connected = true));
-    });
-    request.on("error", (error: NodeJS.ErrnoException) =>
-      fail(`${error.code ?? "error"}: ${error.message}`, error),
-    );
-    request.on(
-      "response",
-      (response) =>
-        void readAnswer(response, options.responseBytesMax, { settle, fail, resolve, reject, request }),
-    );
-    request.end(options.body);
-  });
-}
 
-/** Reads the answer's body within the cap and settles the exchange with it. */
-async function readAnswer(
-  response: http.IncomingMessage,
-  responseBytesMax: number,
-  exchange: {
-    settle(outcome: () => void): void;
-    fail(why: string, cause?: unknown): void;
-    resolve(answer: HttpAnswer): void;
-    reject(error: Error): void;
-    request: http.ClientRequest;
-  },
-): Promise<void> {
-  const body = await readBodyBounded(response, responseBytesMax);
-  if (body.kind === "complete") {
-    const answer = { status: response.statusCode ?? 0, headers: response.headers, body: body.body };
-    exchange.settle(() => exchange.resolve(answer));
-  } else if (body.kind === "too large") {
-    const why = `response above ${responseBytesMax} bytes`;
-    exchange.settle(() => exchange.reject(new WoodySystemError("result unexpected", "external", why)));
-    exchange.request.destroy();
-  } else {
-    exchange.fail(`response broken: ${body.error.message}`, body.error);
-  }
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        // Given up while it waited for a connection: it goes no further, nothing of it is written.
+        if (settled) started.abort(new Error("given up before it was sent"));
+        else connected = true;
+      },
+      onResponseStart(_, statusCode, responseHeaders) {
+        status = statusCode;
+        headers = responseHeaders;
+      },
+      onResponseData(_, chunk) {
+        if (settled) return;
+        receivedBytes += chunk.byteLength;
+        if (receivedBytes > options.responseBytesMax) {
+          const why = `response above ${options.responseBytesMax} bytes`;
+          end(new WoodySystemError("result unexpected", "external", why));
+          return;
+        }
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        const answer = { status, headers, body: new Uint8Array(Buffer.concat(chunks, receivedBytes)) };
+        // undici frees the connection only on the next turn of the event loop (setImmediate, after this returns);
+        // a caller that called again at once would open a second connection. Answered a turn later, it reuses it.
+        settle(() => setImmediate(() => setImmediate(() => resolve(answer))));
+      },
+      onResponseError(_, error: NodeJS.ErrnoException) {
+        if (settled) return;
+        const code = error.code ?? "error";
+        fail(status === 0 ? `${code}: ${error.message}` : `response broken: ${error.message}`, error);
+      },
+    };
+    try {
+      options.pool.dispatch(
+        {
+          origin: options.url.origin,
+          path: `${options.url.pathname}${options.url.search}`,
+          method: "POST",
+          headers: options.headers,
+          body: options.body,
+        },
+        handler,
+      );
+    } catch (error) {
+      fail(`the request could not be made: ${(error as Error).message}`, error);
+    }
+  });
 }

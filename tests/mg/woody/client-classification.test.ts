@@ -195,8 +195,11 @@ test("a DNS failure is resource unavailable (internal)", async () => {
   await assertSystemError(call, { errorClass: "resource unavailable", source: "internal" });
 });
 
-test("waiting for a pooled connection past the deadline is resource unavailable (internal)", async () => {
-  const server = await serve(() => {});
+test("waiting for a pooled connection past the deadline is resource unavailable (internal), and it is never sent", async () => {
+  let requests = 0;
+  const server = await serve(() => {
+    requests += 1;
+  });
   const client = clientOf(server.url, { poolSize: 1 });
   const holding = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } }, { deadlineUs: nowUs() + 600_000 });
   const queued = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } }, { deadlineUs: nowUs() + 200_000 });
@@ -206,6 +209,9 @@ test("waiting for a pooled connection past the deadline is resource unavailable 
     details: /no connection/,
   });
   await assertSystemError(holding, { errorClass: "result unknown", source: "external" });
+  // The pool is free again: the call given up while it waited must not go out now that it could.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(requests, 1, "only the call that held the connection reached the server");
 });
 
 test("a server that never answers is result unknown (external) once the deadline passes, not later", async () => {
