@@ -5,8 +5,8 @@
  * - "round-trip": the UPDATE and the INSERT as one statement (a CTE) in its own implicit transaction: one round
  *   trip and one WAL flush per step, the best one step at a time can do.
  */
-import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { payload } from "./payload.js";
 
 export type CeilingMode = "transaction" | "round-trip";
 
@@ -61,11 +61,11 @@ async function stepInTransaction(client: pg.PoolClient, machineId: number): Prom
     machineId,
     rows[0]?.last_event_id,
     now,
-    randomBytes(64),
+    payload(),
   ]);
   await client.query("COMMIT");
 }
 
 async function stepInOneStatement(client: pg.PoolClient, machineId: number): Promise<void> {
-  await client.query(UPDATE_AND_INSERT, [Date.now() * 1000, machineId, randomBytes(64)]);
+  await client.query(UPDATE_AND_INSERT, [Date.now() * 1000, machineId, payload()]);
 }

@@ -3,11 +3,11 @@
  * event) as one durable transaction each, with the same driver and pragmas the adapter uses. better-sqlite3 is
  * synchronous, so concurrency cannot raise it: this is what a naive engine committing step by step gets.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { payload } from "./payload.js";
 
 export function sqliteCeiling(options: { seconds: number; machines: number }): { stepsPerSecond: number } {
   const directory = mkdtempSync(join(tmpdir(), "ratchet-ceiling-"));
@@ -27,7 +27,7 @@ export function sqliteCeiling(options: { seconds: number; machines: number }): {
     const step = db.transaction((id: number) => {
       const now = Date.now() * 1000;
       const { last_event_id: eventId } = update.get(now, id) as { last_event_id: number };
-      insert.run(id, eventId, now, randomBytes(64));
+      insert.run(id, eventId, now, payload());
     });
     let steps = 0;
     const startedAt = performance.now();

@@ -2,18 +2,17 @@
  * The benchmark workloads, each run against a fresh node: chain (machines chaining zero-delay timers, one 64-byte
  * event per step, the shape of progressor's own benchmark) and call (concurrent calls, one event each).
  */
-import { randomBytes } from "node:crypto";
 import type { Engine } from "../src/engine/engine.js";
 import type { NamespaceOptions } from "../src/engine/namespace.js";
 import { encodeValue } from "../src/mg/msgpack/msgpack-value.js";
 import { localProcessor, timer } from "../src/processors/local-processor.js";
 import { type CpuUsed, type PostgresTarget, startCpuProbe } from "./cpu-probe.js";
+import { payload } from "./payload.js";
 import { percentile } from "./stats.js";
 
 export { percentile } from "./stats.js";
 
 export const BENCH_NAMESPACE = "bench";
-const EVENT_BYTES = 64;
 
 /**
  * Every step appends one 64-byte event; timers chain at zero delay until the engine stops. `extra` overrides
@@ -21,7 +20,7 @@ const EVENT_BYTES = 64;
  */
 export function benchNamespace(extra: Partial<NamespaceOptions> = {}): NamespaceOptions {
   // A msgpack bin of 64 random bytes: the payload shape every sink can publish in MG's format.
-  const event = () => ({ data: encodeValue({ bin: randomBytes(EVENT_BYTES) }) });
+  const event = () => ({ data: encodeValue({ bin: payload() }) });
   const processor = localProcessor({
     init: ({ args }) => ({ events: [event()], timer: args.byteLength > 0 ? timer.now() : timer.unset() }),
     timer: () => ({ events: [event()], timer: timer.now() }),
