@@ -19,7 +19,7 @@ import type { JournalEntry } from "../core/journal.js";
 import { ENGINE_DEFAULTS, ENGINE_LIMITS } from "../core/limits.js";
 import { machineKey, type Payload } from "../core/machine.js";
 import type { Clock } from "../core/time.js";
-import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
+import { alarmAt, MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import { wakeWaiters } from "../core/wake-signal.js";
 import type { AuditStore } from "../storage/audit-store.js";
 import type { ClaimedMachine, ClaimedNotification, MachineStore } from "../storage/machine-store.js";
@@ -52,7 +52,6 @@ import { MachineRunners } from "./machine-runners.js";
 import type { Namespace, NamespaceOptions } from "./namespace.js";
 import { NamespaceRegistry } from "./namespace.js";
 import { PendingJournal } from "./pending-journal.js";
-import { STEP_FINISHED } from "./processor-call.js";
 import { PublishedWait } from "./published-wait.js";
 import { readMachineSnapshot } from "./read-machine.js";
 import { Scheduler } from "./scheduler.js";
@@ -517,18 +516,18 @@ export class Engine implements EngineApi {
     build: (reply: Reply<T>) => Work,
   ): Promise<T> {
     this.#refuseWhenClosing();
-    const stopWaiting = new AbortController();
     const answered = new Promise<T>((resolve, reject) => {
       this.#runners.of(target.namespace, target.machineId).enqueue(build({ resolve, reject }));
     });
-    // The step may still complete after the deadline: the caller learns its result is unknown.
-    const timedOut = this.#options.clock.waitUntil(deadlineUs, stopWaiting.signal).then(() => {
-      if (!stopWaiting.signal.aborted)
-        throw new DeadlineExceededError("the request's deadline passed before its step committed");
+    // The step may still complete after the deadline: the caller learns its result is unknown. An alarm, not an
+    // AbortController and its listeners: this runs for every request.
+    let cancelDeadline = () => {};
+    const timedOut = new Promise<never>((_, reject) => {
+      cancelDeadline = alarmAt(this.#options.clock, deadlineUs, () =>
+        reject(new DeadlineExceededError("the request's deadline passed before its step committed")),
+      );
     });
-    return Promise.race([answered, timedOut as Promise<never>]).finally(() =>
-      stopWaiting.abort(STEP_FINISHED),
-    );
+    return Promise.race([answered, timedOut]).finally(cancelDeadline);
   }
 
   /** Runs claimed work on its machine's runner; the promise settles when the step is done. */

@@ -21,8 +21,7 @@ import { numberEntries } from "../core/journal.js";
 import { ENGINE_DEFAULTS } from "../core/limits.js";
 import type { MachineRecord } from "../core/machine.js";
 import { dueAtUsOf, machineKey } from "../core/machine.js";
-import { MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
-import { wakeWaiters } from "../core/wake-signal.js";
+import { alarmAt, MICROSECONDS_PER_MILLISECOND } from "../core/time.js";
 import type { Lease } from "../storage/machine-store.js";
 import type { AuditTicket } from "./audit-ticket.js";
 import { committedAuditEntry } from "./audit-ticket.js";
@@ -80,8 +79,8 @@ export class MachineRunner {
   #chainedSteps = 0;
   /** The last commit kept the lease only to keep it warm. */
   #warm = false;
-  /** Aborted to end a warm wait early (work arrived, the lease is wanted or was lost). */
-  #warmWake: AbortController | null = null;
+  /** Ends a warm wait early (work arrived, the lease is wanted or was lost); null when none waits. */
+  #warmWake: (() => void) | null = null;
 
   constructor(
     private readonly engine: EngineContext,
@@ -109,7 +108,7 @@ export class MachineRunner {
     }
     this.#queue.push(work);
     if (!this.#draining) void this.#drain();
-    else if (this.#warmWake !== null) wakeWaiters(this.#warmWake);
+    else this.#warmWake?.();
   }
 
   /** A notification for this machine was stored while the runner holds it; claim it after the release. */
@@ -130,7 +129,7 @@ export class MachineRunner {
 
   /** Ends a warm wait now (the node closes, the lease is gone); the lease goes unless work waits. */
   endWarmWait(): void {
-    if (this.#warmWake !== null) wakeWaiters(this.#warmWake);
+    this.#warmWake?.();
   }
 
   /** Whether this machine's lease may be kept warm now. */
@@ -195,10 +194,18 @@ export class MachineRunner {
       dueAtUs ?? Infinity,
     );
     if (untilUs <= nowUs) return false;
-    const wake = new AbortController();
-    this.#warmWake = wake;
-    await this.engine.clock.waitUntil(untilUs, wake.signal);
-    this.#warmWake = null;
+    // An alarm and a function, not an AbortController: a warm wait begins after every request's step.
+    await new Promise<void>((resolve) => {
+      const ended = () => {
+        this.#warmWake = null;
+        resolve();
+      };
+      const cancel = alarmAt(this.engine.clock, untilUs, ended);
+      this.#warmWake = () => {
+        cancel();
+        ended();
+      };
+    });
     if (this.#machine.lease === null || !this.#mayKeepWarm()) return false;
     if (this.#queue.length > 0) return true;
     if (dueAtUs === null || this.engine.clock.nowUs() < dueAtUs || !this.engine.runsScheduledWork)
