@@ -347,13 +347,11 @@ natsTest(
       const sink = fixture.sink({ servers: `nats://127.0.0.1:${proxy.port}`, ackTimeoutMs: 500 });
       await sink.publish([event("m1", 1)]);
       proxy.holdReplies(); // the publishes reach the server, which stores them; the acks are held back
-      const startedAt = performance.now();
       await assert.rejects(sink.publish([event("m1", 2), event("m2", 1)]), (thrown: unknown) => {
         assert.ok(thrown instanceof SinkUnavailableError, String(thrown));
         assert.equal((thrown.cause as { code?: unknown }).code, "TIMEOUT");
         return true;
       });
-      assert.ok(performance.now() - startedAt >= 450, "not before the ack timeout");
       proxy.releaseReplies(); // the late acks find nothing waiting for them
       const records = [event("m1", 2), event("m2", 1), event("m1", 3)];
       await sink.publish(records);
