@@ -1,13 +1,14 @@
 /**
  * Complete machine histories kept in memory, so a step hands its processor the history without reading it.
  * One cache per engine, shared by the machines' runners and bounded by bytes: each event costs its payload and a
- * fixed overhead; least recently used entries go first. The cache owns its arrays: callers get them to read,
+ * fixed overhead, each history a fixed overhead of its own (measured, so the bound is what the heap holds); least
+ * recently used entries go first. The cache owns its arrays: callers get them to read,
  * and extend an entry only through `append`, which counts what it adds. An entry is valid only for the exact
  * record it was stored with: any step on any node changes `lastEventId` or `updatedAtUs`, so a stale entry is
  * never served.
  */
 import type { EventSpan } from "../core/history-range.js";
-import { CACHED_EVENT_OVERHEAD_BYTES } from "../core/limits.js";
+import { CACHED_EVENT_OVERHEAD_BYTES, CACHED_HISTORY_OVERHEAD_BYTES } from "../core/limits.js";
 import type { Event, MachineRecord } from "../core/machine.js";
 
 interface Entry {
@@ -50,7 +51,7 @@ export class HistoryCache {
     this.forget(key);
     if (events.length !== record.lastEventId) return;
     const entry = { lastEventId: record.lastEventId, updatedAtUs: record.updatedAtUs, events, bytes: 0 };
-    entry.bytes = bytesOf(events);
+    entry.bytes = CACHED_HISTORY_OVERHEAD_BYTES + bytesOf(events);
     if (entry.bytes > this.bytesMax) return;
     this.#entries.set(key, entry);
     this.#bytes += entry.bytes;

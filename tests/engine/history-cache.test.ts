@@ -1,6 +1,7 @@
 /**
  * The history cache is bounded by bytes, whatever the traffic (DESIGN invariant 11). The cache's own accounting
- * is checked directly (stores, appends, evictions, entries too large to keep), then on a real engine: 100
+ * is checked directly (stores, appends, evictions, entries too large to keep), then against the heap (what it
+ * counts for many small histories is what they take, within a quarter), then on a real engine: 100
  * machines chain 50 timer steps each, every step appending a 2 KiB event, under a bound of 256 KiB. The cache's
  * accounting stays under the bound throughout, and the heap with its buffers grows, over a baseline taken after a full garbage
  * collection, by no more than the bound plus a stated allowance (4 MiB, for the engine's own structures), while the
@@ -10,7 +11,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { CACHED_EVENT_OVERHEAD_BYTES } from "../../src/core/limits.js";
+import { CACHED_EVENT_OVERHEAD_BYTES, CACHED_HISTORY_OVERHEAD_BYTES } from "../../src/core/limits.js";
 import type { Event, MachineRecord } from "../../src/core/machine.js";
 import { newMachineRecord } from "../../src/core/step.js";
 import { Engine } from "../../src/engine/engine.js";
@@ -47,27 +48,28 @@ const recordAt = (lastEventId: number): MachineRecord => ({
 
 test("the history cache counts every byte it stores and appends, and evicts the least recently used", () => {
   const perEvent = 100 + CACHED_EVENT_OVERHEAD_BYTES;
-  const cache = new HistoryCache(10 * perEvent);
+  const historyBytes = (events: number) => CACHED_HISTORY_OVERHEAD_BYTES + events * perEvent;
+  const cache = new HistoryCache(historyBytes(4) + historyBytes(6));
   cache.store("a", recordAt(2), [event(1, 100), event(2, 100)]);
-  assert.equal(cache.bytes, 2 * perEvent);
+  assert.equal(cache.bytes, historyBytes(2));
   cache.append("a", recordAt(2), recordAt(4), [event(3, 100), event(4, 100)]);
-  assert.equal(cache.bytes, 4 * perEvent, "appended events are counted");
+  assert.equal(cache.bytes, historyBytes(4), "appended events are counted");
   assert.equal(cache.lookup("a", recordAt(4))?.length, 4);
   cache.store(
     "b",
     recordAt(5),
     [1, 2, 3, 4, 5].map((id) => event(id, 100)),
   );
-  assert.equal(cache.bytes, 9 * perEvent);
+  assert.equal(cache.bytes, historyBytes(4) + historyBytes(5));
   cache.lookup("a", recordAt(4)); // a is now the most recently used
   cache.append("b", recordAt(5), recordAt(7), [event(6, 100), event(7, 100)]);
   assert.equal(cache.lookup("a", recordAt(4)), null, "the least recently used entry went to make room");
-  assert.equal(cache.bytes, 7 * perEvent);
+  assert.equal(cache.bytes, historyBytes(7));
   cache.append(
     "b",
     recordAt(7),
-    recordAt(11),
-    [8, 9, 10, 11].map((id) => event(id, 100)),
+    recordAt(12),
+    [8, 9, 10, 11, 12].map((id) => event(id, 100)),
   );
   assert.equal(cache.entries, 0, "an entry that would outgrow the bound on its own is dropped");
   assert.equal(cache.bytes, 0);
@@ -75,6 +77,28 @@ test("the history cache counts every byte it stores and appends, and evicts the 
   cache.append("c", recordAt(2), recordAt(3), [event(3, 100)]);
   assert.equal(cache.lookup("c", recordAt(3)), null, "an append that does not follow the entry drops it");
   assert.equal(cache.bytes, 0);
+});
+
+test("what the cache counts covers what its entries take on the heap: 20,000 histories of one and of ten 64-byte events", async () => {
+  for (const eventsPerHistory of [1, 10]) {
+    const histories = 20_000;
+    await collectGarbage();
+    const baselineBytes = heapAndBuffersBytes();
+    const cache = new HistoryCache(Number.MAX_SAFE_INTEGER);
+    for (let index = 0; index < histories; index += 1) {
+      // A buffer of its own per event, as storage reads and processors make them.
+      const events = Array.from({ length: eventsPerHistory }, (_, at) => event(at + 1, 64));
+      cache.store(`ns\u0000machine-${index}`, recordAt(eventsPerHistory), events);
+    }
+    await collectGarbage();
+    const heldBytes = heapAndBuffersBytes() - baselineBytes;
+    assert.equal(cache.entries, histories);
+    // Within a quarter either way: above it the bound would not bound the heap, far below it would waste the bound.
+    assert.ok(
+      heldBytes <= cache.bytes * 1.25 && heldBytes >= cache.bytes * 0.75,
+      `${eventsPerHistory} event(s) per history: the heap holds ${heldBytes} bytes, the cache counts ${cache.bytes}`,
+    );
+  }
 });
 
 test("on a real engine, 100 machines × 50 steps of 2 KiB stay within a 256 KiB cache and the heap stays bounded", async () => {
