@@ -15,20 +15,26 @@ export interface MemoryPoint {
   readonly historyCacheBytes: number;
 }
 
-export async function runIdleMemory(directory: string, machines: number): Promise<MemoryPoint[]> {
+/** `historyCacheBytes` absent: the default bound (64 MiB). */
+export async function runIdleMemory(
+  directory: string,
+  machines: number,
+  historyCacheBytes?: number,
+): Promise<MemoryPoint[]> {
   const checkpoints = [machines / 10, machines / 2, machines].map((count) => Math.round(count / 200) * 200);
   const child = await startChild({
     script: NODE_SCRIPT,
     nodeArgs: ["--expose-gc"],
     args: [
       "--sqlite",
-      join(directory, "memory.db"),
+      join(directory, `memory-${historyCacheBytes ?? "default"}.db`),
       "--mode",
       "idle",
       "--machines",
       String(machines),
       "--checkpoints",
       checkpoints.join(","),
+      ...(historyCacheBytes === undefined ? [] : ["--history-cache-bytes", String(historyCacheBytes)]),
     ],
     profileName: "idle-memory",
     readyPattern: /^ready$/m,

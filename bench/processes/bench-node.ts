@@ -3,7 +3,8 @@
  * step). `--mode chain`: starts `--machines` chaining machines and keeps them stepping until SIGTERM.
  * `--mode idle`: starts `--machines` machines that append one event and stay idle, printing
  * `rss <machines> <rss bytes> <history cache bytes>` at each of `--checkpoints` (after a full GC when run with
- * --expose-gc). Prints `ready` when its machines are started.
+ * --expose-gc). `--history-cache-bytes` sets the node's history_cache_size. Prints `ready` when its machines are
+ * started.
  */
 import { parseArgs } from "node:util";
 import { createNode } from "../../src/runtime/create-node.js";
@@ -17,13 +18,19 @@ const { values } = parseArgs({
     machines: { type: "string", default: "64" },
     prefix: { type: "string", default: "n" },
     checkpoints: { type: "string", default: "" },
+    "history-cache-bytes": { type: "string" },
   },
 });
 const storage =
   values.sqlite !== undefined
     ? ({ kind: "sqlite", path: values.sqlite } as const)
     : ({ kind: "postgres", url: values.url as string, migrate: false } as const);
-const node = await createNode({ storage, namespaces: () => [benchNamespace()] });
+const cacheBytes = values["history-cache-bytes"];
+const node = await createNode({
+  storage,
+  namespaces: () => [benchNamespace()],
+  ...(cacheBytes === undefined ? {} : { historyCacheBytesMax: Number(cacheBytes) }),
+});
 const machines = Number(values.machines);
 const args = values.mode === "chain" ? new Uint8Array([1]) : new Uint8Array(0);
 const checkpoints = new Set(
