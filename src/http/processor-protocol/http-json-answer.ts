@@ -33,7 +33,9 @@ export function stepResultOfHttpAnswer(
   const detail = detailOf(answer.body);
   const said = `${peer} answered HTTP ${status}${detail === "" ? "" : `: ${detail}`}`;
   if (status === 503 || status === 429) {
-    const retryAfterMs = retryAfterMsOf(answer.headers["retry-after"], step.nowMs);
+    // A header repeated (a proxy adding its own) comes as an array: the first is the processor's, as Node read it.
+    const retryAfter = answer.headers["retry-after"];
+    const retryAfterMs = retryAfterMsOf(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, step.nowMs);
     throw new ProcessorUnavailableError(said, retryAfterMs === undefined ? {} : { retryAfterMs });
   }
   if (status === 502 || status === 504) throw new ProcessorTimeoutError(said);

@@ -3,8 +3,6 @@
  * headers, enforces the deadline as a request timeout, and turns every outcome into a result, a
  * WoodyBusinessError or a WoodySystemError exactly as machinegun-protocol.md §3.7 classifies it.
  */
-import type http from "node:http";
-import type { Dispatcher } from "undici";
 import { ThriftDecodeError, ThriftEncodeError } from "../thrift/errors.js";
 import { decodeReply, encodeCall } from "../thrift/message.js";
 import type { ServiceName, ThriftSchema } from "../thrift/schema.js";
@@ -12,7 +10,7 @@ import { serviceSchemaOf } from "../thrift/schema.js";
 import { childContext, contextHeaders, type WoodyContext } from "./context.js";
 import { classOfStatus, WoodyBusinessError, WoodySystemError } from "./errors.js";
 import { decodeErrorReason, THRIFT_CONTENT_TYPE, WOODY_HEADER } from "./headers.js";
-import { connectionPool, exchange, type HttpAnswer } from "./http-exchange.js";
+import { ConnectionPool, exchange, type HttpAnswer } from "./http-exchange.js";
 import type { MethodMapOf } from "./service-router.js";
 
 /** MG's processor client defaults: a pool of 50 connections, idle ones closed after 4 s. */
@@ -82,8 +80,8 @@ export interface WoodyClient<Methods extends MethodMapOf<Methods>> {
 export function clientPool(
   url: URL,
   options: { readonly poolSize?: number; readonly keepAliveMs?: number; readonly tls?: WoodyTlsOptions },
-): Dispatcher {
-  return connectionPool(url, {
+): ConnectionPool {
+  return new ConnectionPool(url, {
     connections: options.poolSize ?? CLIENT_POOL_SIZE_DEFAULT,
     keepAliveMs: options.keepAliveMs ?? CLIENT_KEEP_ALIVE_MS_DEFAULT,
     ...(options.tls === undefined ? {} : { tls: options.tls }),
@@ -152,7 +150,7 @@ export function createWoodyClient<Methods extends MethodMapOf<Methods>>(
 }
 
 /** An answer's HTTP headers, names in lower case. */
-export type AnswerHeaders = http.IncomingHttpHeaders;
+export type AnswerHeaders = HttpAnswer["headers"];
 
 /** §3.7 for an answer that arrived: 200 is decoded, any other status is a system error. */
 function outcomeOf(

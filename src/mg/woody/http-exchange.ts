@@ -4,9 +4,13 @@
  * for a pooled connection) is resource unavailable (internal), anything after is result unknown (external). Both
  * are transient for the engine, never fatal. The response body is read with a byte cap.
  *
- * Over undici's dispatch API, on a connection pool per URL (connectionPool): the request's bytes and the answer's
+ * Over undici's dispatch API, on a connection pool per URL (ConnectionPool): the request's bytes and the answer's
  * chunks pass through one handler, with no stream objects per request. Against Node's http.request this took a
- * sixth off the CPU of a serving node per woody call, and a quarter off its woody processor's.
+ * fifth off the CPU of a serving node per woody call, and a quarter off its woody processor's.
+ *
+ * A request waits for a free connection in the pool's own queue, never in undici's: one given up there (its
+ * deadline, its abort) is simply dropped, where undici could only abort it once a connection was assigned, which
+ * closes that connection, so an overloaded pool would keep reconnecting.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
@@ -21,8 +25,8 @@ export interface HttpAnswer {
 
 export interface ExchangeOptions {
   readonly url: URL;
-  /** The connection pool of the URL's origin (connectionPool). */
-  readonly pool: Dispatcher;
+  /** The connection pool of the URL's origin. */
+  readonly pool: ConnectionPool;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
   /** Give up after this long; the request may have been executed if it was sent. */
@@ -40,17 +44,55 @@ export interface ConnectionPoolOptions {
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
 }
 
-/** The keep-alive connections to one URL's origin, HTTPS with the given CAs and client certificate. */
-export function connectionPool(url: URL, options: ConnectionPoolOptions): Dispatcher {
-  return new Pool(url.origin, {
-    connections: options.connections,
-    keepAliveTimeout: options.keepAliveMs,
-    keepAliveMaxTimeout: options.keepAliveMs,
-    // The deadline is the only timer of a request (exchange's own), as with woody.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    ...(url.protocol === "https:" && options.tls !== undefined ? { connect: { ...options.tls } } : {}),
-  });
+/** The keep-alive connections to one URL's origin, and the requests waiting for one of them. */
+export class ConnectionPool {
+  readonly dispatcher: Dispatcher;
+  #free: number;
+  /** Requests waiting for a connection, first come first served. */
+  readonly #waiting = new Set<() => void>();
+
+  constructor(url: URL, options: ConnectionPoolOptions) {
+    this.#free = options.connections;
+    this.dispatcher = new Pool(url.origin, {
+      connections: options.connections,
+      keepAliveTimeout: options.keepAliveMs,
+      keepAliveMaxTimeout: options.keepAliveMs,
+      // The deadline is the only timer of a request (exchange's own), as with woody.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      ...(url.protocol === "https:" && options.tls !== undefined ? { connect: { ...options.tls } } : {}),
+    });
+  }
+
+  /**
+   * Runs `start` once a connection is the caller's: now if one is free, else when one is released. The function
+   * returned takes the request out of the queue if it has not started (it is then never sent).
+   */
+  whenFree(start: () => void): () => void {
+    if (this.#free > 0) {
+      this.#free -= 1;
+      start();
+      return () => {};
+    }
+    this.#waiting.add(start);
+    return () => this.#waiting.delete(start);
+  }
+
+  /** A started request is done with its connection: the first waiting request takes it. */
+  release(): void {
+    for (const next of this.#waiting) {
+      this.#waiting.delete(next);
+      next();
+      return;
+    }
+    this.#free += 1;
+  }
+
+  /** Closes the connections; requests in flight fail. */
+  async destroy(): Promise<void> {
+    this.#waiting.clear();
+    await this.dispatcher.destroy();
+  }
 }
 
 /** setTimeout fires at once for longer delays (a signed 32-bit count of ms); a later deadline waits this long. */
@@ -61,6 +103,7 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
     /** The request is being written to a connection: from here on the server may execute it. */
     let connected = false;
     let settled = false;
+    let released = false;
     let controller: Dispatcher.DispatchController | undefined;
     let status = 0;
     let headers: IncomingHttpHeaders = {};
@@ -72,7 +115,14 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       settled = true;
       clearTimeout(timer);
       options.abortSignal?.removeEventListener("abort", onAbort);
+      leaveQueue();
       outcome();
+    };
+    /** The request's connection is free again (its answer read, or its failure met): once. */
+    const release = () => {
+      if (released) return;
+      released = true;
+      options.pool.release();
     };
     /** Ends the exchange with `error`; a request not yet started is never sent (see onRequestStart). */
     const end = (error: WoodySystemError) => {
@@ -96,13 +146,14 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
         ),
       Math.min(options.timeoutMs, TIMER_DELAY_MS_MAX),
     );
+    let leaveQueue = () => {};
     if (options.abortSignal?.aborted === true) return onAbort();
     options.abortSignal?.addEventListener("abort", onAbort, { once: true });
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
-        // Given up while it waited for a connection: it goes no further, nothing of it is written.
+        // Given up while its connection was being opened or freed: it goes no further, nothing of it is written.
         if (settled) started.abort(new Error("given up before it was sent"));
         else connected = true;
       },
@@ -123,28 +174,41 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
       onResponseEnd() {
         const answer = { status, headers, body: new Uint8Array(Buffer.concat(chunks, receivedBytes)) };
         // undici frees the connection only on the next turn of the event loop (setImmediate, after this returns);
-        // a caller that called again at once would open a second connection. Answered a turn later, it reuses it.
-        settle(() => setImmediate(() => setImmediate(() => resolve(answer))));
+        // a request started at once would open a second connection. Released and answered a turn later, the next
+        // request reuses it.
+        settle(() =>
+          setImmediate(() =>
+            setImmediate(() => {
+              release();
+              resolve(answer);
+            }),
+          ),
+        );
       },
       onResponseError(_, error: NodeJS.ErrnoException) {
+        release();
         if (settled) return;
         const code = error.code ?? "error";
         fail(status === 0 ? `${code}: ${error.message}` : `response broken: ${error.message}`, error);
       },
     };
-    try {
-      options.pool.dispatch(
-        {
-          origin: options.url.origin,
-          path: `${options.url.pathname}${options.url.search}`,
-          method: "POST",
-          headers: options.headers,
-          body: options.body,
-        },
-        handler,
-      );
-    } catch (error) {
-      fail(`the request could not be made: ${(error as Error).message}`, error);
-    }
+    const start = () => {
+      try {
+        options.pool.dispatcher.dispatch(
+          {
+            origin: options.url.origin,
+            path: `${options.url.pathname}${options.url.search}`,
+            method: "POST",
+            headers: options.headers,
+            body: options.body,
+          },
+          handler,
+        );
+      } catch (error) {
+        release();
+        fail(`the request could not be made: ${(error as Error).message}`, error);
+      }
+    };
+    leaveQueue = options.pool.whenFree(start);
   });
 }

@@ -29,12 +29,14 @@ interface Pending {
 const UTF8 = new TextDecoder();
 /** A status message (no payload, a status code in its header line) at or above this code is an error. */
 const STATUS_ERROR_MIN = 300;
+/** setTimeout fires at once for longer delays (a signed 32-bit count of ms); a later deadline waits in slices. */
+const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
 
 export class JetStreamPublisher {
   readonly #nc: NatsConnection;
   readonly #ackTimeoutMs: number;
-  /** `_INBOX.<unique>`; the ack of publish n comes to `<inbox>.<n in base 36>`. */
-  readonly #inbox = createInbox();
+  /** `_INBOX.<unique>`; the ack of publish n comes to `<inbox>.<n in base 36>`. Null until the first publish. */
+  #inbox: string | null = null;
   /** In the order the publishes went out, which is also the order of their deadlines. */
   readonly #pending = new Map<string, Pending>();
   #sequence = 0;
@@ -43,32 +45,48 @@ export class JetStreamPublisher {
   constructor(nc: NatsConnection, ackTimeoutMs: number) {
     this.#nc = nc;
     this.#ackTimeoutMs = ackTimeoutMs;
-    // The client renews the subscription after a reconnect; an ack lost meanwhile ends in a timeout.
-    nc.subscribe(`${this.#inbox}.*`, {
-      callback: (error, message) => {
-        if (error !== null) this.#rejectAll(error);
-        else this.#settle(message);
-      },
-    });
     void nc.closed().then(() => this.#rejectAll(NatsError.errorForCode(ErrorCode.ConnectionClosed)));
   }
 
   /** Publishes one message; resolves with the stream's ack, rejects with the stream's error or a timeout. */
   publish(subject: string, payload: Uint8Array, headers: MsgHdrs): Promise<PubAck> {
+    const inbox = this.#inbox ?? this.#subscribe();
     const token = (this.#sequence++).toString(36);
     try {
-      this.#nc.publish(subject, payload, { reply: `${this.#inbox}.${token}`, headers });
+      this.#nc.publish(subject, payload, { reply: `${inbox}.${token}`, headers });
     } catch (error) {
       return Promise.reject(error); // above max_payload, or the connection is closed
     }
     return new Promise<PubAck>((resolve, reject) => {
       this.#pending.set(token, { resolve, reject, deadline: performance.now() + this.#ackTimeoutMs });
-      this.#timer ??= setTimeout(() => this.#expire(), this.#ackTimeoutMs);
+      this.#timer ??= setTimeout(() => this.#expire(), Math.min(this.#ackTimeoutMs, TIMER_DELAY_MS_MAX));
     });
   }
 
-  #settle(message: Msg): void {
-    const token = message.subject.slice(this.#inbox.length + 1);
+  /**
+   * Subscribes a fresh inbox for the acks. The client renews a subscription after a reconnect (an ack lost
+   * meanwhile ends in a timeout), but one the server refused (a permissions violation) is closed for good: its
+   * publishes in flight fail with the server's error, and the next publish subscribes again, so the sink recovers
+   * once the permission is back instead of timing out forever.
+   */
+  #subscribe(): string {
+    const inbox = createInbox();
+    this.#inbox = inbox;
+    this.#nc.subscribe(`${inbox}.*`, {
+      callback: (error, message) => {
+        if (error === null) {
+          this.#settle(inbox, message);
+          return;
+        }
+        if (this.#inbox === inbox) this.#inbox = null;
+        this.#rejectAll(error);
+      },
+    });
+    return inbox;
+  }
+
+  #settle(inbox: string, message: Msg): void {
+    const token = message.subject.slice(inbox.length + 1);
     const pending = this.#pending.get(token);
     if (pending === undefined) return; // given up already
     this.#pending.delete(token);
@@ -85,7 +103,7 @@ export class JetStreamPublisher {
     const now = performance.now();
     for (const [token, pending] of this.#pending) {
       if (pending.deadline > now) {
-        this.#timer = setTimeout(() => this.#expire(), pending.deadline - now);
+        this.#timer = setTimeout(() => this.#expire(), Math.min(pending.deadline - now, TIMER_DELAY_MS_MAX));
         return;
       }
       this.#pending.delete(token);

@@ -133,7 +133,7 @@ test("a step is one JSON POST with the deadline in the body and a header, and it
   await processor.close?.();
 });
 
-test("503 and 429 are ProcessorUnavailableError (not processed), carrying Retry-After in ms", async () => {
+test("503 and 429 are ProcessorUnavailableError (not processed), carrying Retry-After in ms (the first, when repeated)", async () => {
   const processor = client();
   behave = answerText(503, "warming up", { "retry-after": "7" });
   const seconds = await failureOf(processor);
@@ -155,6 +155,15 @@ test("503 and 429 are ProcessorUnavailableError (not processed), carrying Retry-
     assert.ok(error instanceof ProcessorUnavailableError);
     assert.equal(error.retryAfterMs, undefined, `Retry-After ${header}`);
   }
+  // Twice (a proxy adding its own): the first, the processor's, counts.
+  behave = (_request, response) => {
+    response.setHeader("retry-after", ["5", "60"]);
+    response.writeHead(503, { "content-type": "text/plain" });
+    response.end("busy");
+  };
+  const repeated = await failureOf(processor);
+  assert.ok(repeated instanceof ProcessorUnavailableError, String(repeated));
+  assert.equal(repeated.retryAfterMs, 5000);
   await processor.close?.();
 });
 

@@ -307,3 +307,26 @@ test("a pool of one connection serves concurrent calls one after another over th
   assert.equal((await Promise.all(calls)).length, 5);
   assert.equal(server.connections(), 1);
 });
+
+test("a call given up while it waits for the pool's one connection leaves that connection open for the next call", async () => {
+  const reply = encodeReply(
+    MG_SCHEMA,
+    automaton.functions.Call!,
+    { kind: "success", value: { nl: {} } },
+    { seqid: 0 },
+  );
+  let requests = 0;
+  const server = await serve((request, response) => {
+    requests += 1;
+    request.resume();
+    request.on("end", () => setTimeout(() => response.end(reply), 300));
+  });
+  const client = clientOf(server.url, { poolSize: 1 });
+  const holding = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } });
+  const queued = client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } }, { deadlineUs: nowUs() + 100_000 });
+  await assertSystemError(queued, { errorClass: "resource unavailable", source: "internal" });
+  await holding;
+  await client.call("Call", { desc: DESCRIPTOR, a: { nl: {} } });
+  assert.equal(requests, 2, "the call given up was never sent");
+  assert.equal(server.connections(), 1, "the next call went over the same connection");
+});
