@@ -12,14 +12,15 @@
  * deadline, its abort) is simply dropped, where undici could only abort it once a connection was assigned, which
  * closes that connection, so an overloaded pool would keep reconnecting.
  */
-import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import { WoodySystemError } from "./errors.js";
+
+export type AnswerHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export interface HttpAnswer {
   readonly status: number;
   /** Names in lower case; a repeated header's values in an array. */
-  readonly headers: IncomingHttpHeaders;
+  readonly headers: AnswerHeaders;
   readonly body: Uint8Array;
 }
 
@@ -106,7 +107,7 @@ export function exchange(options: ExchangeOptions): Promise<HttpAnswer> {
     let released = false;
     let controller: Dispatcher.DispatchController | undefined;
     let status = 0;
-    let headers: IncomingHttpHeaders = {};
+    let headers: AnswerHeaders = {};
     const chunks: Buffer[] = [];
     let receivedBytes = 0;
 
