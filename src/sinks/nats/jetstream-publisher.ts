@@ -71,7 +71,6 @@ export class JetStreamPublisher {
    */
   #subscribe(): string {
     const inbox = createInbox();
-    this.#inbox = inbox;
     this.#nc.subscribe(`${inbox}.*`, {
       callback: (error, message) => {
         if (error === null) {
@@ -82,6 +81,7 @@ export class JetStreamPublisher {
         this.#rejectAll(error);
       },
     });
+    this.#inbox = inbox; // only once subscribed: a subscribe that throws (a closed connection) keeps none
     return inbox;
   }
 
