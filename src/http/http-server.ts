@@ -7,6 +7,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
+import { wakeWaiters } from "../core/wake-signal.js";
 import { createNodeRoutes, isAutomatonTarget, type NodeApp, type RoutesOptions } from "./routes.js";
 
 export { AUTOMATON_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH } from "./routes.js";
@@ -96,32 +97,29 @@ export function createHttpServer(options: HttpServerOptions): RatchetHttpServer 
 class RequestsInFlight {
   closing = false;
   #count = 0;
-  /**
-   * Ends drain's wait; set only while drain waits, so the end of a request costs a count and nothing more
-   * (aborting a controller without a reason, as this did, built a DOMException per request).
-   */
-  #drained: (() => void) | undefined;
+  #drained = new AbortController();
 
   track(response: http.ServerResponse): void {
     this.#count += 1;
     if (this.closing) response.setHeader("connection", "close");
     response.once("close", () => {
       this.#count -= 1;
-      if (this.#count === 0) this.#drained?.();
+      // wakeWaiters: a bare abort() built a DOMException at the end of every request.
+      if (this.#count === 0) wakeWaiters(this.#drained);
     });
   }
 
   /** Resolves when no request is in flight, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.#count === 0) return;
+    if (this.#drained.signal.aborted) this.#drained = new AbortController();
+    const { signal } = this.#drained;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(drained, timeoutMs);
-      function drained(): void {
+      const timer = setTimeout(resolve, timeoutMs);
+      signal.addEventListener("abort", () => {
         clearTimeout(timer);
         resolve();
-      }
-      this.#drained = drained;
+      });
     });
-    this.#drained = undefined;
   }
 }

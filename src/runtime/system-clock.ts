@@ -22,28 +22,22 @@ export class SystemClock implements Clock {
   }
 
   /**
-   * Resolves at `instantUs` by this clock, never before: Node's timers run on another clock than hrtime and may
-   * fire up to a fraction of a millisecond early (measured here: about 1 wait in 300, by up to 0.1 ms), and a
-   * wait longer than setTimeout allows is taken in slices. Always on a timer, so a wait for a past instant still
-   * yields to I/O.
+   * Resolves at `instantUs` by this clock, never before (the alarm re-arms a timer that fires early: Node's timers
+   * run on another clock than hrtime, measured here about 1 wait in 300 early by up to 0.1 ms), or when `signal`
+   * aborts. A wait longer than setTimeout allows is taken in slices; a wait for a past instant still yields to I/O.
    */
   waitUntil(instantUs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      let timer: NodeJS.Timeout;
       const onAbort = () => {
-        clearTimeout(timer);
+        cancel();
         resolve();
       };
-      const arm = () => {
-        timer = setTimeout(() => {
-          if (this.nowUs() < instantUs) return arm();
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        }, this.#delayMsUntil(instantUs));
-      };
+      const cancel = this.alarm(instantUs, () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
       signal?.addEventListener("abort", onAbort, { once: true });
-      arm();
     });
   }
 

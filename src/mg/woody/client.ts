@@ -10,7 +10,7 @@ import { serviceSchemaOf } from "../thrift/schema.js";
 import { childContext, contextHeaders, type WoodyContext } from "./context.js";
 import { classOfStatus, WoodyBusinessError, WoodySystemError } from "./errors.js";
 import { decodeErrorReason, THRIFT_CONTENT_TYPE, WOODY_HEADER } from "./headers.js";
-import { ConnectionPool, exchange, type HttpAnswer } from "./http-exchange.js";
+import { ConnectionPool, exchange, type HttpAnswer, type WoodyTlsOptions } from "./http-exchange.js";
 import type { MethodMapOf } from "./service-router.js";
 
 /** MG's processor client defaults: a pool of 50 connections, idle ones closed after 4 s. */
@@ -21,6 +21,8 @@ export const CLIENT_TIMEOUT_MS_DEFAULT = 30_000;
 export const CLIENT_RESPONSE_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
 /** woody clients always send seqid 0. */
 const SEQID = 0;
+
+export type { WoodyTlsOptions };
 
 export interface WoodyClientOptions<Methods> {
   readonly schema: ThriftSchema;
@@ -34,12 +36,6 @@ export interface WoodyClientOptions<Methods> {
   readonly tls?: WoodyTlsOptions;
   /** The current instant in µs, to turn deadlines into timeouts. */
   readonly nowUs: () => number;
-}
-
-export interface WoodyTlsOptions {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
 }
 
 export interface WoodyCallOptions {

@@ -41,8 +41,14 @@ export interface ConnectionPoolOptions {
   readonly connections: number;
   /** An idle connection is closed after this long, whatever the server's keep-alive hint says. */
   readonly keepAliveMs: number;
-  /** For `https:` URLs: the PEM text of the CAs to trust (default: the system's), and a client certificate. */
-  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly tls?: WoodyTlsOptions;
+}
+
+/** For `https:` URLs: the PEM text of the CAs to trust (default: the system's), and a client certificate. */
+export interface WoodyTlsOptions {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 /** The keep-alive connections to one URL's origin, and the requests waiting for one of them. */
